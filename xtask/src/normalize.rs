@@ -1,0 +1,563 @@
+//! The normalizer: LowCodeAPI's raw document + the checked-in overlay → the
+//! normalized OpenAPI document that `build.rs` generates the client from.
+//!
+//! Every quirk listed in `tests/fixtures/SPEC-QUIRKS.md` is repaired here, by
+//! rule, so that a future document with the same quirks needs no code change.
+//! What cannot be derived by rule (operation ids, the job-status route the
+//! document forgets, content-type fixes) comes from the overlay, which is data.
+
+use serde_json::{Map, Value, json};
+
+/// The order methods are emitted in within one path.
+const METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
+
+/// Vendor extension naming a request body the generated client cannot express.
+pub const MANUAL_BODY_EXT: &str = "x-pictory-manual-body";
+
+/// The result of a normalization: the document and the warnings to print.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    /// The normalized document, keys sorted at every level.
+    pub doc: Value,
+    /// Human-readable warnings (operations the overlay does not name, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Checks that `doc` looks like an OpenAPI 3 document with at least one path.
+pub fn validate_openapi_shape(doc: &Value) -> Result<(), String> {
+    let obj = doc.as_object().ok_or("the document is not a JSON object")?;
+    match obj.get("openapi").and_then(Value::as_str) {
+        Some(v) if v.starts_with("3.") => {}
+        Some(v) => return Err(format!("unsupported OpenAPI version {v:?} (want 3.x)")),
+        None => return Err("the document has no \"openapi\" version field".into()),
+    }
+    let paths = obj
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or("the document has no \"paths\" object")?;
+    if paths.is_empty() {
+        return Err("the document has no paths".into());
+    }
+    Ok(())
+}
+
+/// Normalizes `raw` with `overlay`. Deterministic: same input, same output.
+pub fn normalize(raw: &Value, overlay: &Value) -> Result<Normalized, String> {
+    validate_openapi_shape(raw)?;
+    let mut warnings = Vec::new();
+    let overlay_ops = overlay
+        .get("operations")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+
+    let mut info = raw.get("info").cloned().unwrap_or_else(|| json!({}));
+    if !info.is_object() {
+        info = json!({});
+    }
+    if let Some(extra) = overlay.get("info").and_then(Value::as_object) {
+        for (k, v) in extra {
+            info[k] = v.clone();
+        }
+    }
+    if info.get("title").is_none() {
+        info["title"] = json!("Pictory via LowCodeAPI");
+    }
+    if info.get("version").is_none() {
+        info["version"] = json!("unversioned");
+    }
+
+    // Paths: canonical new-format keys, each op repaired.
+    let mut paths: Map<String, Value> = Map::new();
+    let mut used_overlay: Vec<String> = Vec::new();
+    let raw_paths = raw["paths"].as_object().expect("validated above");
+    let mut sources: Vec<(String, Map<String, Value>)> = raw_paths
+        .iter()
+        .filter_map(|(p, item)| item.as_object().map(|i| (p.clone(), i.clone())))
+        .collect();
+    if let Some(add) = overlay.get("addPaths").and_then(Value::as_object) {
+        for (p, item) in add {
+            if let Some(item) = item.as_object() {
+                sources.push((p.clone(), item.clone()));
+            }
+        }
+    }
+    for (raw_path, item) in sources {
+        let path = canonical_path(&raw_path, &item);
+        for method in METHODS {
+            let Some(op) = item.get(method).and_then(Value::as_object) else {
+                continue;
+            };
+            let key = format!("{} {}", method.to_uppercase(), path);
+            let entry = paths
+                .entry(path.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if entry.get(method).is_some() {
+                // The served document wins over the overlay's additions.
+                continue;
+            }
+            let fixes = overlay_ops.get(&key).cloned().unwrap_or(Value::Null);
+            if !fixes.is_null() {
+                used_overlay.push(key.clone());
+            }
+            let op = normalize_operation(method, &path, op, &item, &fixes, &mut warnings)?;
+            entry[method] = op;
+        }
+    }
+    for key in overlay_ops.keys() {
+        if !used_overlay.contains(key) {
+            warnings.push(format!(
+                "overlay names operation `{key}`, which the document does not have"
+            ));
+        }
+    }
+
+    let mut doc = json!({
+        "openapi": "3.0.3",
+        "info": info,
+        "paths": Value::Object(paths),
+    });
+    for k in ["servers", "components", "security"] {
+        if let Some(v) = raw.get(k) {
+            doc[k] = v.clone();
+        }
+    }
+    Ok(Normalized {
+        doc: sort_keys(&doc),
+        warnings,
+    })
+}
+
+/// Rewrites old-format segments (`templateid`) to `{templateId}`, using the
+/// path-parameter names declared anywhere in the path item.
+fn canonical_path(path: &str, item: &Map<String, Value>) -> String {
+    let mut names: Vec<String> = Vec::new();
+    let mut collect = |params: Option<&Value>| {
+        for p in params.and_then(Value::as_array).into_iter().flatten() {
+            if p.get("in").and_then(Value::as_str) == Some("path")
+                && let Some(n) = p.get("name").and_then(Value::as_str)
+                && !names.iter().any(|x| x == n)
+            {
+                names.push(n.to_string());
+            }
+        }
+    };
+    collect(item.get("parameters"));
+    for m in METHODS {
+        collect(item.get(m).and_then(|op| op.get("parameters")));
+    }
+    path.split('/')
+        .map(|seg| {
+            let templated = names
+                .iter()
+                .find(|n| n.to_lowercase() == seg && !path.contains(&format!("{{{n}}}")));
+            match templated {
+                Some(n) => format!("{{{n}}}"),
+                None => seg.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The `{name}` placeholders of a path template, in order.
+pub fn template_params(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A deterministic snake_case operation id from a summary.
+pub fn id_from_summary(summary: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for ch in summary.chars() {
+        if ch.is_ascii_alphanumeric() {
+            if ch.is_ascii_uppercase() && prev_lower && !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    let out = out.trim_matches('_').to_string();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("op_{out}")
+    } else {
+        out
+    }
+}
+
+fn normalize_operation(
+    method: &str,
+    path: &str,
+    op: &Map<String, Value>,
+    item: &Map<String, Value>,
+    fixes: &Value,
+    warnings: &mut Vec<String>,
+) -> Result<Value, String> {
+    let key = format!("{} {}", method.to_uppercase(), path);
+    let mut out = Map::new();
+    for k in ["summary", "description", "security"] {
+        if let Some(v) = op.get(k) {
+            out.insert(k.into(), v.clone());
+        }
+    }
+    if let Some(tags) = op.get("tags").and_then(Value::as_array) {
+        let tags: Vec<Value> = tags
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|t| Value::String(t.trim().to_string()))
+            .collect();
+        out.insert("tags".into(), Value::Array(tags));
+    }
+
+    // Operation id: the overlay's, else derived from the summary (warned).
+    let id = match fixes.get("operationId").and_then(Value::as_str) {
+        Some(id) => id.to_string(),
+        None => {
+            let summary = op
+                .get("summary")
+                .and_then(Value::as_str)
+                .unwrap_or(&key)
+                .to_string();
+            let id = id_from_summary(&summary);
+            warnings.push(format!(
+                "operation `{key}` is not named in the overlay; derived id `{id}` from its summary"
+            ));
+            id
+        }
+    };
+    out.insert("operationId".into(), json!(id));
+
+    // External docs: the converter emits no `url`; keep what it has.
+    if let Some(ed) = op.get("externalDocs").and_then(Value::as_object) {
+        let url = ed
+            .get("url")
+            .or_else(|| ed.get("api_ref"))
+            .or_else(|| ed.get("api_endpoint"))
+            .cloned();
+        if let Some(url) = url {
+            let mut docs = json!({ "url": url });
+            if let Some(ep) = ed.get("api_endpoint") {
+                docs["x-upstream-endpoint"] = ep.clone();
+            }
+            out.insert("externalDocs".into(), docs);
+        }
+    }
+
+    out.insert(
+        "parameters".into(),
+        Value::Array(normalize_parameters(path, op, item)),
+    );
+    out.insert("responses".into(), normalize_responses(op.get("responses")));
+
+    if let Some(body) = op.get("requestBody") {
+        match normalize_body(method, body, fixes) {
+            BodyOutcome::Json(b) => {
+                out.insert("requestBody".into(), b);
+            }
+            BodyOutcome::None => {}
+            BodyOutcome::Manual(ext) => {
+                if fixes.get("manualBody").is_none() {
+                    warnings.push(format!(
+                        "operation `{key}` has a body the generated client cannot express; \
+                         it is left to the hand-written layer ({MANUAL_BODY_EXT})"
+                    ));
+                }
+                out.insert(MANUAL_BODY_EXT.into(), ext);
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+fn normalize_parameters(
+    path: &str,
+    op: &Map<String, Value>,
+    item: &Map<String, Value>,
+) -> Vec<Value> {
+    let declared: Vec<Value> = item
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .chain(
+            op.get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        )
+        .cloned()
+        .collect();
+    let mut out: Vec<Value> = Vec::new();
+    let templated = template_params(path);
+    for name in &templated {
+        // Declared on this operation, else borrowed from a sibling, else made up.
+        let sibling = METHODS
+            .iter()
+            .filter_map(|m| item.get(*m).and_then(|o| o.get("parameters")))
+            .filter_map(Value::as_array)
+            .flatten();
+        let found = declared
+            .iter()
+            .chain(sibling)
+            .find(|p| {
+                p.get("in").and_then(Value::as_str) == Some("path")
+                    && p.get("name").and_then(Value::as_str) == Some(name)
+            })
+            .cloned();
+        let mut p = found.unwrap_or_else(|| json!({ "name": name, "in": "path" }));
+        p["required"] = json!(true);
+        p["schema"] = json!({ "type": "string" });
+        if p.get("description").is_none() {
+            p["description"] = json!(format!("The `{name}` path parameter."));
+        }
+        out.push(p);
+    }
+    for p in &declared {
+        let is_path = p.get("in").and_then(Value::as_str) == Some("path");
+        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+        if is_path || name.is_empty() || name == "api_token" {
+            continue;
+        }
+        if out
+            .iter()
+            .any(|q| q.get("name") == p.get("name") && q.get("in") == p.get("in"))
+        {
+            continue;
+        }
+        let mut p = p.clone();
+        let schema = p.get("schema").cloned().unwrap_or_else(|| json!({}));
+        p["schema"] = normalize_schema(&schema).0;
+        out.push(p);
+    }
+    out
+}
+
+fn normalize_responses(raw: Option<&Value>) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "200".into(),
+        json!({
+            "description": "Success: LowCodeAPI's envelope around Pictory's body (any JSON; decoded by the hand-written layer).",
+            "content": { "application/json": { "schema": {} } }
+        }),
+    );
+    for (code, resp) in raw.and_then(Value::as_object).into_iter().flatten() {
+        if code.starts_with('2') {
+            continue;
+        }
+        let description = resp
+            .get("description")
+            .cloned()
+            .unwrap_or_else(|| json!("Error"));
+        // A JSON media type without a schema panics progenitor: give it "any".
+        out.insert(
+            code.clone(),
+            json!({
+                "description": description,
+                "content": { "application/json": { "schema": {} } }
+            }),
+        );
+    }
+    Value::Object(out)
+}
+
+enum BodyOutcome {
+    Json(Value),
+    None,
+    Manual(Value),
+}
+
+fn normalize_body(method: &str, body: &Value, fixes: &Value) -> BodyOutcome {
+    let content = body
+        .get("content")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    // One media type only: JSON if offered, else the first one.
+    let (media, entry) = match content
+        .get("application/json")
+        .map(|e| ("application/json".to_string(), e.clone()))
+        .or_else(|| content.iter().next().map(|(k, v)| (k.clone(), v.clone())))
+    {
+        Some(x) => x,
+        None => return BodyOutcome::None,
+    };
+    let raw_schema = entry.get("schema").cloned().unwrap_or_else(|| json!({}));
+    let (mut schema, has_file) = normalize_schema(&raw_schema);
+    if let Some(remove) = fixes.get("removeBodyProperties").and_then(Value::as_array) {
+        for name in remove.iter().filter_map(Value::as_str) {
+            if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+                props.remove(name);
+            }
+            if let Some(req) = schema.get_mut("required").and_then(Value::as_array_mut) {
+                req.retain(|r| r.as_str() != Some(name));
+            }
+        }
+    }
+    let empty_object = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_none_or(|p| p.is_empty())
+        && schema.get("type").and_then(Value::as_str) == Some("object")
+        && schema.get("additionalProperties").is_none();
+    if method == "delete" && empty_object {
+        // The converter gives every DELETE an empty required JSON object.
+        return BodyOutcome::None;
+    }
+    let media = fixes
+        .get("bodyContentType")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or(media);
+    if let Some(manual) = fixes.get("manualBody") {
+        let mut ext = manual.clone();
+        ext["schema"] = schema;
+        return BodyOutcome::Manual(sort_keys(&ext));
+    }
+    if media != "application/json" || has_file {
+        return BodyOutcome::Manual(json!({
+            "contentType": if has_file { "multipart/form-data".to_string() } else { media },
+            "schema": schema,
+        }));
+    }
+    let required = body
+        .get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    BodyOutcome::Json(json!({
+        "required": required,
+        "content": { "application/json": { "schema": schema } }
+    }))
+}
+
+/// Repairs one schema: `required: true` inside a property becomes the parent's
+/// `required` list; arrays get `items`; `type: file` is reported. Returns the
+/// schema and whether it holds a file.
+fn normalize_schema(schema: &Value) -> (Value, bool) {
+    let Some(obj) = schema.as_object() else {
+        return (json!({}), false);
+    };
+    let mut out = Map::new();
+    let mut has_file = false;
+    let mut required: Vec<String> = obj
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    for (k, v) in obj {
+        match k.as_str() {
+            "required" | "example" => {}
+            "properties" => {
+                let mut props = Map::new();
+                for (name, prop) in v.as_object().into_iter().flatten() {
+                    if prop.get("required").and_then(Value::as_bool) == Some(true)
+                        && !required.contains(name)
+                    {
+                        required.push(name.clone());
+                    }
+                    let (p, f) = normalize_schema(prop);
+                    has_file |= f;
+                    props.insert(name.clone(), p);
+                }
+                out.insert(k.clone(), Value::Object(props));
+            }
+            "items" => {
+                let (p, f) = normalize_schema(v);
+                has_file |= f;
+                out.insert(k.clone(), p);
+            }
+            "type" if v.as_str() == Some("file") => {
+                has_file = true;
+                out.insert("type".into(), json!("string"));
+                out.insert("format".into(), json!("binary"));
+            }
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if out.get("type").and_then(Value::as_str) == Some("array") && !out.contains_key("items") {
+        out.insert("items".into(), json!({}));
+    }
+    if !required.is_empty() {
+        required.sort();
+        out.insert("required".into(), json!(required));
+    }
+    (Value::Object(out), has_file)
+}
+
+/// Returns a copy of `v` with every object's keys sorted.
+pub fn sort_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let mut out = Map::new();
+            for k in keys {
+                out.insert(k.clone(), sort_keys(&m[k]));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The canonical text of a normalized document: pretty JSON and a newline.
+pub fn to_canonical_text(doc: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(&sort_keys(doc)).expect("a Value always serializes");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_summaries_are_snake_case() {
+        assert_eq!(id_from_summary("Get Template by Id"), "get_template_by_id");
+        assert_eq!(id_from_summary("Video-Summary"), "video_summary");
+        assert_eq!(id_from_summary("Render Video (PUT)"), "render_video_put");
+        assert_eq!(id_from_summary("  "), "op_");
+        assert_eq!(id_from_summary("3D render"), "op_3d_render");
+    }
+
+    #[test]
+    fn old_format_segments_become_templates() {
+        let item = json!({"get": {"parameters": [{"name": "templateId", "in": "path"}]}});
+        let item = item.as_object().unwrap();
+        assert_eq!(
+            canonical_path("/pictoryapis/v1/templates/templateid", item),
+            "/pictoryapis/v1/templates/{templateId}"
+        );
+        assert_eq!(
+            canonical_path("/pictoryapis/v1/templates/{templateId}", item),
+            "/pictoryapis/v1/templates/{templateId}"
+        );
+    }
+
+    #[test]
+    fn property_required_moves_to_parent() {
+        let (s, file) = normalize_schema(&json!({
+            "type": "object", "required": [],
+            "properties": {"b": {"type": "string", "required": true}, "a": {"type": "array"}}
+        }));
+        assert!(!file);
+        assert_eq!(s["required"], json!(["b"]));
+        assert_eq!(s["properties"]["a"]["items"], json!({}));
+        assert!(s["properties"]["b"].get("required").is_none());
+    }
+}
