@@ -1,7 +1,38 @@
-//! stub
+//! Rust bindings for [Pictory](https://pictory.ai)'s AI video generation
+//! through [LowCodeAPI](https://lowcodeapi.com).
+//!
+//! Two layers, kept apart:
+//! - [`raw`]: the low-level client generated at build time from
+//!   `spec/pictory.normalized.json` (one builder per operation);
+//! - the hand-written layer: [`Client`] (token, new → old URL fallback,
+//!   retries), [`Call::call`] (envelopes decoded, typed [`Error`]s).
+//!
+//! ```no_run
+//! use pictory::{Call, Client};
+//! # async fn demo() -> pictory::Result<()> {
+//! let client = Client::from_env()?; // LOWCODEAPI_API_TOKEN
+//! let templates = client.api().list_templates().call().await?;
+//! println!("{}", templates.payload());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod call;
+pub mod client;
+pub mod envelope;
+pub mod error;
+pub mod fallback;
+pub mod operations;
 pub mod raw;
-pub mod transport {
-    #[derive(Debug, Clone, Default)]
-    pub struct HookState;
-    impl progenitor_client::ClientHooks<HookState> for crate::raw::Client {}
-}
+pub mod response;
+pub mod retry;
+pub mod transport;
+
+pub use call::Call;
+pub use client::{Client, ClientBuilder};
+pub use envelope::{Envelope, FieldError};
+pub use error::{Error, ErrorResponse, Result, TransportKind};
+pub use fallback::{UrlFormat, UrlMode};
+pub use operations::{OPERATIONS, OperationSpec};
+pub use response::ApiResponse;
+pub use retry::RetryPolicy;

@@ -177,7 +177,7 @@ pub fn id_from_summary(summary: &str) -> String {
             if ch.is_ascii_uppercase() && prev_lower && !out.ends_with('_') {
                 out.push('_');
             }
-            prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+            prev_lower = ch.is_ascii_lowercase();
             out.push(ch.to_ascii_lowercase());
         } else {
             if !out.is_empty() && !out.ends_with('_') {

@@ -1,0 +1,183 @@
+//! LowCodeAPI's two URL formats, and the new → old fallback.
+//!
+//! New format: `/pictoryapis/v1/templates/abc123`. Old format: the segment is
+//! the parameter's name, lower-cased, and the value moves to the query under
+//! the parameter's own name: `/pictoryapis/v1/templates/templateid?templateId=abc123`.
+//! The client tries the new format first; on a *routing* 404 (LowCodeAPI's
+//! own "no such route" page, which never reached Pictory) it re-sends once in
+//! the old format, and remembers per operation which format worked.
+
+use crate::operations::{OPERATIONS, OperationSpec};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Which URL format(s) the client uses for operations with path parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UrlMode {
+    /// New format first, old format on a routing 404, the winner remembered
+    /// per operation. The default.
+    #[default]
+    Auto,
+    /// New format only.
+    NewOnly,
+    /// Old format only.
+    OldOnly,
+}
+
+/// One of LowCodeAPI's URL formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlFormat {
+    /// Path parameters in the path.
+    New,
+    /// Path parameters as query parameters, the segment their lower-cased name.
+    Old,
+}
+
+impl UrlFormat {
+    /// `new` or `old`, for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrlFormat::New => "new",
+            UrlFormat::Old => "old",
+        }
+    }
+
+    /// The other format.
+    pub fn other(self) -> UrlFormat {
+        match self {
+            UrlFormat::New => UrlFormat::Old,
+            UrlFormat::Old => UrlFormat::New,
+        }
+    }
+}
+
+/// The format that worked, per operation, for a client's lifetime.
+#[derive(Debug)]
+pub struct FormatMemory {
+    slots: Vec<AtomicU8>,
+}
+
+impl Default for FormatMemory {
+    fn default() -> Self {
+        FormatMemory {
+            slots: OPERATIONS.iter().map(|_| AtomicU8::new(0)).collect(),
+        }
+    }
+}
+
+impl FormatMemory {
+    /// The remembered format of an operation, if one worked already.
+    pub fn get(&self, op: &OperationSpec) -> Option<UrlFormat> {
+        match self.slots[op.index()].load(Ordering::Relaxed) {
+            1 => Some(UrlFormat::New),
+            2 => Some(UrlFormat::Old),
+            _ => None,
+        }
+    }
+
+    /// Remembers `format` for `op`; true when that is news.
+    pub fn learn(&self, op: &OperationSpec, format: UrlFormat) -> bool {
+        let v = match format {
+            UrlFormat::New => 1,
+            UrlFormat::Old => 2,
+        };
+        self.slots[op.index()].swap(v, Ordering::Relaxed) != v
+    }
+
+    /// The format to try first for `op` under `mode`.
+    pub fn first_format(&self, mode: UrlMode, op: &OperationSpec) -> UrlFormat {
+        match mode {
+            UrlMode::NewOnly => UrlFormat::New,
+            UrlMode::OldOnly if !op.path_params.is_empty() => UrlFormat::Old,
+            UrlMode::OldOnly => UrlFormat::New,
+            UrlMode::Auto => self.get(op).unwrap_or(UrlFormat::New),
+        }
+    }
+}
+
+/// Whether a failed attempt may be re-sent in the other format.
+pub fn may_switch(mode: UrlMode, op: &OperationSpec) -> bool {
+    mode == UrlMode::Auto && !op.path_params.is_empty()
+}
+
+/// A 404 that LowCodeAPI's router produced (HTML, text or nothing) rather
+/// than a JSON error from Pictory.
+pub fn is_routing_404(status: u16, body: &[u8]) -> bool {
+    status == 404 && !serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.is_object())
+}
+
+/// Rewrites a new-format URL of `op` into the old format. `base_path` is the
+/// path of the client's base URL (`/pictory`). `None` if the URL does not
+/// match the operation's template.
+pub fn to_old_format(url: &url::Url, base_path: &str, op: &OperationSpec) -> Option<url::Url> {
+    let rest = url.path().strip_prefix(base_path.trim_end_matches('/'))?;
+    let actual: Vec<&str> = rest.split('/').collect();
+    let template: Vec<&str> = op.path.split('/').collect();
+    if actual.len() != template.len() {
+        return None;
+    }
+    let mut values = Vec::new();
+    let mut segments = Vec::new();
+    for (t, a) in template.iter().zip(&actual) {
+        match t.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                let value = percent_encoding::percent_decode_str(a).decode_utf8().ok()?;
+                values.push((name, value.into_owned()));
+                segments.push(name.to_lowercase());
+            }
+            None if t == a => segments.push(t.to_string()),
+            None => return None,
+        }
+    }
+    let mut out = url.clone();
+    out.set_path(&format!(
+        "{}{}",
+        base_path.trim_end_matches('/'),
+        segments.join("/")
+    ));
+    {
+        let mut q = out.query_pairs_mut();
+        for (name, value) in values {
+            q.append_pair(name, &value);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_to_old_format_with_encoded_values() {
+        let op = OperationSpec::find("get_template").unwrap();
+        let url =
+            url::Url::parse("http://h:1/pictory/pictoryapis/v1/templates/a%20b%2Fc?api_token=T")
+                .unwrap();
+        let old = to_old_format(&url, "/pictory", op).unwrap();
+        assert_eq!(
+            old.as_str(),
+            "http://h:1/pictory/pictoryapis/v1/templates/templateid?api_token=T&templateId=a+b%2Fc"
+        );
+        assert_eq!(op.old_format_path(), "/pictoryapis/v1/templates/templateid");
+    }
+
+    #[test]
+    fn routing_404_is_not_json() {
+        assert!(is_routing_404(404, b"<html>Cannot GET /x</html>"));
+        assert!(is_routing_404(404, b""));
+        assert!(!is_routing_404(404, br#"{"message":"Template not found"}"#));
+        assert!(!is_routing_404(200, b""));
+    }
+
+    #[test]
+    fn memory_remembers_per_operation() {
+        let m = FormatMemory::default();
+        let op = OperationSpec::find("get_job").unwrap();
+        assert_eq!(m.first_format(UrlMode::Auto, op), UrlFormat::New);
+        assert!(m.learn(op, UrlFormat::Old));
+        assert!(!m.learn(op, UrlFormat::Old));
+        assert_eq!(m.first_format(UrlMode::Auto, op), UrlFormat::Old);
+        let other = OperationSpec::find("get_brand").unwrap();
+        assert_eq!(m.first_format(UrlMode::Auto, other), UrlFormat::New);
+    }
+}

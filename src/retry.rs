@@ -1,0 +1,187 @@
+//! The retry policy: which failures are re-sent, and when.
+
+use std::time::Duration;
+
+/// Which failures to re-send, how often, and how long to wait.
+///
+/// Re-sent: `429` (after its `Retry-After`, when that is within
+/// [`max_retry_after`](Self::max_retry_after)), `502` and `503` for every
+/// method, connection failures before the request was sent, and — for
+/// idempotent methods only (GET, DELETE) — `500`, `504`, timeouts and
+/// connections reset after sending. A POST or PUT that may have reached
+/// Pictory is never re-sent: it fails with
+/// [`Error::PossiblyProcessed`](crate::Error::PossiblyProcessed).
+///
+/// Waits use exponential backoff with full jitter: before retry `n` the
+/// client sleeps a random time in `[0, min(max_backoff, initial_backoff × 2^(n-1))]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 disables retries). Default 4.
+    pub max_attempts: u32,
+    /// The backoff ceiling before the first retry. Default 500 ms.
+    pub initial_backoff: Duration,
+    /// The largest backoff ceiling. Default 8 s.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` the client waits out by itself; a longer
+    /// one is returned as [`Error::RateLimited`](crate::Error::RateLimited).
+    /// Default 60 s.
+    pub max_retry_after: Duration,
+    /// No retry starts once this much time has passed since the first
+    /// attempt. Default 120 s.
+    pub total_budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            total_budget: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What went wrong with one attempt, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptFailure {
+    /// An HTTP status the policy may retry, with any `Retry-After`.
+    Status(u16, Option<Duration>),
+    /// The connection could not be made: nothing was sent.
+    ConnectFailed,
+    /// Timed out, or the connection broke after the request was written.
+    MaybeSent,
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// How long to wait before attempt `attempt + 1`, or `None` to stop.
+    /// `elapsed` is the time since the first attempt; `jitter` is a number
+    /// in `[0, 1)` (random in the client, fixed in tests).
+    pub fn next_delay(
+        &self,
+        idempotent: bool,
+        failure: AttemptFailure,
+        attempt: u32,
+        elapsed: Duration,
+        jitter: f64,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let retryable = match failure {
+            AttemptFailure::Status(429 | 502 | 503, _) => true,
+            AttemptFailure::Status(500 | 504, _) => idempotent,
+            AttemptFailure::Status(..) => false,
+            AttemptFailure::ConnectFailed => true,
+            AttemptFailure::MaybeSent => idempotent,
+        };
+        if !retryable {
+            return None;
+        }
+        let delay = match failure {
+            AttemptFailure::Status(429, Some(after)) => {
+                if after > self.max_retry_after {
+                    return None;
+                }
+                after
+            }
+            _ => self
+                .backoff_ceiling(attempt)
+                .mul_f64(jitter.clamp(0.0, 1.0)),
+        };
+        if elapsed + delay > self.total_budget {
+            return None;
+        }
+        Some(delay)
+    }
+
+    /// The backoff ceiling before retry number `retry` (1-based).
+    pub fn backoff_ceiling(&self, retry: u32) -> Duration {
+        let factor = 2f64.powi(retry.saturating_sub(1).min(30) as i32);
+        self.initial_backoff.mul_f64(factor).min(self.max_backoff)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_is_not_resent_after_it_may_have_arrived() {
+        let p = RetryPolicy::default();
+        let z = Duration::ZERO;
+        assert_eq!(
+            p.next_delay(false, AttemptFailure::MaybeSent, 1, z, 0.5),
+            None
+        );
+        assert_eq!(
+            p.next_delay(false, AttemptFailure::Status(500, None), 1, z, 0.5),
+            None
+        );
+        assert_eq!(
+            p.next_delay(false, AttemptFailure::Status(504, None), 1, z, 0.5),
+            None
+        );
+        assert!(
+            p.next_delay(false, AttemptFailure::ConnectFailed, 1, z, 0.5)
+                .is_some()
+        );
+        assert!(
+            p.next_delay(false, AttemptFailure::Status(503, None), 1, z, 0.5)
+                .is_some()
+        );
+        assert!(
+            p.next_delay(true, AttemptFailure::MaybeSent, 1, z, 0.5)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_capped() {
+        let p = RetryPolicy::default();
+        let z = Duration::ZERO;
+        let s = |n| Some(Duration::from_secs(n));
+        assert_eq!(
+            p.next_delay(false, AttemptFailure::Status(429, s(7)), 1, z, 0.0),
+            s(7)
+        );
+        assert_eq!(
+            p.next_delay(false, AttemptFailure::Status(429, s(61)), 1, z, 0.0),
+            None
+        );
+        // Budget: 115 s elapsed + 7 s wait > 120 s.
+        assert_eq!(
+            p.next_delay(
+                false,
+                AttemptFailure::Status(429, s(7)),
+                1,
+                Duration::from_secs(115),
+                0.0
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn attempts_are_bounded_and_backoff_grows_to_a_cap() {
+        let p = RetryPolicy::default();
+        assert_eq!(
+            p.next_delay(true, AttemptFailure::ConnectFailed, 4, Duration::ZERO, 0.5),
+            None
+        );
+        assert_eq!(p.backoff_ceiling(1), Duration::from_millis(500));
+        assert_eq!(p.backoff_ceiling(3), Duration::from_secs(2));
+        assert_eq!(p.backoff_ceiling(10), Duration::from_secs(8));
+        let d = p.next_delay(true, AttemptFailure::ConnectFailed, 2, Duration::ZERO, 0.5);
+        assert_eq!(d, Some(Duration::from_millis(500)));
+    }
+}
