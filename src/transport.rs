@@ -131,6 +131,7 @@ pub(crate) async fn execute(
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 span.record("status", status);
+                tracing::debug!(parent: &span, status, "response");
                 note(|r| r.last_status = Some(status));
                 if status == 404 && is_routing_404(status, body_of(&resp)) {
                     note(|r| r.routing_misses.push(format));

@@ -1,0 +1,608 @@
+//! The hand-written client layer against httpmock and raw sockets: URL-format
+//! fallback, envelopes, typed errors, retries, and bad input of every kind.
+//! Waits run on paused tokio time: no test sleeps for real.
+
+mod common;
+
+use common::cases::{ID, cases};
+use common::{RawBehaviour, SENTINEL_TOKEN, raw_server, refused_url};
+use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
+use pictory::{Call, Client, Error, OPERATIONS, RetryPolicy, TransportKind, UrlFormat, UrlMode};
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A client with no reqwest timers (no timeout, no pool-idle sweep), so
+/// paused time only advances through the client's own sleeps.
+fn paused_client(base: &str) -> Client {
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap();
+    Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(base)
+        .http_client(http)
+        .build()
+        .unwrap()
+}
+
+const EXPRESS_404: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Error</title></head>\n<body><pre>Cannot GET /pictory/x</pre></body>\n</html>\n";
+
+fn html_404() -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(404)
+        .header("content-type", "text/html; charset=utf-8")
+        .body(EXPRESS_404)
+        .build()
+}
+
+fn json_response(status: u16, body: serde_json::Value) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
+
+/// A server that answers with `respond` for every request and logs the
+/// path and query of each.
+async fn scripted(
+    respond: impl Fn(usize, &HttpMockRequest) -> HttpMockResponse + Send + Sync + 'static,
+) -> (MockServer, Arc<Mutex<Vec<String>>>) {
+    let server = MockServer::start_async().await;
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = log.clone();
+    let n = AtomicUsize::new(0);
+    server
+        .mock_async(move |when, then| {
+            when.any_request();
+            then.respond_with(move |req| {
+                sink.lock()
+                    .unwrap()
+                    .push(format!("{} {}", req.method(), req.uri()));
+                respond(n.fetch_add(1, Ordering::SeqCst), req)
+            });
+        })
+        .await;
+    (server, log)
+}
+
+#[tokio::test]
+async fn old_format_only_server_every_path_operation_falls_back_once_then_goes_direct() {
+    // LowCodeAPI with only old-format routes: `/templates/templateid?templateId=...`.
+    let (server, log) = scripted(|_, req| {
+        let path = req.uri().path().to_string();
+        let query = req.query_params();
+        for op in OPERATIONS.iter().filter(|op| !op.path_params.is_empty()) {
+            let old = format!("/pictory{}", op.old_format_path());
+            let has_values = op
+                .path_params
+                .iter()
+                .all(|p| query.iter().any(|(k, v)| k == p && v == ID));
+            if path == old && req.method().as_str() == op.method && has_values {
+                return json_response(200, json!({"data": {"op": op.id}}));
+            }
+        }
+        html_404()
+    })
+    .await;
+    let client = common::client_for(&server.url("/pictory"));
+    let path_ops: Vec<_> = OPERATIONS
+        .iter()
+        .filter(|op| !op.path_params.is_empty())
+        .collect();
+    assert_eq!(
+        path_ops.len(),
+        11,
+        "the spec has 11 operations with path parameters"
+    );
+    for op in path_ops {
+        let case = cases().into_iter().find(|(id, _)| *id == op.id).unwrap().1;
+        let before = log.lock().unwrap().len();
+        let first = case(client.clone(), ID)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", op.id));
+        assert_eq!(first.payload(), &json!({"op": op.id}));
+        assert_eq!(
+            log.lock().unwrap().len() - before,
+            2,
+            "{}: new then old format",
+            op.id
+        );
+        assert_eq!(client.remembered_format(op.id), Some(UrlFormat::Old));
+        let before = log.lock().unwrap().len();
+        case(client.clone(), ID).await.unwrap();
+        let requests = log.lock().unwrap()[before..].to_vec();
+        assert_eq!(
+            requests.len(),
+            1,
+            "{}: the second call goes straight to the old format",
+            op.id
+        );
+        assert!(
+            requests[0].contains(&op.old_format_path()),
+            "{}: {requests:?}",
+            op.id
+        );
+    }
+}
+
+#[tokio::test]
+async fn pictory_json_404_is_not_found_and_is_not_resent() {
+    let (server, log) = scripted(|_, _| {
+        json_response(
+            404,
+            json!({"message": "Request failed", "provider": "pictory",
+            "error": {"code": "TEMPLATE_NOT_FOUND", "message": "Template does not exist"}}),
+        )
+    })
+    .await;
+    let client = common::client_for(&server.url("/pictory"));
+    let err = client
+        .api()
+        .get_template()
+        .template_id("nope")
+        .call()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::NotFound {
+            operation,
+            response,
+        } => {
+            assert_eq!(*operation, "get_template");
+            assert_eq!(response.code.as_deref(), Some("TEMPLATE_NOT_FOUND"));
+        }
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+    assert_eq!(log.lock().unwrap().len(), 1);
+    assert_eq!(
+        client.remembered_format("get_template"),
+        Some(UrlFormat::New)
+    );
+}
+
+#[tokio::test]
+async fn routing_404_in_both_formats_names_the_operation_and_suggests_webhooks() {
+    let (server, log) = scripted(|_, _| html_404()).await;
+    let client = common::client_for(&server.url("/pictory"));
+    let err = client
+        .api()
+        .get_job()
+        .job_id("j1")
+        .call()
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            Error::RouteNotFound {
+                operation: "get_job",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        text.contains("both the new and the old URL format") && text.contains("webhook"),
+        "{text}"
+    );
+    assert_eq!(log.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn operations_without_path_parameters_are_never_resent_for_format_reasons() {
+    let (server, log) = scripted(|_, _| html_404()).await;
+    let client = common::client_for(&server.url("/pictory"));
+    let err = client.api().list_templates().call().await.unwrap_err();
+    assert!(matches!(err, Error::RouteNotFound { .. }), "{err:?}");
+    assert_eq!(log.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn url_modes_new_only_and_old_only() {
+    let (server, log) = scripted(|_, _| html_404()).await;
+    let new_only = Client::builder()
+        .token("t")
+        .base_url(server.url("/pictory"))
+        .url_mode(UrlMode::NewOnly)
+        .build()
+        .unwrap();
+    new_only
+        .api()
+        .get_brand()
+        .brand_id("b1")
+        .call()
+        .await
+        .unwrap_err();
+    let old_only = Client::builder()
+        .token("t")
+        .base_url(server.url("/pictory"))
+        .url_mode(UrlMode::OldOnly)
+        .build()
+        .unwrap();
+    old_only
+        .api()
+        .get_brand()
+        .brand_id("b1")
+        .call()
+        .await
+        .unwrap_err();
+    let log = log.lock().unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(
+        log[0].contains("/pictoryapis/brands/editvideo/b1?"),
+        "{log:?}"
+    );
+    assert!(
+        log[1].contains("/pictoryapis/brands/editvideo/brandid?") && log[1].contains("brandId=b1"),
+        "{log:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limited_then_ok_waits_the_advertised_delay() {
+    let (server, log) = scripted(|n, _| match n {
+        0 => HttpMockResponse::builder()
+            .status(429)
+            .header("retry-after", "7")
+            .body("slow down")
+            .build(),
+        _ => json_response(200, json!({"jobId": "j-1"})),
+    })
+    .await;
+    let client = paused_client(&server.url("/pictory"));
+    let start = tokio::time::Instant::now();
+    let real = std::time::Instant::now();
+    // A POST: 429 means Pictory did not take it, so it is safe to re-send.
+    let resp = client
+        .api()
+        .create_storyboard()
+        .body_map(|b| b.video_name(Some("v".into())))
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(resp.payload(), &json!({"jobId": "j-1"}));
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(7) && waited < Duration::from_secs(8),
+        "waited {waited:?}"
+    );
+    assert!(real.elapsed() < Duration::from_secs(5), "no real sleeping");
+    assert_eq!(log.lock().unwrap().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limited_with_http_date_and_without_retry_after() {
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+    let (server, log) = scripted(move |_, _| {
+        HttpMockResponse::builder()
+            .status(429)
+            .header("retry-after", date.as_str())
+            .body("{}")
+            .build()
+    })
+    .await;
+    let client = paused_client(&server.url("/pictory"));
+    let err = client.api().list_brands().call().await.unwrap_err();
+    match err {
+        // An hour is beyond the 60 s the client waits out by itself.
+        Error::RateLimited {
+            retry_after: Some(d),
+            ..
+        } => assert!(d > Duration::from_secs(3500), "{d:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(log.lock().unwrap().len(), 1);
+
+    let (server, log) =
+        scripted(|_, _| HttpMockResponse::builder().status(429).body("").build()).await;
+    let client = paused_client(&server.url("/pictory"));
+    let err = client.api().list_brands().call().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(log.lock().unwrap().len(), 4, "max_attempts = 4 by default");
+}
+
+#[tokio::test(start_paused = true)]
+async fn server_500_empty_body_post_is_possibly_processed_get_is_retried() {
+    let (server, log) = scripted(|_, _| HttpMockResponse::builder().status(500).build()).await;
+    let client = paused_client(&server.url("/pictory"));
+    let err = client
+        .api()
+        .render_video()
+        .body_map(|b| b.webhook(Some("https://h".into())))
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::PossiblyProcessed {
+                status: Some(500),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        log.lock().unwrap().len(),
+        1,
+        "a POST is never re-sent after a 500"
+    );
+    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    assert!(matches!(err, Error::Server { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(log.lock().unwrap().len(), 1 + 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_gateway_and_unavailable_are_retried_for_posts_too() {
+    let (server, log) = scripted(|n, _| match n {
+        0 => HttpMockResponse::builder().status(502).build(),
+        1 => HttpMockResponse::builder().status(503).build(),
+        _ => json_response(200, json!({"data": {"job_id": "r1"}})),
+    })
+    .await;
+    let client = paused_client(&server.url("/pictory"));
+    let resp = client
+        .api()
+        .render_video()
+        .body_map(|b| b)
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(resp.payload(), &json!({"job_id": "r1"}));
+    assert_eq!(log.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn unauthorized_with_each_envelope_shape() {
+    let bodies = [
+        (json!({"data": {"error": {"message": "Invalid API token", "code": "UNAUTHORIZED"}}}).to_string(), Some("Invalid API token")),
+        (json!({"message": "API token required", "provider": "pictory", "error": {"message": "no token"}}).to_string(), Some("API token required")),
+        (json!({"code": "401", "message": "Unauthorized", "fields": []}).to_string(), Some("Unauthorized")),
+        ("<html><body>Unauthorized</body></html>".to_string(), Some("Unauthorized")),
+        (String::new(), None),
+    ];
+    for (body, message) in bodies {
+        let b = body.clone();
+        let (server, _) = scripted(move |_, _| {
+            HttpMockResponse::builder()
+                .status(401)
+                .body(b.as_str())
+                .build()
+        })
+        .await;
+        let client = common::client_for(&server.url("/pictory"));
+        let err = client.api().list_templates().call().await.unwrap_err();
+        match &err {
+            Error::Unauthorized { response, .. } => {
+                assert_eq!(response.status, 401);
+                assert_eq!(response.message.as_deref(), message, "body {body}");
+            }
+            other => panic!("body {body}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_request_keeps_pictory_field_messages() {
+    let (server, _) = scripted(|_, _| {
+        json_response(
+            400,
+            json!({"code": "VALIDATION_ERROR", "message": "Invalid request",
+            "fields": [{"name": "videoName", "errors": ["is required"]}]}),
+        )
+    })
+    .await;
+    let client = common::client_for(&server.url("/pictory"));
+    let err = client
+        .api()
+        .create_storyboard()
+        .body_map(|b| b)
+        .call()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::BadRequest {
+            fields, response, ..
+        } => {
+            assert_eq!(fields[0].name, "videoName");
+            assert_eq!(fields[0].errors, vec!["is required"]);
+            assert_eq!(response.code.as_deref(), Some("VALIDATION_ERROR"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("videoName: is required"));
+}
+
+#[tokio::test]
+async fn undecodable_bodies_truncated_empty_and_wrong_shape() {
+    let (server, _) = scripted(|n, _| match n {
+        0 => HttpMockResponse::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body("{\"data\": {\"job")
+            .build(),
+        1 => HttpMockResponse::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body("")
+            .build(),
+        _ => json_response(200, json!({"data": ["not", "an", "object"]})),
+    })
+    .await;
+    let client = common::client_for(&server.url("/pictory"));
+    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::UndecodableBody { status: 200, reason, .. } if reason.contains("truncated")),
+        "{err:?}"
+    );
+    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::UndecodableBody { reason, .. } if reason == "empty body"),
+        "{err:?}"
+    );
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Job {
+        status: String,
+    }
+    let resp = client.api().get_job().job_id("j").call().await.unwrap();
+    let err = resp.json::<Job>().unwrap_err();
+    assert!(
+        matches!(&err, Error::UndecodableBody { reason, .. } if reason.contains("unexpected shape")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn connection_reset_mid_body_post_is_not_resent_get_is_retried() {
+    let server = raw_server(RawBehaviour::CutMidBody);
+    let client = paused_client(&format!("{}/pictory", server.url));
+    let err = client
+        .api()
+        .create_storyboard()
+        .body_map(|b| b)
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::PossiblyProcessed { status: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportKind::Reset,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1 + 4);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    let server = raw_server(RawBehaviour::NeverAnswer);
+    let fast = RetryPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(2),
+        ..RetryPolicy::default()
+    };
+    let client = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(format!("{}/pictory", server.url))
+        .timeout(Duration::from_millis(150))
+        .retry_policy(fast)
+        .build()
+        .unwrap();
+    let err = client
+        .api()
+        .create_transcription()
+        .body_map(|b| b)
+        .call()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::PossiblyProcessed { .. }), "{err:?}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+    let err = client.api().list_templates().call().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { attempts: 4, .. }), "{err:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn connection_refused_is_retried_then_reported() {
+    let client = paused_client(&format!("{}/pictory", refused_url()));
+    let err = client
+        .api()
+        .create_storyboard()
+        .body_map(|b| b)
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportKind::Connect,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_path_parameter_is_an_invalid_request_and_nothing_is_sent() {
+    let (server, log) = scripted(|_, _| json_response(200, json!({}))).await;
+    let client = common::client_for(&server.url("/pictory"));
+    let err = client.api().get_template().call().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidRequest {
+                operation: "get_template",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(log.lock().unwrap().is_empty());
+}
+
+#[test]
+fn configuration_errors_are_typed() {
+    let err = Client::builder().build().unwrap_err();
+    assert!(
+        matches!(err, Error::Config { .. }) && err.to_string().contains("LOWCODEAPI_API_TOKEN")
+    );
+    let err = Client::builder()
+        .token("t")
+        .base_url("not a url")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+    let err = Client::builder()
+        .token("t")
+        .base_url("ftp://h/pictory")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn success_envelopes_data_result_and_bare() {
+    let inner = json!({"success": true, "data": {"preview": "https://p"}});
+    let bodies = [
+        json!({"data": inner}),
+        json!({"message": "Request completed", "provider": "pictory", "result": inner, "response_headers": {}}),
+        inner.clone(),
+    ];
+    for body in bodies {
+        let b = body.clone();
+        let (server, _) = scripted(move |_, _| json_response(200, b.clone())).await;
+        let client = common::client_for(&server.url("/pictory"));
+        let resp = client.api().get_job().job_id("j").call().await.unwrap();
+        assert_eq!(resp.payload(), &json!({"preview": "https://p"}), "{body}");
+        assert_eq!(resp.raw(), &body);
+    }
+}

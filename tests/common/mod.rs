@@ -1,0 +1,102 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+pub mod cases;
+
+use pictory::Client;
+use serde_json::Value;
+
+/// A token no test output may ever contain.
+pub const SENTINEL_TOKEN: &str = "SENTINEL-tok-7f3a9c";
+
+/// The normalized spec, read at test time (not compiled in).
+pub fn normalized_spec() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/pictory.normalized.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read the normalized spec"))
+        .expect("the normalized spec is JSON")
+}
+
+/// `(id, method, path, operation object)` for every operation in the spec.
+pub fn spec_operations(doc: &Value) -> Vec<(String, String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .expect("every operation has an id");
+            out.push((
+                id.to_string(),
+                method.to_uppercase(),
+                path.clone(),
+                op.clone(),
+            ));
+        }
+    }
+    out
+}
+
+/// A client for a mock server's `/pictory` base, retries without waiting.
+pub fn client_for(base: &str) -> Client {
+    Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(base)
+        .build()
+        .expect("client builds")
+}
+
+/// A raw TCP server on 127.0.0.1 for failures httpmock cannot produce.
+pub struct RawServer {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// Connections accepted so far.
+    pub connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// What a [`RawServer`] does with each connection.
+#[derive(Clone, Copy)]
+pub enum RawBehaviour {
+    /// Reads the request, sends headers and part of the body, closes.
+    CutMidBody,
+    /// Reads the request and never answers (holds the socket for 30 s).
+    NeverAnswer,
+}
+
+/// Starts a raw server; it stops when the test process ends.
+pub fn raw_server(behaviour: RawBehaviour) -> RawServer {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            count.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf);
+                match behaviour {
+                    RawBehaviour::CutMidBody => {
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data\": {\"jo",
+                        );
+                        let _ = stream.flush();
+                    }
+                    RawBehaviour::NeverAnswer => {
+                        std::thread::sleep(std::time::Duration::from_secs(30))
+                    }
+                }
+            });
+        }
+    });
+    RawServer { url, connections }
+}
+
+/// A port on 127.0.0.1 that refuses connections.
+pub fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    url
+}

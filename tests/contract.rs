@@ -1,0 +1,198 @@
+//! Contract tests: every operation of the normalized spec, read at test time,
+//! is called through the generated client against httpmock, and the request
+//! is checked against the spec: method, path (parameters substituted and
+//! percent-encoded), `api_token` in the query, and the JSON body valid
+//! against the operation's request schema. An operation without a case here
+//! fails the suite, so a spec update cannot add an endpoint unnoticed.
+
+mod common;
+
+use common::cases::{Case, ID, cases};
+use common::{SENTINEL_TOKEN, client_for, normalized_spec, spec_operations};
+use httpmock::MockServer;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn encode(v: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'/')
+        .add(b'%');
+    percent_encoding::utf8_percent_encode(v, SET).to_string()
+}
+
+async fn check_operation(
+    method: &str,
+    template: &str,
+    op: &Value,
+    case: Case,
+) -> Result<(), String> {
+    let server = MockServer::start_async().await;
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let sink = seen.clone();
+    server
+        .mock_async(move |when, then| {
+            when.is_true(move |req| {
+                sink.lock().unwrap().push(Seen {
+                    method: req.method().to_string(),
+                    path: req.uri().path().to_string(),
+                    query: req.query_params(),
+                    body: req.body().to_vec(),
+                });
+                true
+            });
+            then.status(200)
+                .json_body(json!({"data": {"success": true, "data": {"echo": "ok"}}}));
+        })
+        .await;
+    let client = client_for(&server.url("/pictory"));
+    let response = case(client, ID)
+        .await
+        .map_err(|e| format!("call failed: {e}"))?;
+    let seen = seen.lock().unwrap().clone();
+    let [req] = seen.as_slice() else {
+        return Err(format!("expected exactly one request, saw {}", seen.len()));
+    };
+    if req.method != method {
+        return Err(format!("method {} != {method}", req.method));
+    }
+    let expected_path = format!(
+        "/pictory{}",
+        template
+            .split('/')
+            .map(|s| {
+                if s.starts_with('{') {
+                    encode(ID)
+                } else {
+                    s.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    );
+    if req.path != expected_path {
+        return Err(format!("path {} != {expected_path}", req.path));
+    }
+    if !req
+        .query
+        .iter()
+        .any(|(k, v)| k == "api_token" && v == SENTINEL_TOKEN)
+    {
+        return Err(format!("api_token missing from query {:?}", req.query));
+    }
+    match op.pointer("/requestBody/content/application~1json/schema") {
+        Some(schema) => {
+            let body: Value = serde_json::from_slice(&req.body).map_err(|e| {
+                format!(
+                    "body is not JSON ({e}): {:?}",
+                    String::from_utf8_lossy(&req.body)
+                )
+            })?;
+            let validator =
+                jsonschema::validator_for(schema).map_err(|e| format!("schema: {e}"))?;
+            let errors: Vec<String> = validator
+                .iter_errors(&body)
+                .map(|e| e.to_string())
+                .collect();
+            if !errors.is_empty() {
+                return Err(format!("body {body} invalid: {errors:?}"));
+            }
+        }
+        None if !req.body.is_empty() => {
+            return Err("a body was sent to an operation without one".into());
+        }
+        None => {}
+    }
+    if response.payload() != &json!({"echo": "ok"}) {
+        return Err(format!("envelope not decoded: {}", response.payload()));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_operation_in_the_spec_has_a_passing_contract_test() {
+    let doc = normalized_spec();
+    let ops = spec_operations(&doc);
+    let cases = cases();
+    let mut failures = Vec::new();
+    for (id, method, path, op) in &ops {
+        match cases.iter().find(|(c, _)| c == id) {
+            None => failures.push(format!("{id}: no contract test for {method} {path}")),
+            Some((_, case)) => {
+                if let Err(e) = check_operation(method, path, op, *case).await {
+                    failures.push(format!("{id} ({method} {path}): {e}"));
+                }
+            }
+        }
+    }
+    for (id, _) in &cases {
+        if !ops.iter().any(|(op_id, ..)| op_id == id) {
+            failures.push(format!(
+                "{id}: contract test for an operation the spec does not have"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "contract failures:\n{}",
+        failures.join("\n")
+    );
+    assert_eq!(ops.len(), 25, "the spec has 25 operations");
+}
+
+#[test]
+fn generated_client_has_exactly_the_stable_operation_ids() {
+    let expected = [
+        "create_aws_connection",
+        "list_aws_connections",
+        "get_aws_connection",
+        "update_aws_connection",
+        "delete_aws_connection",
+        "generate_upload_url",
+        "list_voiceover_tracks",
+        "add_voiceover_track",
+        "create_storyboard",
+        "render_video",
+        "render_storyboard",
+        "create_video_summary",
+        "create_transcription",
+        "create_template",
+        "create_video_from_template",
+        "list_templates",
+        "update_template",
+        "get_template",
+        "delete_template",
+        "create_brand",
+        "list_brands",
+        "get_brand",
+        "update_brand",
+        "delete_brand",
+        "get_job",
+    ];
+    let mut generated: Vec<&str> = pictory::OPERATIONS.iter().map(|o| o.id).collect();
+    let mut expected = expected.to_vec();
+    generated.sort();
+    expected.sort();
+    assert_eq!(generated, expected);
+    let render = pictory::OperationSpec::find("render_storyboard").unwrap();
+    assert_eq!(
+        (render.method, render.path),
+        ("PUT", "/pictoryapis/v1/video/render/{job_id}")
+    );
+}
