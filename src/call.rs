@@ -205,11 +205,22 @@ fn from_status(
         body: ctx.redact(&truncate(&String::from_utf8_lossy(body), 2048)),
     };
     match status {
-        400 | 422 => Error::BadRequest {
-            operation,
-            response,
-            fields: details.fields,
-        },
+        400 | 422 => {
+            let fields = details
+                .fields
+                .into_iter()
+                .map(|mut f| {
+                    f.name = ctx.redact(&f.name);
+                    f.errors = f.errors.iter().map(|e| ctx.redact(e)).collect();
+                    f
+                })
+                .collect();
+            Error::BadRequest {
+                operation,
+                response,
+                fields,
+            }
+        }
         401 => Error::Unauthorized {
             operation,
             response,

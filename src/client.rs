@@ -171,12 +171,14 @@ impl ClientBuilder {
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let base = base.trim_end_matches('/').to_string();
+        // Shown in errors: never with the token in it.
+        let shown = crate::error::redact(&base, secrecy::ExposeSecret::expose_secret(&token));
         let parsed = url::Url::parse(&base).map_err(|e| Error::Config {
-            message: format!("base URL {base:?} is not a URL: {e}"),
+            message: format!("base URL {shown:?} is not a URL: {e}"),
         })?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() {
             return Err(Error::Config {
-                message: format!("base URL {base:?} must be http(s) and have no query"),
+                message: format!("base URL {shown:?} must be http(s) and have no query"),
             });
         }
         let http = match self.http {

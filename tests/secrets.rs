@@ -1,0 +1,223 @@
+//! The API token never appears in an error's `Display` or `Debug`, in the
+//! client's `Debug`, or in tracing output — even when the server echoes the
+//! full request URL (token included) back in its error bodies.
+
+mod common;
+
+use common::{RawBehaviour, SENTINEL_TOKEN, raw_server, refused_url};
+use httpmock::{HttpMockResponse, MockServer};
+use pictory::{Call, Client, Error, RetryPolicy};
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Answers by path, echoing the whole request URI (token included).
+async fn echoing_server() -> MockServer {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.respond_with(|req| {
+                let uri = req.uri().to_string();
+                                let status = uri
+                    .find("code")
+                    .and_then(|i| uri.get(i + 4..i + 7))
+                    .and_then(|d| d.parse::<u16>().ok())
+                    .unwrap_or(200);
+                let body = match status {
+                    404 if uri.contains("html") => format!("<html><body><pre>Cannot GET {uri}</pre></body></html>"),
+                    400 => json!({"code": uri, "message": uri, "fields": [{"name": uri, "errors": [uri]}]}).to_string(),
+                    200 => format!("{{\"data\": \"{uri}"),
+                    _ => json!({"message": format!("failed for {uri}"), "provider": "pictory", "error": {"code": uri, "message": uri}}).to_string(),
+                };
+                let mut b = HttpMockResponse::builder().status(status).body(body);
+                if status == 429 {
+                    b = b.header("retry-after", "3600");
+                }
+                b.build()
+            });
+        })
+        .await;
+    server
+}
+
+fn assert_clean(what: &str, text: &str) {
+    assert!(
+        !text.contains(SENTINEL_TOKEN),
+        "{what} leaks the token: {text}"
+    );
+}
+
+#[tokio::test]
+async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = echoing_server().await;
+    let fast = RetryPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(2),
+        ..RetryPolicy::default()
+    };
+    let client = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(server.url("/pictory"))
+        .retry_policy(fast.clone())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+
+    let mut errors: Vec<Error> = Vec::new();
+    // One call per status, through get_template so the path carries it.
+    for status in [
+        "code401",
+        "code403",
+        "code404",
+        "htmlcode404",
+        "code400",
+        "code429",
+        "code503",
+        "code409",
+        "code200",
+    ] {
+        let e = client.api().get_template().template_id(status).call().await;
+        if let Err(e) = e {
+            errors.push(e);
+        }
+    }
+    // Statuses on the last segment for operations without path parameters.
+    let e = client.api().render_video().body_map(|b| b).call().await; // 200 truncated
+    errors.extend(e.err());
+    let post_500 = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(server.url("/pictory/code500"))
+        .build()
+        .unwrap();
+    errors.extend(
+        post_500
+            .api()
+            .create_storyboard()
+            .body_map(|b| b)
+            .call()
+            .await
+            .err(),
+    );
+    // Transport errors: timeout, connect, reset; and a request that was never sent.
+    let silent = raw_server(RawBehaviour::NeverAnswer);
+    let slow = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(format!("{}/pictory", silent.url))
+        .timeout(Duration::from_millis(100))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    errors.extend(slow.api().list_templates().call().await.err());
+    errors.extend(
+        slow.api()
+            .create_storyboard()
+            .body_map(|b| b)
+            .call()
+            .await
+            .err(),
+    );
+    let refused = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(format!("{}/pictory", refused_url()))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    errors.extend(refused.api().list_templates().call().await.err());
+    let cut = raw_server(RawBehaviour::CutMidBody);
+    let reset = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(format!("{}/pictory", cut.url))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    errors.extend(reset.api().list_templates().call().await.err());
+    errors.extend(client.api().get_brand().call().await.err());
+    errors.extend(
+        Client::builder()
+            .token(SENTINEL_TOKEN)
+            .base_url(format!("http://h/?api_token={SENTINEL_TOKEN}"))
+            .build()
+            .err(),
+    );
+
+    let mut kinds: Vec<String> = Vec::new();
+    for e in &errors {
+        assert_clean("Display", &e.to_string());
+        assert_clean("Debug", &format!("{e:?}"));
+        assert_clean("alternate Debug", &format!("{e:#?}"));
+        let kind = format!("{e:?}")
+            .split([' ', '{', '('])
+            .next()
+            .unwrap()
+            .to_string();
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds.sort();
+    let expected = [
+        "BadRequest",
+        "Config",
+        "Forbidden",
+        "InvalidRequest",
+        "NotFound",
+        "PossiblyProcessed",
+        "RateLimited",
+        "RouteNotFound",
+        "Server",
+        "Timeout",
+        "Transport",
+        "Unauthorized",
+        "UndecodableBody",
+        "UnexpectedStatus",
+    ];
+    for k in expected {
+        assert!(
+            kinds.iter().any(|x| x == k),
+            "variant {k} not exercised; got {kinds:?}"
+        );
+    }
+
+    assert_clean("Client Debug", &format!("{client:?} {:?}", client.api()));
+    assert_clean(
+        "ClientBuilder Debug",
+        &format!("{:?}", Client::builder().token(SENTINEL_TOKEN)),
+    );
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("pictory.request") && logs.contains("operation=\"get_template\""),
+        "spans are emitted:\n{logs}"
+    );
+    assert_clean("tracing output", &logs);
+}
