@@ -26,6 +26,8 @@ pub mod operations;
 pub mod raw;
 pub mod response;
 pub mod retry;
+#[cfg(feature = "simulator")]
+pub mod sim;
 pub mod transport;
 
 pub use call::Call;

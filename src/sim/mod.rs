@@ -1,0 +1,1 @@
+//! A local LowCodeAPI/Pictory simulator (feature `simulator`). Work in progress.
