@@ -22,6 +22,7 @@ pub mod client;
 pub mod envelope;
 pub mod error;
 pub mod fallback;
+pub mod jobs;
 pub mod operations;
 pub mod raw;
 pub mod response;

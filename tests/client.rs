@@ -5,69 +5,15 @@
 mod common;
 
 use common::cases::{ID, cases};
-use common::{RawBehaviour, SENTINEL_TOKEN, raw_server, refused_url};
-use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
+use common::{
+    RawBehaviour, SENTINEL_TOKEN, html_404, json_response, paused_client, raw_server, refused_url,
+    scripted,
+};
+use httpmock::HttpMockResponse;
 use pictory::{Call, Client, Error, OPERATIONS, RetryPolicy, TransportKind, UrlFormat, UrlMode};
 use serde_json::json;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
-
-/// A client with no reqwest timers (no timeout, no pool-idle sweep), so
-/// paused time only advances through the client's own sleeps.
-fn paused_client(base: &str) -> Client {
-    let http = reqwest::Client::builder()
-        .pool_idle_timeout(None)
-        .build()
-        .unwrap();
-    Client::builder()
-        .token(SENTINEL_TOKEN)
-        .base_url(base)
-        .http_client(http)
-        .build()
-        .unwrap()
-}
-
-const EXPRESS_404: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Error</title></head>\n<body><pre>Cannot GET /pictory/x</pre></body>\n</html>\n";
-
-fn html_404() -> HttpMockResponse {
-    HttpMockResponse::builder()
-        .status(404)
-        .header("content-type", "text/html; charset=utf-8")
-        .body(EXPRESS_404)
-        .build()
-}
-
-fn json_response(status: u16, body: serde_json::Value) -> HttpMockResponse {
-    HttpMockResponse::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .build()
-}
-
-/// A server that answers with `respond` for every request and logs the
-/// path and query of each.
-async fn scripted(
-    respond: impl Fn(usize, &HttpMockRequest) -> HttpMockResponse + Send + Sync + 'static,
-) -> (MockServer, Arc<Mutex<Vec<String>>>) {
-    let server = MockServer::start_async().await;
-    let log: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = log.clone();
-    let n = AtomicUsize::new(0);
-    server
-        .mock_async(move |when, then| {
-            when.any_request();
-            then.respond_with(move |req| {
-                sink.lock()
-                    .unwrap()
-                    .push(format!("{} {}", req.method(), req.uri()));
-                respond(n.fetch_add(1, Ordering::SeqCst), req)
-            });
-        })
-        .await;
-    (server, log)
-}
 
 #[tokio::test]
 async fn old_format_only_server_every_path_operation_falls_back_once_then_goes_direct() {

@@ -3,8 +3,11 @@
 
 pub mod cases;
 
+use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use pictory::Client;
 use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A token no test output may ever contain.
 pub const SENTINEL_TOKEN: &str = "SENTINEL-tok-7f3a9c";
@@ -99,4 +102,60 @@ pub fn refused_url() -> String {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     url
+}
+
+/// A client with no reqwest timers (no timeout, no pool-idle sweep), so
+/// paused time only advances through the client's own sleeps.
+pub fn paused_client(base: &str) -> pictory::Client {
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap();
+    pictory::Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(base)
+        .http_client(http)
+        .build()
+        .unwrap()
+}
+
+pub const EXPRESS_404: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Error</title></head>\n<body><pre>Cannot GET /pictory/x</pre></body>\n</html>\n";
+
+pub fn html_404() -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(404)
+        .header("content-type", "text/html; charset=utf-8")
+        .body(EXPRESS_404)
+        .build()
+}
+
+pub fn json_response(status: u16, body: serde_json::Value) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
+
+/// A server that answers with `respond` for every request and logs the
+/// path and query of each.
+pub async fn scripted(
+    respond: impl Fn(usize, &HttpMockRequest) -> HttpMockResponse + Send + Sync + 'static,
+) -> (MockServer, Arc<Mutex<Vec<String>>>) {
+    let server = MockServer::start_async().await;
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = log.clone();
+    let n = AtomicUsize::new(0);
+    server
+        .mock_async(move |when, then| {
+            when.any_request();
+            then.respond_with(move |req| {
+                sink.lock()
+                    .unwrap()
+                    .push(format!("{} {}", req.method(), req.uri()));
+                respond(n.fetch_add(1, Ordering::SeqCst), req)
+            });
+        })
+        .await;
+    (server, log)
 }

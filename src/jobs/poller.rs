@@ -1,0 +1,238 @@
+//! Waiting for a job: one status read, a wait until the end, or a stream of
+//! changes for progress bars. Sleeps go through `tokio::time`, so tests pause
+//! time; dropping a wait cancels it between reads.
+
+use super::model::{Job, JobId, JobOutput, JobState, parse_job};
+use super::policy::{
+    ExponentialBackoff, PollContext, PollingBackoff, PollingErrorPolicy, ProgressSample,
+};
+use crate::call::Call;
+use crate::client::Client;
+use crate::error::{Error, Result};
+use futures_core::Stream;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The record of one wait that every backoff policy sees: reads made and
+/// progress readings. The poller and the policy simulation share it.
+#[derive(Debug, Clone, Default)]
+pub struct PollTracker {
+    polls: u32,
+    progress: Vec<ProgressSample>,
+}
+
+impl PollTracker {
+    /// Records a read at `at` (time since the wait began).
+    pub fn record(&mut self, at: Duration, state: &JobState) {
+        self.polls += 1;
+        if let JobState::InProgress {
+            progress: Some(p), ..
+        } = state
+        {
+            self.progress.push(ProgressSample { at, percent: *p });
+        }
+    }
+
+    /// Records a read that failed.
+    pub fn record_error(&mut self) {
+        self.polls += 1;
+    }
+
+    /// Reads made so far.
+    pub fn polls(&self) -> u32 {
+        self.polls
+    }
+
+    /// The delay the policy asks for after a read at `elapsed`.
+    pub fn next_delay(&self, backoff: &dyn PollingBackoff, elapsed: Duration) -> Duration {
+        backoff.next_delay(&PollContext {
+            polls: self.polls,
+            elapsed,
+            progress: &self.progress,
+        })
+    }
+}
+
+/// A job to read or wait for; from [`Client::job`].
+#[derive(Debug, Clone)]
+pub struct JobHandle {
+    client: Client,
+    id: JobId,
+    backoff: Arc<dyn PollingBackoff>,
+    errors: PollingErrorPolicy,
+}
+
+impl Client {
+    /// A handle on job `id`, with the default policies
+    /// ([`ExponentialBackoff::default`], [`PollingErrorPolicy::default`]).
+    pub fn job(&self, id: impl Into<JobId>) -> JobHandle {
+        JobHandle {
+            client: self.clone(),
+            id: id.into(),
+            backoff: Arc::new(ExponentialBackoff::default()),
+            errors: PollingErrorPolicy::default(),
+        }
+    }
+}
+
+impl JobHandle {
+    /// The job id.
+    pub fn id(&self) -> &JobId {
+        &self.id
+    }
+
+    /// Uses `backoff` to choose when to read next.
+    pub fn with_backoff(mut self, backoff: impl PollingBackoff + 'static) -> Self {
+        self.backoff = Arc::new(backoff);
+        self
+    }
+
+    /// Uses `policy` for errors and the deadline.
+    pub fn with_error_policy(mut self, policy: PollingErrorPolicy) -> Self {
+        self.errors = policy;
+        self
+    }
+
+    /// One status read. A failed job is `Ok` with [`JobState::Failed`];
+    /// an unknown id is [`Error::JobNotFound`].
+    pub async fn poll(&self) -> Result<Job> {
+        match self
+            .client
+            .api()
+            .get_job()
+            .job_id(self.id.as_str())
+            .call()
+            .await
+        {
+            Ok(resp) => parse_job(resp.raw(), Some(&self.id)),
+            Err(Error::NotFound { response, .. }) if response.body.contains("JOB_NOT_FOUND") => {
+                Err(Error::JobNotFound {
+                    job_id: self.id.0.clone(),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads until the job completes (its output) or fails
+    /// ([`Error::JobFailed`]), within the error policy's deadline.
+    pub async fn wait(&self) -> Result<JobOutput> {
+        let mut run = PollRun::new(self.clone());
+        loop {
+            match run.next_change().await {
+                Some(Ok(job)) => match job.state {
+                    JobState::Completed(output) => return Ok(output),
+                    JobState::Failed { code, message } => {
+                        return Err(Error::JobFailed {
+                            operation: "get_job",
+                            job_id: job.id.0,
+                            code,
+                            message,
+                        });
+                    }
+                    _ => {}
+                },
+                Some(Err(e)) => return Err(e),
+                None => unreachable!("a run ends with a terminal state or an error"),
+            }
+        }
+    }
+
+    /// A stream of the job's changes (state or progress), ending after the
+    /// terminal state or the first error not ridden through. Feed a progress
+    /// bar with it.
+    pub fn progress(&self) -> impl Stream<Item = Result<Job>> + Send + 'static {
+        futures_util::stream::unfold(PollRun::new(self.clone()), |mut run| async move {
+            run.next_change().await.map(|item| (item, run))
+        })
+    }
+}
+
+/// One wait in progress.
+struct PollRun {
+    handle: JobHandle,
+    start: tokio::time::Instant,
+    tracker: PollTracker,
+    consecutive_errors: u32,
+    last: Option<(String, Option<f64>)>,
+    done: bool,
+    last_status: Option<String>,
+}
+
+impl PollRun {
+    fn new(handle: JobHandle) -> Self {
+        PollRun {
+            handle,
+            start: tokio::time::Instant::now(),
+            tracker: PollTracker::default(),
+            consecutive_errors: 0,
+            last: None,
+            done: false,
+            last_status: None,
+        }
+    }
+
+    /// Sleeps and reads until something changes; `None` after the end.
+    async fn next_change(&mut self) -> Option<Result<Job>> {
+        if self.done {
+            return None;
+        }
+        let limit = self.handle.errors.time_limit;
+        loop {
+            let elapsed = self.start.elapsed();
+            if elapsed >= limit {
+                self.done = true;
+                return Some(Err(Error::JobDeadline {
+                    job_id: self.handle.id.0.clone(),
+                    elapsed,
+                    polls: self.tracker.polls(),
+                    last_status: self.last_status.clone(),
+                }));
+            }
+            let delay = self
+                .tracker
+                .next_delay(self.handle.backoff.as_ref(), elapsed);
+            tokio::time::sleep(delay.min(limit - elapsed)).await;
+            let read = self.handle.poll().await;
+            let at = self.start.elapsed();
+            match read {
+                Ok(job) => {
+                    self.consecutive_errors = 0;
+                    self.tracker.record(at, &job.state);
+                    self.last_status = Some(job.state.name().to_string());
+                    let key = (job.state.name().to_string(), job.state.progress());
+                    let changed = self.last.as_ref() != Some(&key);
+                    self.last = Some(key);
+                    if job.state.is_terminal() {
+                        self.done = true;
+                        return Some(Ok(job));
+                    }
+                    if changed {
+                        return Some(Ok(job));
+                    }
+                }
+                Err(e) => {
+                    self.tracker.record_error();
+                    self.consecutive_errors += 1;
+                    if !self
+                        .handle
+                        .errors
+                        .rides_through(&e, self.consecutive_errors)
+                    {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                    tracing::debug!(job = %self.handle.id, error = %e, "status read failed; polling on");
+                    if let Error::RateLimited {
+                        retry_after: Some(after),
+                        ..
+                    } = e
+                    {
+                        tokio::time::sleep(after.min(limit.saturating_sub(self.start.elapsed())))
+                            .await;
+                    }
+                }
+            }
+        }
+    }
+}

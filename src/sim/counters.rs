@@ -1,0 +1,82 @@
+//! What the simulator has seen, for tests to assert on (no job created
+//! twice, faults injected, formats used).
+
+use std::collections::BTreeMap;
+
+/// A snapshot of the simulator's counters, from [`Simulator::counters`](super::Simulator::counters).
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// let sim = pictory::sim::start(Default::default()).await?;
+/// // ... drive a client against sim.base_url() ...
+/// let counters = sim.counters();
+/// assert!(counters.job_requests_by_name.values().all(|n| *n == 1), "no job created twice");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Requests that matched an operation's route, keyed by
+    /// `(operation id, "new" | "old")`, whatever the answer (401, 400 and
+    /// injected faults included). Routes without path parameters count as
+    /// `"new"`. Requests to a disabled format are not counted here but in
+    /// [`route_not_found`](Self::route_not_found).
+    pub requests: BTreeMap<(String, String), u64>,
+    /// Jobs created, by kind: `storyboard`, `render`, `transcription`, `summary`.
+    pub jobs_created: BTreeMap<String, u64>,
+    /// Jobs created, by what they were created for: storyboards by
+    /// `videoName`; renders by `render:<storyboard job id>` (`render_storyboard`)
+    /// or `render:<output.name or first scene text>` (`render_video`);
+    /// transcriptions by `transcription:<fileUrl>`; summaries by
+    /// `summary:<first 40 chars of the transcript JSON>`. A value above 1
+    /// means the same job was started twice.
+    pub job_requests_by_name: BTreeMap<String, u64>,
+    /// Injected faults, by kind: `429`, `5xx`, `drop`, `truncate`.
+    pub faults: BTreeMap<String, u64>,
+    /// Successful `PUT`s to a signed upload URL.
+    pub uploads: u64,
+    /// Requests answered 401 (missing or unknown `api_token`).
+    pub unauthorized: u64,
+    /// Requests answered with Express's HTML routing 404 (unknown route,
+    /// wrong method, or a disabled URL format).
+    pub route_not_found: u64,
+    /// Webhook POSTs delivered (only to loopback hosts; see the module docs).
+    pub webhooks_delivered: u64,
+}
+
+impl Counters {
+    /// Requests to `operation` in `format` (`"new"` or `"old"`).
+    pub fn requests_for(&self, operation: &str, format: &str) -> u64 {
+        self.requests
+            .get(&(operation.to_string(), format.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests to `operation` in either format.
+    pub fn requests_to(&self, operation: &str) -> u64 {
+        self.requests
+            .iter()
+            .filter(|((op, _), _)| op == operation)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Jobs of `kind` created (`storyboard`, `render`, `transcription`, `summary`).
+    pub fn jobs_of(&self, kind: &str) -> u64 {
+        self.jobs_created.get(kind).copied().unwrap_or(0)
+    }
+
+    /// Injected faults of `kind` (`429`, `5xx`, `drop`, `truncate`).
+    pub fn faults_of(&self, kind: &str) -> u64 {
+        self.faults.get(kind).copied().unwrap_or(0)
+    }
+
+    /// All injected faults.
+    pub fn total_faults(&self) -> u64 {
+        self.faults.values().sum()
+    }
+}
+
+pub(crate) fn bump(map: &mut BTreeMap<String, u64>, key: impl Into<String>) {
+    *map.entry(key.into()).or_default() += 1;
+}
