@@ -73,6 +73,75 @@ async fn finish(
     }
 }
 
+/// Sends a hand-built request for `op` (a body the generated client cannot
+/// express) through the same transport: retries, fallback, typed errors.
+/// The request must already carry the token.
+pub(crate) async fn send_manual(
+    client: &crate::Client,
+    op: &'static OperationSpec,
+    request: reqwest::Request,
+) -> Result<ApiResponse> {
+    let shared = client.shared().clone();
+    let http = client.http().clone();
+    let report = CallReport {
+        shared: Some(shared.clone()),
+        ..Default::default()
+    };
+    let (outcome, report) = REPORT
+        .scope(RefCell::new(report), async move {
+            let outcome = crate::transport::execute(&http, &shared, op, request).await;
+            (
+                outcome,
+                REPORT.with(|r| std::mem::take(&mut *r.borrow_mut())),
+            )
+        })
+        .await;
+    convert_outcome(op.id, op.is_idempotent(), outcome, &report, false).await
+}
+
+/// Converts a raw outcome into the crate's result. `allow_empty` accepts an
+/// empty success body (as `null`), as storage services answer uploads.
+pub(crate) async fn convert_outcome(
+    operation: &'static str,
+    idempotent: bool,
+    outcome: reqwest::Result<reqwest::Response>,
+    report: &CallReport,
+    allow_empty: bool,
+) -> Result<ApiResponse> {
+    let ctx = Ctx {
+        operation,
+        report,
+        idempotent,
+    };
+    let resp = outcome.map_err(|e| transport_error(&ctx, &e.without_url()))?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let delay = retry_after(&headers);
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| transport_error(&ctx, &e.without_url()))?;
+    if !(200..300).contains(&status) {
+        return Err(from_status(&ctx, status, delay, &body));
+    }
+    if allow_empty && body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ApiResponse::new(operation, status, headers, Value::Null));
+    }
+    match serde_json::from_slice(&body) {
+        Ok(v) => Ok(ApiResponse::new(operation, status, headers, v)),
+        Err(e) => Err(Error::UndecodableBody {
+            operation,
+            status,
+            reason: if body.is_empty() {
+                "empty body".into()
+            } else {
+                format!("not JSON ({e})")
+            },
+            snippet: ctx.redact(&truncate(&String::from_utf8_lossy(&body), 200)),
+        }),
+    }
+}
+
 struct Ctx<'a> {
     operation: &'static str,
     report: &'a CallReport,

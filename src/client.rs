@@ -84,6 +84,14 @@ impl Client {
         OperationSpec::find(operation).and_then(|op| self.shared().formats.get(op))
     }
 
+    /// `text` with this client's token (and any `api_token=` value) removed.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        crate::error::redact(
+            text,
+            secrecy::ExposeSecret::expose_secret(&self.shared().token),
+        )
+    }
+
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &progenitor_client::ClientInfo::inner(&self.raw).0
     }

@@ -17,11 +17,13 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bulk;
 pub mod call;
 pub mod client;
 pub mod envelope;
 pub mod error;
 pub mod fallback;
+pub mod flows;
 pub mod jobs;
 pub mod operations;
 pub mod raw;
@@ -29,6 +31,7 @@ pub mod response;
 pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod sim;
+pub mod storyboard;
 pub mod transport;
 
 pub use call::Call;
@@ -36,6 +39,7 @@ pub use client::{Client, ClientBuilder};
 pub use envelope::{Envelope, FieldError};
 pub use error::{Error, ErrorResponse, Result, TransportKind};
 pub use fallback::{UrlFormat, UrlMode};
+pub use flows::{FlowOptions, Stage, UploadedFile, VideoResult};
 pub use operations::{OPERATIONS, OperationSpec};
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;

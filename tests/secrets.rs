@@ -170,6 +170,67 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
             .err(),
     );
 
+    // Job errors: a failed job whose message echoes the URL, an unknown job,
+    // and a deadline.
+    let jobs = MockServer::start_async().await;
+    jobs.mock_async(|when, then| {
+        when.any_request();
+        then.respond_with(|req| {
+            let uri = req.uri().to_string();
+            let body = if uri.contains("/jobs/failed") {
+                json!({"job_id": "failed", "success": false, "data": {"status": "failed", "error_code": uri, "error_message": uri}})
+            } else if uri.contains("/jobs/gone") {
+                json!({"job_id": "gone", "success": false, "data": {"error_code": "5000", "error_message": "JOB_NOT_FOUND"}})
+            } else {
+                json!({"job_id": "slow", "success": true, "data": {"status": "in-progress", "renderProgressMessage": uri}})
+            };
+            HttpMockResponse::builder().status(200).body(body.to_string()).build()
+        });
+    })
+    .await;
+    let job_client = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(jobs.url("/pictory"))
+        .build()
+        .unwrap();
+    let quick = pictory::jobs::FixedInterval(Duration::from_millis(5));
+    errors.extend(
+        job_client
+            .job("failed")
+            .with_backoff(quick)
+            .wait()
+            .await
+            .err(),
+    );
+    errors.extend(
+        job_client
+            .job("gone")
+            .with_backoff(quick)
+            .wait()
+            .await
+            .err(),
+    );
+    let deadline = pictory::jobs::PollingErrorPolicy {
+        time_limit: Duration::from_millis(30),
+        ..Default::default()
+    };
+    errors.extend(
+        job_client
+            .job("slow")
+            .with_backoff(quick)
+            .with_error_policy(deadline)
+            .wait()
+            .await
+            .err(),
+    );
+
+    errors.extend(
+        client
+            .upload_file("/nonexistent/clip.mp4", "video/mp4")
+            .await
+            .err(),
+    );
+
     let mut kinds: Vec<String> = Vec::new();
     for e in &errors {
         assert_clean("Display", &e.to_string());

@@ -104,7 +104,14 @@ impl JobHandle {
             .call()
             .await
         {
-            Ok(resp) => parse_job(resp.raw(), Some(&self.id)),
+            Ok(resp) => {
+                let mut job = parse_job(resp.raw(), Some(&self.id))?;
+                if let JobState::Failed { code, message } = &mut job.state {
+                    *code = self.client.redact(code);
+                    *message = self.client.redact(message);
+                }
+                Ok(job)
+            }
             Err(Error::NotFound { response, .. }) if response.body.contains("JOB_NOT_FOUND") => {
                 Err(Error::JobNotFound {
                     job_id: self.id.0.clone(),

@@ -150,9 +150,14 @@ pub async fn scripted(
         .mock_async(move |when, then| {
             when.any_request();
             then.respond_with(move |req| {
-                sink.lock()
-                    .unwrap()
-                    .push(format!("{} {}", req.method(), req.uri()));
+                sink.lock().unwrap().push(format!(
+                    "{} {}",
+                    req.method(),
+                    req.uri()
+                        .path_and_query()
+                        .map(|p| p.as_str())
+                        .unwrap_or("/")
+                ));
                 respond(n.fetch_add(1, Ordering::SeqCst), req)
             });
         })

@@ -1,0 +1,508 @@
+//! One-call journeys, each as "start" (returns the job id, for webhook users)
+//! and "and wait" (returns the typed output):
+//! text → storyboard preview → render → video; preview only; transcription
+//! and summary; local file upload; templates.
+
+use crate::call::{Call, convert_outcome, send_manual};
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::jobs::{
+    Job, JobHandle, JobId, JobOutput, PollingBackoff, PollingErrorPolicy, PreviewOutput,
+    RenderOutput, SummaryOutput, TranscriptionOutput, find_job_id,
+};
+use crate::operations::OperationSpec;
+use crate::response::ApiResponse;
+use crate::storyboard::StoryboardRequest;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Which step of a journey a progress report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The storyboard preview job.
+    Preview,
+    /// The render job.
+    Render,
+    /// The transcription job.
+    Transcription,
+    /// The summary job.
+    Summary,
+}
+
+/// A progress callback: the stage and the job's latest reading.
+pub type ProgressFn = Arc<dyn Fn(Stage, &Job) + Send + Sync>;
+/// Edits a preview's `renderParams` before rendering.
+pub type EditRenderParams = Arc<dyn Fn(&mut Value) + Send + Sync>;
+
+/// How a journey waits and renders. `Default` = the client's default
+/// polling policies, no callback, render the preview as is.
+#[derive(Clone, Default)]
+pub struct FlowOptions {
+    /// When to read job status; default [`crate::jobs::ExponentialBackoff::default`].
+    pub backoff: Option<Arc<dyn PollingBackoff>>,
+    /// Which errors to ride through, and the deadline of each wait.
+    pub errors: Option<PollingErrorPolicy>,
+    /// Called with every change of every job.
+    pub on_progress: Option<ProgressFn>,
+    /// Render with edited `renderParams` (`render_video`) instead of
+    /// rendering the preview as is (`render_storyboard`).
+    pub edit_render_params: Option<EditRenderParams>,
+    /// Webhook for the render job.
+    pub render_webhook: Option<String>,
+}
+
+impl std::fmt::Debug for FlowOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowOptions")
+            .field("backoff", &self.backoff)
+            .field("errors", &self.errors)
+            .field("on_progress", &self.on_progress.is_some())
+            .field("edit_render_params", &self.edit_render_params.is_some())
+            .field("render_webhook", &self.render_webhook)
+            .finish()
+    }
+}
+
+impl FlowOptions {
+    /// Calls `f` with every change of every job (feed a progress bar).
+    pub fn on_progress(mut self, f: impl Fn(Stage, &Job) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Polls with `backoff`.
+    pub fn backoff(mut self, backoff: impl PollingBackoff + 'static) -> Self {
+        self.backoff = Some(Arc::new(backoff));
+        self
+    }
+
+    /// Uses `policy` for polling errors and deadlines.
+    pub fn error_policy(mut self, policy: PollingErrorPolicy) -> Self {
+        self.errors = Some(policy);
+        self
+    }
+
+    /// Renders with `renderParams` edited by `f`.
+    pub fn edit_render_params(mut self, f: impl Fn(&mut Value) + Send + Sync + 'static) -> Self {
+        self.edit_render_params = Some(Arc::new(f));
+        self
+    }
+}
+
+/// The result of text → video.
+#[derive(Debug, Clone)]
+pub struct VideoResult {
+    /// The storyboard (preview) job.
+    pub preview_job: JobId,
+    /// The preview.
+    pub preview: PreviewOutput,
+    /// The render job.
+    pub render_job: JobId,
+    /// The video.
+    pub video: RenderOutput,
+}
+
+/// A file uploaded to Pictory's storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The hosted URL: use it as `fileUrl` for transcription.
+    pub url: String,
+    /// Bytes sent.
+    pub bytes: u64,
+}
+
+fn job_id_of(resp: &ApiResponse) -> Result<JobId> {
+    find_job_id(resp.raw()).ok_or_else(|| Error::UndecodableBody {
+        operation: resp.operation(),
+        status: resp.status(),
+        reason: "no job id (jobId / job_id) in the response".into(),
+        snippet: crate::envelope::truncate(&resp.raw().to_string(), 200),
+    })
+}
+
+fn wrong_output(job: &JobId, want: &str, got: &JobOutput) -> Error {
+    Error::UndecodableBody {
+        operation: "get_job",
+        status: 200,
+        reason: format!("job {job} completed without {want}"),
+        snippet: crate::envelope::truncate(&format!("{got:?}"), 200),
+    }
+}
+
+fn to_body<T: serde::de::DeserializeOwned>(operation: &'static str, v: Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| Error::InvalidRequest {
+        operation,
+        message: e.to_string(),
+    })
+}
+
+impl Client {
+    fn handle(&self, id: &JobId, opts: &FlowOptions) -> JobHandle {
+        let mut h = self.job(id);
+        if let Some(b) = &opts.backoff {
+            h = h.with_backoff(SharedBackoff(b.clone()));
+        }
+        if let Some(e) = &opts.errors {
+            h = h.with_error_policy(e.clone());
+        }
+        h
+    }
+
+    /// Waits for `id`, reporting changes to the callback.
+    pub async fn wait_for(
+        &self,
+        id: &JobId,
+        stage: Stage,
+        opts: &FlowOptions,
+    ) -> Result<JobOutput> {
+        let handle = self.handle(id, opts);
+        let Some(cb) = &opts.on_progress else {
+            return handle.wait().await;
+        };
+        let mut changes = Box::pin(handle.progress());
+        while let Some(item) = changes.next().await {
+            let job = item?;
+            cb(stage, &job);
+            match job.state {
+                crate::jobs::JobState::Completed(out) => return Ok(out),
+                crate::jobs::JobState::Failed { code, message } => {
+                    return Err(Error::JobFailed {
+                        operation: "get_job",
+                        job_id: job.id.0,
+                        code,
+                        message,
+                    });
+                }
+                _ => {}
+            }
+        }
+        unreachable!("a progress stream ends with a terminal state or an error")
+    }
+
+    /// Starts a storyboard (preview) job; validated first, nothing sent if invalid.
+    pub async fn start_storyboard(&self, request: &StoryboardRequest) -> Result<JobId> {
+        let body = request.into_raw()?;
+        job_id_of(&self.api().create_storyboard().body(body).call().await?)
+    }
+
+    /// Storyboard → preview: the preview URL and `renderParams`, for review
+    /// before spending render credits.
+    pub async fn preview(
+        &self,
+        request: &StoryboardRequest,
+        opts: &FlowOptions,
+    ) -> Result<(JobId, PreviewOutput)> {
+        let id = self.start_storyboard(request).await?;
+        match self.wait_for(&id, Stage::Preview, opts).await? {
+            JobOutput::Preview(p) => Ok((id, p)),
+            other => Err(wrong_output(&id, "a preview", &other)),
+        }
+    }
+
+    /// Renders a completed preview as is (`render_storyboard`).
+    pub async fn start_render_from_preview(
+        &self,
+        preview_job: &JobId,
+        webhook: Option<&str>,
+    ) -> Result<JobId> {
+        let body = crate::raw::types::RenderStoryboardBody {
+            webhook: webhook.map(str::to_string),
+        };
+        job_id_of(
+            &self
+                .api()
+                .render_storyboard()
+                .job_id(preview_job.as_str())
+                .body(body)
+                .call()
+                .await?,
+        )
+    }
+
+    /// Renders from `renderParams` (`audio`, `output`, `scenes`), e.g. edited
+    /// ones from a preview (`render_video`).
+    pub async fn start_render(
+        &self,
+        render_params: &Value,
+        webhook: Option<&str>,
+    ) -> Result<JobId> {
+        let mut body = json!({});
+        for key in ["audio", "output", "scenes"] {
+            if let Some(v) = render_params.get(key).filter(|v| !v.is_null()) {
+                body[key] = v.clone();
+            }
+        }
+        if let Some(w) = webhook {
+            body["webhook"] = json!(w);
+        }
+        let body: crate::raw::types::RenderVideoBody = to_body("render_video", body)?;
+        job_id_of(&self.api().render_video().body(body).call().await?)
+    }
+
+    /// Renders a completed preview (as is, or with edited params) and waits.
+    pub async fn render_preview(
+        &self,
+        preview_job: &JobId,
+        preview: &PreviewOutput,
+        opts: &FlowOptions,
+    ) -> Result<(JobId, RenderOutput)> {
+        let webhook = opts.render_webhook.as_deref();
+        let id = match &opts.edit_render_params {
+            None => self.start_render_from_preview(preview_job, webhook).await?,
+            Some(edit) => {
+                let mut params = preview.render_params.clone();
+                edit(&mut params);
+                self.start_render(&params, webhook).await?
+            }
+        };
+        match self.wait_for(&id, Stage::Render, opts).await? {
+            JobOutput::Render(r) => Ok((id, r)),
+            other => Err(wrong_output(&id, "a video", &other)),
+        }
+    }
+
+    /// Text → storyboard preview → render → the final video, with the default options.
+    pub async fn text_to_video(&self, request: &StoryboardRequest) -> Result<VideoResult> {
+        self.text_to_video_with(request, &FlowOptions::default())
+            .await
+    }
+
+    /// Text → storyboard preview → render → the final video.
+    pub async fn text_to_video_with(
+        &self,
+        request: &StoryboardRequest,
+        opts: &FlowOptions,
+    ) -> Result<VideoResult> {
+        let (preview_job, preview) = self.preview(request, opts).await?;
+        let (render_job, video) = self.render_preview(&preview_job, &preview, opts).await?;
+        Ok(VideoResult {
+            preview_job,
+            preview,
+            render_job,
+            video,
+        })
+    }
+
+    /// Starts a v2 transcription of the video at `file_url`.
+    pub async fn start_transcription(
+        &self,
+        file_url: &str,
+        language: &str,
+        webhook: Option<&str>,
+    ) -> Result<JobId> {
+        let body = json!({"fileUrl": file_url, "mediaType": "video", "language": language, "webhook": webhook});
+        let body: crate::raw::types::CreateTranscriptionBody =
+            to_body("create_transcription", body)?;
+        job_id_of(&self.api().create_transcription().body(body).call().await?)
+    }
+
+    /// Transcribes the video at `file_url` and waits for the transcript.
+    pub async fn transcribe(
+        &self,
+        file_url: &str,
+        language: &str,
+        opts: &FlowOptions,
+    ) -> Result<(JobId, TranscriptionOutput)> {
+        let id = self.start_transcription(file_url, language, None).await?;
+        match self.wait_for(&id, Stage::Transcription, opts).await? {
+            JobOutput::Transcription(t) => Ok((id, t)),
+            other => Err(wrong_output(&id, "a transcript", &other)),
+        }
+    }
+
+    /// Starts a summary of `duration_secs` from a transcript.
+    pub async fn start_summary(
+        &self,
+        transcript: &Value,
+        duration_secs: f64,
+        webhook: Option<&str>,
+    ) -> Result<JobId> {
+        let body = json!({"transcript": transcript, "highlight_duration": duration_secs, "webhook": webhook});
+        let body: crate::raw::types::CreateVideoSummaryBody =
+            to_body("create_video_summary", body)?;
+        job_id_of(&self.api().create_video_summary().body(body).call().await?)
+    }
+
+    /// Summarises a transcript and waits.
+    pub async fn summarize(
+        &self,
+        transcript: &Value,
+        duration_secs: f64,
+        opts: &FlowOptions,
+    ) -> Result<(JobId, SummaryOutput)> {
+        let id = self.start_summary(transcript, duration_secs, None).await?;
+        match self.wait_for(&id, Stage::Summary, opts).await? {
+            JobOutput::Summary(s) => Ok((id, s)),
+            JobOutput::Transcription(t) => Ok((
+                id,
+                SummaryOutput {
+                    text: t.text,
+                    highlights: t.highlights,
+                    raw: t.raw,
+                },
+            )),
+            other => Err(wrong_output(&id, "a summary", &other)),
+        }
+    }
+
+    /// Uploads a local file: `generate_upload_url`, then a streamed HTTP PUT
+    /// of the bytes (never read whole into memory) to the signed URL with
+    /// `content_type`. Returns the hosted URL.
+    pub async fn upload_file(
+        &self,
+        path: impl AsRef<Path>,
+        content_type: &str,
+    ) -> Result<UploadedFile> {
+        const OP: &str = "upload_file";
+        let path = path.as_ref();
+        let io = |e: std::io::Error| Error::Io {
+            operation: OP,
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let file = tokio::fs::File::open(path).await.map_err(io)?;
+        let len = file.metadata().await.map_err(io)?.len();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "upload".into());
+        let resp = self
+            .api()
+            .generate_upload_url()
+            .body_map(|b| b.file_name(name).content_type(content_type.to_string()))
+            .call()
+            .await?;
+        let p = resp.payload();
+        let field = |k: &str| {
+            p.get(k)
+                .or_else(|| p.get("data").and_then(|d| d.get(k)))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let (Some(signed), Some(url)) = (field("signedUrl"), field("url")) else {
+            return Err(Error::UndecodableBody {
+                operation: "generate_upload_url",
+                status: resp.status(),
+                reason: "no signedUrl/url in the response".into(),
+                snippet: crate::envelope::truncate(&p.to_string(), 200),
+            });
+        };
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+        let request = self
+            .http()
+            .put(&signed)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(body)
+            .build()
+            .map_err(|e| Error::InvalidRequest {
+                operation: OP,
+                message: e.without_url().to_string(),
+            })?;
+        let outcome = crate::transport::send_buffered(self.http(), request).await;
+        let report = crate::transport::CallReport {
+            shared: Some(self.shared().clone()),
+            attempts: 1,
+            ..Default::default()
+        };
+        convert_outcome(OP, false, outcome, &report, true).await?;
+        Ok(UploadedFile { url, bytes: len })
+    }
+
+    /// Creates a template from a `.pictai` project file (multipart upload,
+    /// streamed; progenitor cannot express it, so it is sent by hand through
+    /// the same transport).
+    pub async fn create_template_from_file(&self, path: impl AsRef<Path>) -> Result<ApiResponse> {
+        let op = OperationSpec::find("create_template").expect("create_template is in the spec");
+        let path = path.as_ref();
+        let io = |e: std::io::Error| Error::Io {
+            operation: op.id,
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let file = tokio::fs::File::open(path).await.map_err(io)?;
+        let len = file.metadata().await.map_err(io)?.len();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project.pictai".into());
+        let part = reqwest::multipart::Part::stream_with_length(
+            reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file)),
+            len,
+        )
+        .file_name(name)
+        .mime_str("application/octet-stream")
+        .map_err(|e| Error::InvalidRequest {
+            operation: op.id,
+            message: e.without_url().to_string(),
+        })?;
+        let form = reqwest::multipart::Form::new().part("pictoryprojectfile", part);
+        let mut request = self
+            .http()
+            .post(format!("{}{}", self.base_url(), op.path))
+            .multipart(form)
+            .build()
+            .map_err(|e| Error::InvalidRequest {
+                operation: op.id,
+                message: e.without_url().to_string(),
+            })?;
+        request.url_mut().query_pairs_mut().append_pair(
+            "api_token",
+            secrecy::ExposeSecret::expose_secret(&self.shared().token),
+        );
+        send_manual(self, op, request).await
+    }
+
+    /// Starts a video preview from a template with `variables`.
+    pub async fn start_video_from_template(
+        &self,
+        template_id: &str,
+        variables: serde_json::Map<String, Value>,
+    ) -> Result<JobId> {
+        let mut body = variables;
+        body.insert("templateId".into(), json!(template_id));
+        job_id_of(
+            &self
+                .api()
+                .create_video_from_template()
+                .body(body)
+                .call()
+                .await?,
+        )
+    }
+
+    /// Template → preview → render → video.
+    pub async fn video_from_template(
+        &self,
+        template_id: &str,
+        variables: serde_json::Map<String, Value>,
+        opts: &FlowOptions,
+    ) -> Result<VideoResult> {
+        let preview_job = self
+            .start_video_from_template(template_id, variables)
+            .await?;
+        let preview = match self.wait_for(&preview_job, Stage::Preview, opts).await? {
+            JobOutput::Preview(p) => p,
+            other => return Err(wrong_output(&preview_job, "a preview", &other)),
+        };
+        let (render_job, video) = self.render_preview(&preview_job, &preview, opts).await?;
+        Ok(VideoResult {
+            preview_job,
+            preview,
+            render_job,
+            video,
+        })
+    }
+}
+
+/// Lets a shared policy be used where an owned one is expected.
+#[derive(Debug)]
+struct SharedBackoff(Arc<dyn PollingBackoff>);
+
+impl PollingBackoff for SharedBackoff {
+    fn next_delay(&self, ctx: &crate::jobs::PollContext<'_>) -> std::time::Duration {
+        self.0.next_delay(ctx)
+    }
+}

@@ -1,0 +1,365 @@
+//! The router: one route per operation and URL format, built from
+//! [`OPERATIONS`] at startup, plus the upload and asset routes, and the
+//! per-request pipeline (format check → token → fault plan → path values →
+//! body validation → operation → envelope → spoiling faults).
+
+use super::envelope::{self, Reply};
+use super::faults::{self, Fault};
+use super::media;
+use super::ops::{self, FormPart, Input};
+use super::state::App;
+use crate::operations::{BodyKind, OPERATIONS, OperationSpec};
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{MethodFilter, MethodRouter, get, put};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Largest JSON body accepted (16 MiB).
+const JSON_LIMIT: usize = 16 << 20;
+/// Largest multipart body accepted (64 MiB).
+const FORM_LIMIT: usize = 64 << 20;
+
+/// One of LowCodeAPI's URL formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// Path parameters in the path.
+    New,
+    /// Path parameters in the query, the segment their lower-cased name.
+    Old,
+}
+
+impl Format {
+    /// `new` or `old`, as counted.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Format::New => "new",
+            Format::Old => "old",
+        }
+    }
+}
+
+/// What a route serves.
+#[derive(Debug, Clone, Copy)]
+struct RouteInfo {
+    op: &'static OperationSpec,
+    format: Format,
+}
+
+/// The route paths of every operation: `(axum path, route)`. Operations
+/// without path parameters have one route, counted as the new format.
+pub(crate) fn operation_routes() -> Vec<(String, &'static OperationSpec, Format)> {
+    let mut out = Vec::new();
+    for op in OPERATIONS {
+        out.push((format!("/pictory{}", op.path), op, Format::New));
+        if !op.path_params.is_empty() {
+            out.push((format!("/pictory{}", op.old_format_path()), op, Format::Old));
+        }
+    }
+    out
+}
+
+/// Builds the router. Fails (rather than panicking) if the spec yields a
+/// route axum cannot hold, such as two parameters of different names at
+/// the same place.
+pub(crate) fn router(app: Arc<App>) -> Result<Router, String> {
+    let mut by_path: BTreeMap<String, Vec<RouteInfo>> = BTreeMap::new();
+    for (path, op, format) in operation_routes() {
+        by_path
+            .entry(path)
+            .or_default()
+            .push(RouteInfo { op, format });
+    }
+    let mut router: Router<Arc<App>> = Router::new();
+    for (path, routes) in by_path {
+        let mut methods: MethodRouter<Arc<App>> = MethodRouter::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for route in routes {
+            if seen.contains(&route.op.method) {
+                return Err(format!(
+                    "{} {path}: two operations share a route",
+                    route.op.method
+                ));
+            }
+            seen.push(route.op.method);
+            let method = Method::from_bytes(route.op.method.as_bytes())
+                .map_err(|e| format!("{}: bad method: {e}", route.op.id))?;
+            let filter = MethodFilter::try_from(method)
+                .map_err(|e| format!("{}: unsupported method: {e}", route.op.id))?;
+            methods = methods.on(
+                filter,
+                move |State(app): State<Arc<App>>,
+                      params: Result<Path<Vec<(String, String)>>, PathRejection>,
+                      req: Request| async move {
+                    handle_operation(app, route, params, req).await
+                },
+            );
+        }
+        let methods = methods.fallback(routing_404);
+        let current = router.clone();
+        // axum panics on conflicting routes; report them as an error.
+        router = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            current.route(&path, methods)
+        }))
+        .map_err(|_| "the spec's paths conflict in the router".to_string())?;
+    }
+    Ok(router
+        .route("/upload/{key}", put(media::put_upload).fallback(routing_404))
+        .route(
+            "/media/{key}/{name}",
+            get(media::get_media).fallback(routing_404),
+        )
+        .route("/videos/{file}", get(media::get_video_file).fallback(routing_404))
+        .route("/preview/{id}", get(media::get_page).fallback(routing_404))
+        .route("/share/{id}", get(media::get_page).fallback(routing_404))
+        .fallback(routing_404)
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(middleware::from_fn_with_state(app.clone(), latency))
+        .with_state(app))
+}
+
+/// Adds the fault plan's latency before every answer.
+async fn latency(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let delay = app.config.faults.latency;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    next.run(req).await
+}
+
+/// Express's `Cannot GET /path` page, counted.
+async fn routing_404(State(app): State<Arc<App>>, req: Request) -> Response {
+    app.count(|c| c.route_not_found += 1);
+    envelope::express_404(req.method().as_str(), req.uri().path())
+}
+
+/// A JSON answer in the configured envelope.
+fn json_response(app: &App, reply: Reply, fault: Fault) -> Response {
+    let (status, bytes) = envelope::render(app.config.envelope, reply);
+    faults::finish(status, envelope::json_headers(), bytes, fault)
+}
+
+/// The decoded query pairs of a request.
+fn query_pairs(req: &Request) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+/// The pipeline for one operation request.
+async fn handle_operation(
+    app: Arc<App>,
+    route: RouteInfo,
+    params: Result<Path<Vec<(String, String)>>, PathRejection>,
+    req: Request,
+) -> Response {
+    let RouteInfo { op, format } = route;
+    let config = &app.config;
+    let enabled = if op.path_params.is_empty() {
+        config.new_format || config.old_format
+    } else {
+        match format {
+            Format::New => config.new_format,
+            Format::Old => config.old_format,
+        }
+    };
+    if !enabled {
+        return routing_404(State(app.clone()), req).await;
+    }
+    app.count(|c| {
+        *c.requests
+            .entry((op.id.to_string(), format.as_str().to_string()))
+            .or_default() += 1;
+    });
+
+    let query = query_pairs(&req);
+    let token_ok = query
+        .iter()
+        .find(|(k, _)| k == "api_token")
+        .is_some_and(|(_, v)| config.tokens.iter().any(|t| t == v));
+    if !token_ok {
+        app.count(|c| c.unauthorized += 1);
+        return json_response(
+            &app,
+            Reply::error(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "Invalid or missing api_token",
+            ),
+            Fault::None,
+        );
+    }
+
+    let fault = app.faults.decide();
+    if let Some(key) = fault.key() {
+        app.count(|c| super::counters::bump(&mut c.faults, key));
+    }
+    match fault {
+        Fault::RateLimited => {
+            let mut response = json_response(
+                &app,
+                Reply::error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RATE_LIMITED",
+                    "Too many requests, slow down",
+                ),
+                Fault::None,
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, app.faults.retry_after());
+            return response;
+        }
+        Fault::Unavailable(status) => {
+            let code = if status == StatusCode::BAD_GATEWAY {
+                "BAD_GATEWAY"
+            } else {
+                "SERVICE_UNAVAILABLE"
+            };
+            return json_response(
+                &app,
+                Reply::error(status, code, "The upstream service is unavailable"),
+                Fault::None,
+            );
+        }
+        _ => {}
+    }
+
+    let values = match path_values(op, format, params, &query) {
+        Ok(values) => values,
+        Err(reply) => return json_response(&app, reply, fault),
+    };
+    let input = match read_input(&app, op, req).await {
+        Ok(input) => input,
+        Err(reply) => return json_response(&app, reply, fault),
+    };
+    let reply = ops::dispatch(&app, op, &values, &query, input);
+    json_response(&app, reply, fault)
+}
+
+/// The path-parameter values: from the path (new format) or from the query
+/// under the parameter's own name (old format; missing → 400).
+fn path_values(
+    op: &OperationSpec,
+    format: Format,
+    params: Result<Path<Vec<(String, String)>>, PathRejection>,
+    query: &[(String, String)],
+) -> Result<HashMap<String, String>, Reply> {
+    let mut out = HashMap::new();
+    if op.path_params.is_empty() {
+        return Ok(out);
+    }
+    match format {
+        Format::New => {
+            let Path(pairs) = params.map_err(|e| {
+                Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_PATH",
+                    format!("bad path parameter: {e}"),
+                )
+            })?;
+            out.extend(pairs);
+        }
+        Format::Old => {
+            let mut missing = Vec::new();
+            for name in op.path_params {
+                match query.iter().find(|(k, _)| k == name) {
+                    Some((_, v)) if !v.is_empty() => {
+                        out.insert(name.to_string(), v.clone());
+                    }
+                    _ => missing.push((name.to_string(), vec!["is required".to_string()])),
+                }
+            }
+            if !missing.is_empty() {
+                return Err(Reply::validation(missing));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and checks the body: JSON validated against the spec and
+/// Pictory's rules, multipart parsed into parts, nothing for bodiless
+/// operations.
+async fn read_input(app: &App, op: &OperationSpec, req: Request) -> Result<Input, Reply> {
+    match op.body {
+        BodyKind::None => Ok(Input::None),
+        BodyKind::Json => {
+            let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT)
+                .await
+                .map_err(|e| {
+                    Reply::error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "BODY_UNREADABLE",
+                        format!("request body unreadable or larger than {JSON_LIMIT} bytes: {e}"),
+                    )
+                })?;
+            let body: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+                if app.schemas.body_required(op) {
+                    return Err(Reply::invalid_field("body", "is required"));
+                }
+                Value::Object(Default::default())
+            } else {
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    Reply::invalid_field("body", &format!("is not valid JSON: {e}"))
+                })?
+            };
+            let errors = app.schemas.check(op, &body);
+            if errors.is_empty() {
+                Ok(Input::Json(body))
+            } else {
+                Err(Reply::validation(errors))
+            }
+        }
+        BodyKind::Manual => read_form(req).await.map(Input::Form),
+    }
+}
+
+/// Parses a `multipart/form-data` body into its parts.
+async fn read_form(req: Request) -> Result<Vec<FormPart>, Reply> {
+    let bad = |e: String| Reply::error(StatusCode::BAD_REQUEST, "INVALID_MULTIPART", e);
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_form {
+        return Err(bad("expected a multipart/form-data body".into()));
+    }
+    let mut form = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| bad(format!("unreadable multipart body: {e}")))?;
+    let mut parts = Vec::new();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return Err(bad(format!("unreadable multipart body: {e}"))),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let content_type = field.content_type().map(str::to_string);
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| bad(format!("unreadable multipart field {name}: {e}")))?;
+        parts.push(FormPart {
+            name,
+            file_name,
+            content_type,
+            bytes,
+        });
+    }
+    Ok(parts)
+}
+
+/// Whether `value` is a header value (for `Content-Type` checks).
+pub(crate) fn header_str(value: Option<&HeaderValue>) -> Option<&str> {
+    value.and_then(|v| v.to_str().ok())
+}

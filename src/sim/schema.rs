@@ -1,0 +1,283 @@
+//! Request validation: each JSON-body operation's request schema from the
+//! normalized spec (compiled once at startup), plus Pictory's own rules
+//! that the spec does not state.
+
+use crate::operations::{BodyKind, OPERATIONS, OperationSpec};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The normalized spec, compiled into the crate.
+const SPEC: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/spec/pictory.normalized.json"
+));
+
+/// One rejected field: its name as sent and what is wrong with it.
+pub(crate) type FieldErrors = Vec<(String, Vec<String>)>;
+
+/// The compiled request schema of an operation and whether a body is required.
+struct BodySchema {
+    validator: jsonschema::Validator,
+    required: bool,
+}
+
+/// Validators for every JSON-body operation, by operation id.
+pub(crate) struct Schemas {
+    by_op: HashMap<&'static str, BodySchema>,
+}
+
+impl std::fmt::Debug for Schemas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schemas")
+            .field("operations", &self.by_op.len())
+            .finish()
+    }
+}
+
+/// Escapes a path for a JSON pointer (`~` → `~0`, `/` → `~1`).
+fn pointer_segment(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+impl Schemas {
+    /// Compiles the request schema of every JSON-body operation in [`OPERATIONS`].
+    pub(crate) fn compile() -> Result<Schemas, String> {
+        let doc: Value =
+            serde_json::from_str(SPEC).map_err(|e| format!("normalized spec is not JSON: {e}"))?;
+        let mut by_op = HashMap::new();
+        for op in OPERATIONS.iter().filter(|op| op.body == BodyKind::Json) {
+            let base = format!(
+                "/paths/{}/{}/requestBody",
+                pointer_segment(op.path),
+                op.method.to_lowercase()
+            );
+            let Some(request_body) = doc.pointer(&base) else {
+                continue;
+            };
+            let schema = request_body
+                .pointer("/content/application~1json/schema")
+                .cloned()
+                .unwrap_or(Value::Bool(true));
+            let validator = jsonschema::validator_for(&schema)
+                .map_err(|e| format!("{}: request schema does not compile: {e}", op.id))?;
+            let required = request_body
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            by_op.insert(
+                op.id,
+                BodySchema {
+                    validator,
+                    required,
+                },
+            );
+        }
+        Ok(Schemas { by_op })
+    }
+
+    /// Whether `op` must carry a body.
+    pub(crate) fn body_required(&self, op: &OperationSpec) -> bool {
+        self.by_op.get(op.id).is_some_and(|s| s.required)
+    }
+
+    /// Every problem with `body` for `op`: schema errors, then Pictory's rules.
+    pub(crate) fn check(&self, op: &OperationSpec, body: &Value) -> FieldErrors {
+        let mut out = FieldErrors::new();
+        if let Some(schema) = self.by_op.get(op.id) {
+            for error in schema.validator.iter_errors(body) {
+                let mut name = field_name(error.instance_path().as_str());
+                let message = match error.kind() {
+                    jsonschema::error::ValidationErrorKind::Required { property } => {
+                        let prop = property
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| property.to_string());
+                        name = if name.is_empty() {
+                            prop
+                        } else {
+                            format!("{name}.{prop}")
+                        };
+                        "is required".to_string()
+                    }
+                    _ => short(&error.to_string()),
+                };
+                push(&mut out, if name.is_empty() { "body" } else { &name }, &message);
+            }
+        }
+        pictory_rules(op, body, &mut out);
+        out
+    }
+}
+
+/// `s` cut to 200 characters.
+fn short(s: &str) -> String {
+    if s.chars().count() <= 200 {
+        s.to_string()
+    } else {
+        s.chars().take(200).chain(std::iter::once('…')).collect()
+    }
+}
+
+/// `/scenes/0/text` → `scenes[0].text`.
+fn field_name(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        }
+    }
+    out
+}
+
+/// Adds `message` to `name`'s errors, once.
+fn push(out: &mut FieldErrors, name: &str, message: &str) {
+    match out.iter_mut().find(|(n, _)| n == name) {
+        Some((_, errors)) => {
+            if !errors.iter().any(|e| e == message) {
+                errors.push(message.to_string());
+            }
+        }
+        None => out.push((name.to_string(), vec![message.to_string()])),
+    }
+}
+
+/// A non-empty string.
+fn non_empty_str(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty())
+}
+
+/// Requires `field` to be a non-empty string (a missing one "is required").
+fn require_string(body: &Value, field: &str, out: &mut FieldErrors) {
+    match body.get(field) {
+        None | Some(Value::Null) => push(out, field, "is required"),
+        Some(v) if !non_empty_str(Some(v)) => push(out, field, "must be a non-empty string"),
+        _ => {}
+    }
+}
+
+/// Requires a non-empty `scenes` array whose items are objects; with
+/// `needs_content`, each scene must have `text`, `articleUrl` or `backgroundUri`.
+fn require_scenes(scenes: Option<&Value>, prefix: &str, needs_content: bool, out: &mut FieldErrors) {
+    let field = format!("{prefix}scenes");
+    match scenes {
+        None | Some(Value::Null) => push(out, &field, "is required"),
+        Some(Value::Array(items)) if items.is_empty() => {
+            push(out, &field, "must contain at least one scene")
+        }
+        Some(Value::Array(items)) => {
+            for (i, scene) in items.iter().enumerate() {
+                let name = format!("{field}[{i}]");
+                if !scene.is_object() {
+                    push(out, &name, "must be an object");
+                } else if needs_content
+                    && !["text", "articleUrl", "backgroundUri"]
+                        .iter()
+                        .any(|k| non_empty_str(scene.get(*k)))
+                {
+                    push(out, &name, "needs text, articleUrl or backgroundUri");
+                }
+            }
+        }
+        Some(_) => push(out, &field, "must be an array"),
+    }
+}
+
+/// The rules Pictory enforces beyond the spec's schemas.
+fn pictory_rules(op: &OperationSpec, body: &Value, out: &mut FieldErrors) {
+    if !body.is_object() {
+        push(out, "body", "must be a JSON object");
+        return;
+    }
+    match op.id {
+        "create_storyboard" => {
+            require_string(body, "videoName", out);
+            require_scenes(body.get("scenes"), "", true, out);
+        }
+        "render_video" => {
+            // The render parameters sit at the top level or under `renderParams`.
+            let (scenes, prefix) = match body.get("renderParams") {
+                Some(params) if params.is_object() => (params.get("scenes"), "renderParams."),
+                _ => (body.get("scenes"), ""),
+            };
+            require_scenes(scenes, prefix, false, out);
+        }
+        "create_transcription" => require_string(body, "fileUrl", out),
+        "create_video_summary" => match body.get("transcript") {
+            None | Some(Value::Null) => push(out, "transcript", "is required"),
+            _ => {}
+        },
+        "generate_upload_url" => {
+            require_string(body, "fileName", out);
+            require_string(body, "contentType", out);
+        }
+        "create_video_from_template" => require_string(body, "templateId", out),
+        "create_aws_connection" => {
+            if let Some(id) = body.get("awsAccountId").and_then(Value::as_str)
+                && !(id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
+            {
+                push(out, "awsAccountId", "must be a 12-digit numeric string");
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(id: &str, body: Value) -> FieldErrors {
+        let schemas = Schemas::compile().unwrap();
+        schemas.check(OperationSpec::find(id).unwrap(), &body)
+    }
+
+    #[test]
+    fn every_json_operation_has_a_validator() {
+        let schemas = Schemas::compile().unwrap();
+        for op in OPERATIONS.iter().filter(|op| op.body == BodyKind::Json) {
+            assert!(schemas.by_op.contains_key(op.id), "{}", op.id);
+        }
+    }
+
+    #[test]
+    fn storyboard_rules() {
+        let errors = check("create_storyboard", json!({"scenes": [{"voiceOver": true}]}));
+        assert_eq!(
+            errors,
+            vec![
+                ("videoName".to_string(), vec!["is required".to_string()]),
+                (
+                    "scenes[0]".to_string(),
+                    vec!["needs text, articleUrl or backgroundUri".to_string()]
+                ),
+            ]
+        );
+        assert!(check("create_storyboard", json!({"videoName": "v", "scenes": [{"text": "a"}]})).is_empty());
+        let errors = check("create_storyboard", json!({"videoName": 5, "scenes": []}));
+        assert_eq!(errors[0].0, "videoName");
+        assert_eq!(errors[1], ("scenes".to_string(), vec!["must contain at least one scene".to_string()]));
+    }
+
+    #[test]
+    fn schema_required_fields_are_named() {
+        let errors = check("create_aws_connection", json!({"name": "n"}));
+        let names: Vec<_> = errors.iter().map(|(n, _)| n.as_str()).collect();
+        for field in ["awsAccountId", "awsRegion", "enabled"] {
+            assert!(names.contains(&field), "{names:?}");
+        }
+    }
+
+    #[test]
+    fn pointer_to_field_name() {
+        assert_eq!(field_name("/scenes/0/text"), "scenes[0].text");
+        assert_eq!(field_name(""), "");
+        assert_eq!(field_name("/a~1b"), "a/b");
+    }
+}

@@ -1,0 +1,167 @@
+//! The simulator's shared state: configuration, compiled schemas, fault
+//! RNG, counters and the resources Pictory would keep (jobs, templates,
+//! brands, AWS connections, voice-over tracks, uploads).
+
+use super::config::SimConfig;
+use super::counters::Counters;
+use super::faults::Faults;
+use super::jobs::Job;
+use super::schema::Schemas;
+use axum::body::Bytes;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use tokio::sync::watch;
+
+/// A file announced with `generate_upload_url`, and its bytes once `PUT`.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    pub(crate) content_type: String,
+    pub(crate) signature: String,
+    /// The hosted URL (`<origin>/media/<key>/<fileName>`).
+    pub(crate) url: String,
+    pub(crate) bytes: Option<Bytes>,
+}
+
+/// A stored resource: its id and its JSON.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub(crate) id: String,
+    pub(crate) value: Value,
+}
+
+/// Resources kept in creation order, found by id.
+#[derive(Debug, Default)]
+pub(crate) struct Collection {
+    pub(crate) items: Vec<Record>,
+}
+
+impl Collection {
+    pub(crate) fn get(&self, id: &str) -> Option<&Value> {
+        self.items.iter().find(|r| r.id == id).map(|r| &r.value)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Value> {
+        self.items
+            .iter_mut()
+            .find(|r| r.id == id)
+            .map(|r| &mut r.value)
+    }
+
+    pub(crate) fn insert(&mut self, id: String, value: Value) {
+        self.items.push(Record { id, value });
+    }
+
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Value> {
+        let at = self.items.iter().position(|r| r.id == id)?;
+        Some(self.items.remove(at).value)
+    }
+
+    pub(crate) fn values(&self) -> Vec<Value> {
+        self.items.iter().map(|r| r.value.clone()).collect()
+    }
+}
+
+/// Everything Pictory would store.
+#[derive(Debug)]
+pub(crate) struct Store {
+    ids: fastrand::Rng,
+    pub(crate) jobs: HashMap<String, Job>,
+    pub(crate) templates: Collection,
+    pub(crate) brands: Collection,
+    pub(crate) aws_connections: Collection,
+    pub(crate) voiceover_tracks: Collection,
+    /// By upload key.
+    pub(crate) uploads: HashMap<String, Upload>,
+}
+
+impl Store {
+    fn new(seed: u64) -> Store {
+        Store {
+            // Separate from the fault RNG, so ids do not shift fault decisions.
+            ids: fastrand::Rng::with_seed(seed ^ 0x5eed_1d5_u64),
+            jobs: HashMap::new(),
+            templates: Collection::default(),
+            brands: Collection::default(),
+            aws_connections: Collection::default(),
+            voiceover_tracks: Collection::default(),
+            uploads: HashMap::new(),
+        }
+    }
+
+    /// A fresh UUID-like id (version 4 layout), reproducible for a seed.
+    pub(crate) fn new_id(&mut self) -> String {
+        let n = self.ids.u128(..);
+        let hex = format!("{n:032x}");
+        format!(
+            "{}-{}-4{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+
+    /// A random hex token (upload signatures).
+    pub(crate) fn token_hex(&mut self) -> String {
+        format!("{:016x}", self.ids.u64(..))
+    }
+}
+
+/// The state every handler shares.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) config: SimConfig,
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) origin: String,
+    pub(crate) schemas: Schemas,
+    pub(crate) faults: Faults,
+    counters: Mutex<Counters>,
+    store: Mutex<Store>,
+    /// Turns `true` (or closes) when the simulator shuts down.
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+impl App {
+    pub(crate) fn new(
+        config: SimConfig,
+        origin: String,
+        schemas: Schemas,
+        shutdown: watch::Receiver<bool>,
+    ) -> App {
+        let seed = config.faults.seed;
+        App {
+            faults: Faults::new(config.faults.clone()),
+            config,
+            origin,
+            schemas,
+            counters: Mutex::new(Counters::default()),
+            store: Mutex::new(Store::new(seed)),
+            shutdown,
+        }
+    }
+
+    /// Updates the counters (a short critical section).
+    pub(crate) fn count(&self, f: impl FnOnce(&mut Counters)) {
+        f(&mut self.counters.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// A copy of the counters.
+    pub(crate) fn counters(&self) -> Counters {
+        self.counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Locks the store; keep the guard briefly and never across an `.await`.
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The base URL clients use: `<origin>/pictory`.
+    pub(crate) fn base_url(&self) -> String {
+        format!("{}/pictory", self.origin)
+    }
+}
