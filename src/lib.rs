@@ -43,3 +43,8 @@ pub use flows::{FlowOptions, Stage, UploadedFile, VideoResult};
 pub use operations::{OPERATIONS, OperationSpec};
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;
+
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
