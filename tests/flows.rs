@@ -65,7 +65,8 @@ fn request() -> StoryboardRequest {
 async fn text_to_video_end_to_end_makes_exactly_these_requests() {
     let (server, log) = scripted(pictory_like(Arc::default())).await;
     let client = paused_client(&server.url("/pictory"));
-    let stages: Arc<Mutex<Vec<(Stage, String, Option<f64>)>>> = Arc::default();
+    type Seen = Vec<(Stage, String, Option<f64>)>;
+    let stages: Arc<Mutex<Seen>> = Arc::default();
     let sink = stages.clone();
     let opts = FlowOptions::default()
         .backoff(FixedInterval(Duration::from_secs(5)))
@@ -146,7 +147,8 @@ async fn invalid_storyboard_is_a_typed_error_and_nothing_is_sent() {
 #[tokio::test]
 async fn upload_streams_the_file_to_the_signed_url_with_its_content_type() {
     let storage = MockServer::start_async().await;
-    let received: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    type Received = Vec<(String, Vec<u8>)>;
+    let received: Arc<Mutex<Received>> = Arc::default();
     let sink = received.clone();
     storage
         .mock_async(move |when, then| {
@@ -179,11 +181,11 @@ async fn upload_streams_the_file_to_the_signed_url_with_its_content_type() {
     let uploaded = client.upload_file(&path, "video/mp4").await.unwrap();
     assert_eq!(uploaded.url, "https://media.test/clip.mp4");
     assert_eq!(uploaded.bytes, 300_000);
-    let received = received.lock().unwrap();
+    let received = received.lock().unwrap().clone();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].0, "video/mp4");
     assert!(received[0].1 == bytes, "the bytes arrived intact");
-    let log = log.lock().unwrap();
+    let log = log.lock().unwrap().clone();
     assert_eq!(log.len(), 1);
     assert!(log[0].starts_with("POST /pictory/pictoryapis/v1/media/generateurl?"));
     std::fs::remove_dir_all(&dir).unwrap();

@@ -24,7 +24,7 @@ pub struct Counters {
     /// Jobs created, by kind: `storyboard`, `render`, `transcription`, `summary`.
     pub jobs_created: BTreeMap<String, u64>,
     /// Jobs created, by what they were created for: storyboards by
-    /// `videoName`; renders by `render:<storyboard job id>` (`render_storyboard`)
+    /// `videoName` (from a template: its `videoName`, else `template:<templateId>`); renders by `render:<storyboard job id>` (`render_storyboard`)
     /// or `render:<output.name or first scene text>` (`render_video`);
     /// transcriptions by `transcription:<fileUrl>`; summaries by
     /// `summary:<first 40 chars of the transcript JSON>`. A value above 1

@@ -106,14 +106,26 @@ pub(crate) fn finish(
             // hyper closes the connection mid-body.
             headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full_len));
             let half = Bytes::from(body[..full_len / 2].to_vec());
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(half),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "simulated connection drop",
-                )),
-            ];
-            Body::from_stream(futures_util::stream::iter(chunks))
+            // The error comes after one `Pending`, so hyper flushes the
+            // headers and the first half before it aborts the connection.
+            let chunks = futures_util::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok(half), 1)),
+                        1 => {
+                            tokio::task::yield_now().await;
+                            let cut = std::io::Error::new(
+                                std::io::ErrorKind::ConnectionAborted,
+                                "simulated connection drop",
+                            );
+                            Some((Err::<Bytes, _>(cut), 2))
+                        }
+                        _ => None,
+                    }
+                }
+            });
+            Body::from_stream(chunks)
         }
         Fault::Truncate => {
             let half = body[..full_len / 2].to_vec();

@@ -57,8 +57,6 @@ pub(crate) struct Job {
     /// `(error_code, error_message)` when the job is to fail.
     pub(crate) failure: Option<(String, String)>,
     pub(crate) input: JobInput,
-    /// Where to POST the result when done.
-    pub(crate) webhook: Option<String>,
 }
 
 /// Where a job stands.
@@ -361,7 +359,6 @@ mod tests {
             duration: Duration::from_secs(secs),
             failure: None,
             input,
-            webhook: None,
         }
     }
 
@@ -382,7 +379,11 @@ mod tests {
         assert_eq!(done["data"]["status"], "completed");
         assert_eq!(done["data"]["videoURL"], "http://h/videos/j1.mp4");
         assert_eq!(done["data"]["videoDuration"], 20.0);
-        assert!(j.caption_file("srt").unwrap().contains("00:00:10,000 --> 00:00:20,000\nb"));
+        assert!(
+            j.caption_file("srt")
+                .unwrap()
+                .contains("00:00:10,000 --> 00:00:20,000\nb")
+        );
     }
 
     #[test]
@@ -396,7 +397,10 @@ mod tests {
         );
         let body = j.body(j.created, "http://h");
         assert_eq!(body["data"]["status"], "completed");
-        assert_eq!(body["data"]["transcript"][0]["sentence"], "Welcome to talk.");
+        assert_eq!(
+            body["data"]["transcript"][0]["sentence"],
+            "Welcome to talk."
+        );
         j.failure = Some(("TEXT_TO_VIDEO_FAILED".into(), "boom".into()));
         let body = j.body(j.created, "http://h");
         assert_eq!(body["success"], false);

@@ -135,7 +135,6 @@ fn start_job(app: &Arc<App>, new: NewJob) -> String {
             duration,
             failure: new.failure,
             input: new.input,
-            webhook: new.webhook.clone(),
         };
         let due = job.due();
         store.jobs.insert(id.clone(), job);

@@ -42,7 +42,7 @@ fn delete_in(
     id: &str,
 ) -> Reply {
     match pick(&mut app.store()).remove(id) {
-        Some(_) => ok(json!({id_key: id, "deleted": true})),
+        Some(_) => ok(json!({(id_key): id, "deleted": true})),
         None => Reply::not_found(what, id),
     }
 }
@@ -77,7 +77,12 @@ pub(crate) fn create_template(app: &App, parts: Vec<FormPart>) -> Reply {
         .get("name")
         .and_then(Value::as_str)
         .map(str::to_string)
-        .or_else(|| project.get("name").and_then(Value::as_str).map(str::to_string))
+        .or_else(|| {
+            project
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .or_else(|| file_name.rsplit_once('.').map(|(stem, _)| stem.to_string()))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "Untitled template".to_string());

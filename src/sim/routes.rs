@@ -109,12 +109,18 @@ pub(crate) fn router(app: Arc<App>) -> Result<Router, String> {
         .map_err(|_| "the spec's paths conflict in the router".to_string())?;
     }
     Ok(router
-        .route("/upload/{key}", put(media::put_upload).fallback(routing_404))
+        .route(
+            "/upload/{key}",
+            put(media::put_upload).fallback(routing_404),
+        )
         .route(
             "/media/{key}/{name}",
             get(media::get_media).fallback(routing_404),
         )
-        .route("/videos/{file}", get(media::get_video_file).fallback(routing_404))
+        .route(
+            "/videos/{file}",
+            get(media::get_video_file).fallback(routing_404),
+        )
         .route("/preview/{id}", get(media::get_page).fallback(routing_404))
         .route("/share/{id}", get(media::get_page).fallback(routing_404))
         .fallback(routing_404)
@@ -148,7 +154,11 @@ fn json_response(app: &App, reply: Reply, fault: Fault) -> Response {
 fn query_pairs(req: &Request) -> Vec<(String, String)> {
     req.uri()
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -306,9 +316,8 @@ async fn read_input(app: &App, op: &OperationSpec, req: Request) -> Result<Input
                 }
                 Value::Object(Default::default())
             } else {
-                serde_json::from_slice(&bytes).map_err(|e| {
-                    Reply::invalid_field("body", &format!("is not valid JSON: {e}"))
-                })?
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| Reply::invalid_field("body", &format!("is not valid JSON: {e}")))?
             };
             let errors = app.schemas.check(op, &body);
             if errors.is_empty() {
@@ -359,7 +368,7 @@ async fn read_form(req: Request) -> Result<Vec<FormPart>, Reply> {
     Ok(parts)
 }
 
-/// Whether `value` is a header value (for `Content-Type` checks).
+/// A header's value as text, if it is present and visible ASCII.
 pub(crate) fn header_str(value: Option<&HeaderValue>) -> Option<&str> {
     value.and_then(|v| v.to_str().ok())
 }

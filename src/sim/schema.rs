@@ -101,7 +101,11 @@ impl Schemas {
                     }
                     _ => short(&error.to_string()),
                 };
-                push(&mut out, if name.is_empty() { "body" } else { &name }, &message);
+                push(
+                    &mut out,
+                    if name.is_empty() { "body" } else { &name },
+                    &message,
+                );
             }
         }
         pictory_rules(op, body, &mut out);
@@ -149,7 +153,8 @@ fn push(out: &mut FieldErrors, name: &str, message: &str) {
 
 /// A non-empty string.
 fn non_empty_str(v: Option<&Value>) -> bool {
-    v.and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty())
+    v.and_then(Value::as_str)
+        .is_some_and(|s| !s.trim().is_empty())
 }
 
 /// Requires `field` to be a non-empty string (a missing one "is required").
@@ -163,7 +168,12 @@ fn require_string(body: &Value, field: &str, out: &mut FieldErrors) {
 
 /// Requires a non-empty `scenes` array whose items are objects; with
 /// `needs_content`, each scene must have `text`, `articleUrl` or `backgroundUri`.
-fn require_scenes(scenes: Option<&Value>, prefix: &str, needs_content: bool, out: &mut FieldErrors) {
+fn require_scenes(
+    scenes: Option<&Value>,
+    prefix: &str,
+    needs_content: bool,
+    out: &mut FieldErrors,
+) {
     let field = format!("{prefix}scenes");
     match scenes {
         None | Some(Value::Null) => push(out, &field, "is required"),
@@ -248,7 +258,10 @@ mod tests {
 
     #[test]
     fn storyboard_rules() {
-        let errors = check("create_storyboard", json!({"scenes": [{"voiceOver": true}]}));
+        let errors = check(
+            "create_storyboard",
+            json!({"scenes": [{"voiceOver": true}]}),
+        );
         assert_eq!(
             errors,
             vec![
@@ -259,10 +272,22 @@ mod tests {
                 ),
             ]
         );
-        assert!(check("create_storyboard", json!({"videoName": "v", "scenes": [{"text": "a"}]})).is_empty());
+        assert!(
+            check(
+                "create_storyboard",
+                json!({"videoName": "v", "scenes": [{"text": "a"}]})
+            )
+            .is_empty()
+        );
         let errors = check("create_storyboard", json!({"videoName": 5, "scenes": []}));
         assert_eq!(errors[0].0, "videoName");
-        assert_eq!(errors[1], ("scenes".to_string(), vec!["must contain at least one scene".to_string()]));
+        assert_eq!(
+            errors[1],
+            (
+                "scenes".to_string(),
+                vec!["must contain at least one scene".to_string()]
+            )
+        );
     }
 
     #[test]

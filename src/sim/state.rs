@@ -79,7 +79,7 @@ impl Store {
     fn new(seed: u64) -> Store {
         Store {
             // Separate from the fault RNG, so ids do not shift fault decisions.
-            ids: fastrand::Rng::with_seed(seed ^ 0x5eed_1d5_u64),
+            ids: fastrand::Rng::with_seed(seed ^ 0x05ee_d1d5_u64),
             jobs: HashMap::new(),
             templates: Collection::default(),
             brands: Collection::default(),

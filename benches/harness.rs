@@ -1,0 +1,344 @@
+//! The benchmark harness: `cargo bench --bench harness --features simulator`.
+//!
+//! Runs five measurements against the simulator on 127.0.0.1 and prints one
+//! table. Figures that matter are ratios and counts from the same run; the
+//! absolute times are printed but depend on the machine.
+
+use pictory::jobs::{
+    AdaptiveBackoff, ExponentialBackoff, FixedInterval, JobTimeline, PollingBackoff, measure,
+};
+use pictory::sim::{JobDurations, SimConfig, Simulator};
+use pictory::storyboard::{Scene, StoryboardRequest};
+use pictory::{Call, Client, FlowOptions};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// User + system CPU time of this process so far.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses).
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 here.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+struct Row {
+    measure: String,
+    figure: String,
+    target: String,
+}
+
+async fn per_call_overhead(rows: &mut Vec<Row>) {
+    let sim = Simulator::start(SimConfig::default())
+        .await
+        .expect("simulator");
+    let client = Client::builder()
+        .token(sim.token())
+        .base_url(sim.base_url())
+        .build()
+        .unwrap();
+    let request = StoryboardRequest::new("bench").scene(Scene::text("hello"));
+    let job = client
+        .start_storyboard(&request)
+        .await
+        .expect("a job to read");
+    let bare = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let url = format!(
+        "{}/pictoryapis/v1/jobs/{}?api_token={}",
+        sim.base_url(),
+        job,
+        sim.token()
+    );
+    let n = 10_000;
+    let (mut ours, mut theirs) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..(n + 200) {
+        let t = Instant::now();
+        let r = client
+            .api()
+            .get_job()
+            .job_id(job.as_str())
+            .call()
+            .await
+            .expect("get_job");
+        std::hint::black_box(r.payload());
+        let a = t.elapsed();
+        let t = Instant::now();
+        let v: serde_json::Value = bare.get(&url).send().await.unwrap().json().await.unwrap();
+        std::hint::black_box(&v);
+        let b = t.elapsed();
+        if i >= 200 {
+            ours.push(a);
+            theirs.push(b);
+        }
+    }
+    ours.sort();
+    theirs.sort();
+    let (m1, m2) = (percentile(&ours, 0.5), percentile(&theirs, 0.5));
+    rows.push(Row {
+        measure: "1. per-call overhead, get_job (10,000 each, interleaved)".into(),
+        figure: format!(
+            "pictory median {} p99 {}; reqwest median {} p99 {}; ratio {:.3}",
+            us(m1),
+            us(percentile(&ours, 0.99)),
+            us(m2),
+            us(percentile(&theirs, 0.99)),
+            m1.as_secs_f64() / m2.as_secs_f64()
+        ),
+        target: "ratio <= 1.05".into(),
+    });
+}
+
+async fn fallback_steady_state(rows: &mut Vec<Row>) {
+    let sim = Simulator::start(SimConfig {
+        new_format: false,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let client = Client::builder()
+        .token(sim.token())
+        .base_url(sim.base_url())
+        .build()
+        .unwrap();
+    let job = client
+        .start_storyboard(&StoryboardRequest::new("fb").scene(Scene::text("x")))
+        .await
+        .unwrap();
+    let template = client.api().create_template().call().await.ok();
+    let template_id = template
+        .as_ref()
+        .and_then(|t| {
+            t.payload()
+                .get("templateId")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "t-1".into());
+    let total = |c: &pictory::sim::Counters, op: &str| -> u64 {
+        c.requests
+            .iter()
+            .filter(|((o, _), _)| o == op)
+            .map(|(_, n)| *n)
+            .sum()
+    };
+    for op in ["get_template", "get_job"] {
+        let before = total(&sim.counters(), op);
+        let mut first = 0;
+        for i in 0..1000 {
+            let _ = match op {
+                "get_template" => {
+                    client
+                        .api()
+                        .get_template()
+                        .template_id(template_id.as_str())
+                        .call()
+                        .await
+                }
+                _ => client.api().get_job().job_id(job.as_str()).call().await,
+            };
+            if i == 0 {
+                first = total(&sim.counters(), op) - before;
+            }
+        }
+        let after = total(&sim.counters(), op) - before;
+        rows.push(Row {
+            measure: format!("2. fallback steady state, {op} (new format off, 1,000 calls)"),
+            figure: format!(
+                "first call {first} requests; later calls {:.3} requests/call",
+                (after - first) as f64 / 999.0
+            ),
+            target: "2 then 1".into(),
+        });
+    }
+}
+
+fn polling_efficiency(rows: &mut Vec<Row>) {
+    let timelines =
+        JobTimeline::seeded_set(1000, 7, Duration::from_secs(20), Duration::from_secs(600));
+    let policies: Vec<(&str, Box<dyn PollingBackoff>)> = vec![
+        (
+            "default (2s x1.5 -> 20s)",
+            Box::new(ExponentialBackoff::default()),
+        ),
+        ("adaptive", Box::new(AdaptiveBackoff::default())),
+        (
+            "fixed 10s",
+            Box::new(FixedInterval(Duration::from_secs(10))),
+        ),
+        (
+            "fixed 30s",
+            Box::new(FixedInterval(Duration::from_secs(30))),
+        ),
+        (
+            "exponential 1s -> 60s x2",
+            Box::new(ExponentialBackoff {
+                initial: Duration::from_secs(1),
+                multiplier: 2.0,
+                max: Duration::from_secs(60),
+            }),
+        ),
+    ];
+    for (name, p) in policies {
+        let f = measure(p.as_ref(), &timelines);
+        rows.push(Row {
+            measure: format!("3. polling, {name} (1,000 jobs 20 s-10 min)"),
+            figure: format!(
+                "{:.1} polls/job; detection delay median {:.1} s, p95 {:.1} s",
+                f.polls_per_job,
+                f.median_delay.as_secs_f64(),
+                f.p95_delay.as_secs_f64()
+            ),
+            target: if name == "adaptive" {
+                "fewer polls than fixed 30s, lower median than fixed 10s".into()
+            } else {
+                String::new()
+            },
+        });
+    }
+}
+
+async fn bulk_scale(rows: &mut Vec<Row>) {
+    let two = Duration::from_secs(2);
+    let config = SimConfig {
+        durations: JobDurations {
+            storyboard: two,
+            render: two,
+            transcription: two,
+            summary: two,
+        },
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config).await.expect("simulator");
+    let client = Client::builder()
+        .token(sim.token())
+        .base_url(sim.base_url())
+        .build()
+        .unwrap();
+    let requests: Vec<StoryboardRequest> = (0..1000)
+        .map(|i| StoryboardRequest::new(format!("bulk-{i}")).scene(Scene::text("Hello")))
+        .collect();
+    let opts = FlowOptions::default();
+    let cpu0 = cpu_time();
+    let start = Instant::now();
+    let results = pictory::bulk::run_bounded(requests, 1000, |r| {
+        let (client, opts) = (client.clone(), opts.clone());
+        async move { client.text_to_video_with(&r, &opts).await }
+    })
+    .await;
+    let wall = start.elapsed();
+    let cpu = cpu_time() - cpu0;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let requests: u64 = sim.counters().requests.values().sum();
+    rows.push(Row {
+        measure: "4. bulk: 1,000 text->video flows at once (jobs ~2 s)".into(),
+        figure: format!(
+            "{ok}/1000 ok; wall {:.1} s; {requests} requests ({:.1}/flow); peak RSS {:.0} MiB; {:.0} µs CPU/request (client and simulator together)",
+            wall.as_secs_f64(),
+            requests as f64 / 1000.0,
+            peak_rss_mib(),
+            cpu.as_secs_f64() * 1e6 / requests.max(1) as f64
+        ),
+        target: "all succeed, peak < 100 MB".into(),
+    });
+}
+
+fn build_cost(rows: &mut Vec<Row>) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let build = || {
+        let t = Instant::now();
+        let ok = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "pictory"])
+            .current_dir(root)
+            .status()
+            .map(|s| s.success());
+        (t.elapsed(), ok.unwrap_or(false))
+    };
+    let _ = build(); // make sure a build exists
+    let (noop, ok1) = build();
+    let spec = std::path::Path::new(root).join("spec/pictory.normalized.json");
+    let bytes = std::fs::read(&spec).expect("spec");
+    // A real change: one byte of a description, restored afterwards.
+    let changed = String::from_utf8(bytes.clone()).unwrap().replacen(
+        "Storyboard API is first step",
+        "Storyboard API is the first step",
+        1,
+    );
+    std::fs::write(&spec, changed).unwrap();
+    let (rebuild, ok2) = build();
+    std::fs::write(&spec, &bytes).unwrap();
+    let _ = build();
+    rows.push(Row {
+        measure: "5. build cost (debug, incremental)".into(),
+        figure: format!(
+            "no-op cargo build {:.2} s; after a spec change (codegen + recompile) {:.2} s{}",
+            noop.as_secs_f64(),
+            rebuild.as_secs_f64(),
+            if ok1 && ok2 { "" } else { " (a build failed)" }
+        ),
+        target: "no-op does not regenerate".into(),
+    });
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    let total = Instant::now();
+    rt.block_on(async {
+        per_call_overhead(&mut rows).await;
+        fallback_steady_state(&mut rows).await;
+        polling_efficiency(&mut rows);
+        bulk_scale(&mut rows).await;
+    });
+    drop(rt);
+    if std::env::var_os("PICTORY_BENCH_SKIP_BUILD").is_none() {
+        build_cost(&mut rows);
+    }
+    println!();
+    println!("| measure | figure | target |");
+    println!("|---|---|---|");
+    for r in &rows {
+        println!("| {} | {} | {} |", r.measure, r.figure, r.target);
+    }
+    println!();
+    println!(
+        "machine: {} cores; total {:.0} s",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        total.elapsed().as_secs_f64()
+    );
+}

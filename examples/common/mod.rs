@@ -1,0 +1,44 @@
+//! Shared by the examples: a client for LowCodeAPI when `LOWCODEAPI_API_TOKEN`
+//! is set, otherwise for the built-in simulator.
+
+use pictory::Client;
+use pictory::sim::{SimConfig, Simulator};
+
+/// The client, and the simulator it talks to (kept alive by the caller).
+pub async fn client() -> pictory::Result<(Client, Option<Simulator>)> {
+    if std::env::var(pictory::client::TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty()) {
+        return Ok((Client::from_env()?, None));
+    }
+    println!(
+        "LOWCODEAPI_API_TOKEN is not set: running against the built-in simulator (jobs sped up 20x)."
+    );
+    let config = SimConfig {
+        time_factor: 0.05,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config)
+        .await
+        .map_err(|e| pictory::Error::Config {
+            message: format!("cannot start the simulator: {e}"),
+        })?;
+    let client = Client::builder()
+        .token(sim.token())
+        .base_url(sim.base_url())
+        .build()?;
+    Ok((client, Some(sim)))
+}
+
+/// Prints an error, with Pictory's code and message for a failed job.
+pub fn report(error: &pictory::Error) {
+    match error {
+        pictory::Error::JobFailed {
+            job_id,
+            code,
+            message,
+            ..
+        } => {
+            eprintln!("error: job {job_id} failed: {code}: {message}")
+        }
+        other => eprintln!("error: {other}"),
+    }
+}

@@ -1,0 +1,101 @@
+//! Text → storyboard preview → render → video URL, with a progress bar.
+//!
+//! `cargo run --example text_to_video --features simulator`
+//!
+//! With `LOWCODEAPI_API_TOKEN` set it talks to LowCodeAPI (`LOWCODEAPI_BASE_URL`
+//! to override); otherwise to the built-in simulator.
+
+mod common;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use pictory::jobs::{AdaptiveBackoff, ExponentialBackoff, JobState};
+use pictory::storyboard::{AiVoice, Audio, Scene, StoryboardRequest};
+use pictory::{FlowOptions, Stage};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(url) => {
+            println!("{url}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            common::report(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> pictory::Result<String> {
+    let (client, sim) = common::client().await?;
+    let request = StoryboardRequest::new("pictory-rs demo")
+        .scene(
+            Scene::text("Pictory turns text into videos.")
+                .voice_over(true)
+                .subtitles(true),
+        )
+        .scene(Scene::text("This one was made from Rust, in one call.").voice_over(true))
+        .audio(
+            Audio::default()
+                .ai_voice(AiVoice::new("Jackson"))
+                .background_music(0.1),
+        );
+
+    let bar = if std::io::stdout().is_terminal() {
+        let bar = ProgressBar::new(100);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos:>3}%").expect("valid template"),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let shown = bar.clone();
+    let mut opts = FlowOptions::default().on_progress(move |stage, job| {
+        let stage = match stage {
+            Stage::Preview => "preview",
+            Stage::Render => "render",
+            Stage::Transcription => "transcribe",
+            Stage::Summary => "summary",
+        };
+        let percent = job.state.progress().unwrap_or(0.0);
+        match &shown {
+            Some(bar) => {
+                bar.set_message(stage);
+                bar.set_position(percent as u64);
+            }
+            None => {
+                let detail = match &job.state {
+                    JobState::InProgress {
+                        message: Some(m), ..
+                    } => format!(" ({m})"),
+                    _ => String::new(),
+                };
+                println!("{stage}: {} {percent:.0}%{detail}", job.state.name());
+            }
+        }
+    });
+    // The simulator's jobs take seconds: poll faster than the real-service default.
+    opts = if sim.is_some() {
+        opts.backoff(ExponentialBackoff {
+            initial: Duration::from_millis(300),
+            multiplier: 1.5,
+            max: Duration::from_secs(2),
+        })
+    } else {
+        opts.backoff(AdaptiveBackoff::default())
+    };
+    let result = client.text_to_video_with(&request, &opts).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let video = result?;
+    if let Some(preview) = &video.preview.preview_url {
+        println!("preview: {preview}");
+    }
+    println!("video (job {}):", video.render_job);
+    Ok(video.video.video_url)
+}

@@ -1,0 +1,249 @@
+//! Files: signed upload URLs (`generate_upload_url`, then a `PUT` of the
+//! bytes to `/upload/<key>`, outside LowCodeAPI and its token), the hosted
+//! copies under `/media/<key>/<name>`, and the outputs of finished jobs
+//! (`/videos/<id>.mp4|jpg|srt|vtt|txt`, `/preview/<id>`, `/share/<id>`).
+
+use super::envelope::Reply;
+use super::jobs::{JobKind, Phase};
+use super::routes::header_str;
+use super::state::{App, Upload};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tokio::time::Instant;
+
+/// Largest upload accepted (512 MiB).
+pub(crate) const UPLOAD_LIMIT: usize = 512 << 20;
+
+/// Characters kept as they are in a URL path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `POST /media/generateurl`: announces an upload of `fileName` with
+/// `contentType` and answers where to `PUT` it and where it will be hosted.
+pub(crate) fn generate_upload_url(app: &App, body: &Value) -> Reply {
+    let file_name = body.get("fileName").and_then(Value::as_str).unwrap_or("");
+    let content_type = body
+        .get("contentType")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut store = app.store();
+    let key = store.new_id();
+    let signature = store.token_hex();
+    let url = format!(
+        "{}/media/{key}/{}",
+        app.origin,
+        utf8_percent_encode(file_name, SEGMENT)
+    );
+    let signed_url = format!("{}/upload/{key}?signature={signature}", app.origin);
+    store.uploads.insert(
+        key,
+        Upload {
+            content_type: content_type.to_string(),
+            signature,
+            url: url.clone(),
+            bytes: None,
+        },
+    );
+    Reply::Ok(json!({"data": {"signedUrl": signed_url, "url": url}}))
+}
+
+/// The bytes uploaded for a hosted `url`, if any.
+pub(crate) fn uploaded_bytes(app: &App, url: &str) -> Option<Bytes> {
+    let store = app.store();
+    if let Some(upload) = store.uploads.values().find(|u| u.url == url) {
+        return upload.bytes.clone();
+    }
+    // Also accept the URL spelled differently: find the key after `/media/`.
+    let rest = url.strip_prefix(&app.origin)?.strip_prefix("/media/")?;
+    let key = rest.split('/').next()?;
+    store.uploads.get(key)?.bytes.clone()
+}
+
+fn plain(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text.to_string(),
+    )
+        .into_response()
+}
+
+/// Compares two media types, ignoring case and surrounding blanks.
+fn same_media_type(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// `PUT /upload/<key>?signature=...`: stores the body (streamed, up to
+/// [`UPLOAD_LIMIT`]). The signature must match (else 403) and the
+/// `Content-Type` must be the one announced (else 400).
+pub(crate) async fn put_upload(
+    State(app): State<Arc<App>>,
+    Path(key): Path<String>,
+    req: Request,
+) -> Response {
+    let signature = req
+        .uri()
+        .query()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned())
+        .and_then(|mut pairs| pairs.find(|(k, _)| k == "signature"))
+        .map(|(_, v)| v);
+    let expected_type = {
+        let store = app.store();
+        let Some(upload) = store.uploads.get(&key) else {
+            return plain(StatusCode::NOT_FOUND, "NoSuchUpload: unknown upload key");
+        };
+        if signature.as_deref() != Some(upload.signature.as_str()) {
+            return plain(
+                StatusCode::FORBIDDEN,
+                "SignatureDoesNotMatch: the signature is missing or wrong",
+            );
+        }
+        upload.content_type.clone()
+    };
+    let given_type = header_str(req.headers().get(header::CONTENT_TYPE)).unwrap_or("");
+    if !same_media_type(given_type, &expected_type) {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "Content-Type {given_type:?} does not match the signed content type {expected_type:?}"
+            ),
+        );
+    }
+    let mut stream = req.into_body().into_data_stream();
+    let mut buf = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return plain(StatusCode::BAD_REQUEST, "the upload body broke off");
+        };
+        if buf.len() + chunk.len() > UPLOAD_LIMIT {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "EntityTooLarge");
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    let etag = format!("\"{:016x}\"", fnv1a(&buf));
+    {
+        let mut store = app.store();
+        match store.uploads.get_mut(&key) {
+            Some(upload) => upload.bytes = Some(Bytes::from(buf)),
+            None => return plain(StatusCode::NOT_FOUND, "NoSuchUpload: unknown upload key"),
+        }
+    }
+    app.count(|c| c.uploads += 1);
+    let mut response = StatusCode::OK.into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    response
+}
+
+/// A 64-bit FNV-1a hash, for ETags.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `GET /media/<key>/<name>`: the uploaded bytes with their content type.
+pub(crate) async fn get_media(
+    State(app): State<Arc<App>>,
+    Path((key, _name)): Path<(String, String)>,
+) -> Response {
+    let found = {
+        let store = app.store();
+        store
+            .uploads
+            .get(&key)
+            .and_then(|u| u.bytes.clone().map(|b| (u.content_type.clone(), b)))
+    };
+    match found {
+        Some((content_type, bytes)) => {
+            let mut response = Response::new(Body::from(bytes));
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                response.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            response
+        }
+        None => plain(StatusCode::NOT_FOUND, "NoSuchKey"),
+    }
+}
+
+/// Bytes that start like an MP4 file, for a rendered video.
+fn fake_mp4(id: &str) -> Vec<u8> {
+    let mut out = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+    out.extend_from_slice(format!("pictory simulator video {id}").as_bytes());
+    out
+}
+
+/// Bytes that start and end like a JPEG file, for a thumbnail.
+fn fake_jpeg(id: &str) -> Vec<u8> {
+    let mut out = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00".to_vec();
+    out.extend_from_slice(format!("thumbnail {id}").as_bytes());
+    out.extend_from_slice(b"\xFF\xD9");
+    out
+}
+
+/// `GET /videos/<id>.<ext>`: an output of a completed render job.
+pub(crate) async fn get_video_file(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+) -> Response {
+    let Some((id, ext)) = file.rsplit_once('.') else {
+        return plain(StatusCode::NOT_FOUND, "Not found");
+    };
+    let job = {
+        let store = app.store();
+        store.jobs.get(id).cloned()
+    };
+    let Some(job) =
+        job.filter(|j| j.kind == JobKind::Render && j.phase(Instant::now()) == Phase::Completed)
+    else {
+        return plain(StatusCode::NOT_FOUND, "Not found");
+    };
+    let (content_type, bytes): (&str, Vec<u8>) = match ext {
+        "mp4" => ("video/mp4", fake_mp4(id)),
+        "jpg" => ("image/jpeg", fake_jpeg(id)),
+        "srt" => (
+            "application/x-subrip",
+            job.caption_file("srt").unwrap_or_default().into_bytes(),
+        ),
+        "vtt" => (
+            "text/vtt",
+            job.caption_file("vtt").unwrap_or_default().into_bytes(),
+        ),
+        "txt" => (
+            "text/plain; charset=utf-8",
+            job.caption_file("txt").unwrap_or_default().into_bytes(),
+        ),
+        _ => return plain(StatusCode::NOT_FOUND, "Not found"),
+    };
+    ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+/// `GET /preview/<id>` and `GET /share/<id>`: a small HTML page for a job.
+pub(crate) async fn get_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    let known = app.store().jobs.contains_key(&id);
+    if !known {
+        return plain(StatusCode::NOT_FOUND, "Not found");
+    }
+    let safe: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        format!(
+            "<!DOCTYPE html>\n<html><head><title>Pictory simulator {safe}</title></head>\
+             <body><h1>Video {safe}</h1></body></html>\n"
+        ),
+    )
+        .into_response()
+}
