@@ -84,6 +84,21 @@ impl Client {
         OperationSpec::find(operation).and_then(|op| self.shared().formats.get(op))
     }
 
+    /// Requests this client (and its clones) sent to LowCodeAPI so far,
+    /// retries and format fallbacks included.
+    pub fn requests_sent(&self) -> u64 {
+        self.shared()
+            .sends
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Re-sends the retry policy made so far (not counting format fallbacks).
+    pub fn retries_made(&self) -> u64 {
+        self.shared()
+            .retries
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// `text` with this client's token (and any `api_token=` value) removed.
     pub(crate) fn redact(&self, text: &str) -> String {
         crate::error::redact(
@@ -208,6 +223,8 @@ impl ClientBuilder {
             mode: self.url_mode,
             formats: FormatMemory::default(),
             base_path: parsed.path().trim_end_matches('/').to_string(),
+            sends: Default::default(),
+            retries: Default::default(),
         };
         let raw = crate::raw::Client::new_with_client(&base, http, HookState(Arc::new(shared)));
         Ok(Client { raw })

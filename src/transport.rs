@@ -39,6 +39,10 @@ pub(crate) struct Shared {
     pub(crate) formats: FormatMemory,
     /// The path of the base URL (`/pictory`), for old-format rewriting.
     pub(crate) base_path: String,
+    /// Requests sent, every attempt and format switch included.
+    pub(crate) sends: std::sync::atomic::AtomicU64,
+    /// Re-sends made by the retry policy.
+    pub(crate) retries: std::sync::atomic::AtomicU64,
 }
 
 /// What happened during one call, read by [`crate::Call::call`] to choose
@@ -117,6 +121,9 @@ pub(crate) async fn execute(
         }
         tries += 1;
         sends += 1;
+        shared
+            .sends
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let span = tracing::info_span!(
             "pictory.request",
             operation = op.id,
@@ -127,7 +134,7 @@ pub(crate) async fn execute(
         let outcome = send_buffered(http, req).instrument(span.clone()).await;
         let can_resend = original.is_some();
         note(|r| r.attempts = sends);
-        let failure = match outcome {
+        let delay = match outcome {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 span.record("status", status);
@@ -190,13 +197,16 @@ pub(crate) async fn execute(
                 }
             }
         };
+        shared
+            .retries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::debug!(
             operation = op.id,
             attempt = sends,
-            delay_ms = failure.as_millis() as u64,
+            delay_ms = delay.as_millis() as u64,
             "retrying"
         );
-        tokio::time::sleep(failure).await;
+        tokio::time::sleep(delay).await;
     }
 }
 

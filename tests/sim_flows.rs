@@ -1,0 +1,310 @@
+//! The flows end to end against the simulator: text → video, preview,
+//! transcription of an uploaded file, summary, templates, the URL-format
+//! fallback, and a 200-flow bulk run under a fault plan.
+#![cfg(feature = "simulator")]
+
+use pictory::jobs::{FixedInterval, PollingErrorPolicy};
+use pictory::sim::{FaultPlan, SimConfig, Simulator};
+use pictory::storyboard::{Scene, StoryboardRequest};
+use pictory::{Call, Client, Error, FlowOptions, OPERATIONS, RetryPolicy, UrlFormat};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn fast(sim_factor: f64) -> SimConfig {
+    SimConfig {
+        time_factor: sim_factor,
+        ..SimConfig::default()
+    }
+}
+
+fn quick_polls() -> FlowOptions {
+    FlowOptions::default().backoff(FixedInterval(Duration::from_millis(20)))
+}
+
+fn client_for(sim: &Simulator) -> Client {
+    let retry = RetryPolicy {
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(100),
+        ..Default::default()
+    };
+    Client::builder()
+        .token(sim.token())
+        .base_url(sim.base_url())
+        .retry_policy(retry)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn text_to_video_preview_and_failure_marker() {
+    let sim = Simulator::start(fast(0.002)).await.unwrap();
+    let client = client_for(&sim);
+    let request = StoryboardRequest::new("sim-e2e").scene(Scene::text("Hello from the simulator"));
+    let video = client
+        .text_to_video_with(&request, &quick_polls())
+        .await
+        .unwrap();
+    assert!(video.video.video_url.ends_with(".mp4"), "{:?}", video.video);
+    assert!(video.preview.render_params.get("scenes").is_some());
+    assert_eq!(sim.counters().jobs_of("storyboard"), 1);
+    assert_eq!(sim.counters().jobs_of("render"), 1);
+
+    let (_, preview) = client
+        .preview(
+            &StoryboardRequest::new("preview-only").scene(Scene::text("x")),
+            &quick_polls(),
+        )
+        .await
+        .unwrap();
+    assert!(preview.preview_url.is_some());
+    assert_eq!(
+        sim.counters().jobs_of("render"),
+        1,
+        "preview only: nothing rendered"
+    );
+
+    let failing = StoryboardRequest::new("bad").scene(Scene::text("this one will [fail]"));
+    let err = client
+        .text_to_video_with(&failing, &quick_polls())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::JobFailed { code, .. } if code == "TEXT_TO_VIDEO_FAILED"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn upload_then_transcribe_then_summarize() {
+    let sim = Simulator::start(fast(0.002)).await.unwrap();
+    let client = client_for(&sim);
+    let path = std::env::temp_dir().join(format!("pictory-sim-{}.mp4", std::process::id()));
+    std::fs::write(&path, vec![7u8; 200_000]).unwrap();
+    let uploaded = client.upload_file(&path, "video/mp4").await.unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(sim.uploaded(&uploaded.url).map(|b| b.len()), Some(200_000));
+    let (_, transcript) = client
+        .transcribe(&uploaded.url, "en-US", &quick_polls())
+        .await
+        .unwrap();
+    assert!(
+        transcript
+            .transcript
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
+    let (_, summary) = client
+        .summarize(&transcript.transcript, 30.0, &quick_polls())
+        .await
+        .unwrap();
+    assert!(
+        summary.text.is_some() || !summary.highlights.is_empty(),
+        "{summary:?}"
+    );
+}
+
+#[tokio::test]
+async fn template_from_file_then_video_from_template() {
+    let sim = Simulator::start(fast(0.002)).await.unwrap();
+    let client = client_for(&sim);
+    let path = std::env::temp_dir().join(format!("pictory-sim-{}.pictai", std::process::id()));
+    std::fs::write(
+        &path,
+        json!({"scenes": [{"text": "Hi {{name}}"}]}).to_string(),
+    )
+    .unwrap();
+    let created = client.create_template_from_file(&path).await.unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let id = pictory::jobs::find_job_id(created.raw())
+        .map(|j| j.0)
+        .or_else(|| {
+            let b = created.body();
+            [b.get("templateId"), b.pointer("/data/templateId")]
+                .into_iter()
+                .flatten()
+                .find_map(|v| v.as_str().map(str::to_string))
+        });
+    let id = id.expect("a template id");
+    let got = client
+        .api()
+        .get_template()
+        .template_id(id.as_str())
+        .call()
+        .await
+        .unwrap();
+    assert!(got.raw().to_string().contains(&id));
+    let vars = serde_json::Map::from_iter([("name".to_string(), json!("Ada"))]);
+    let video = client
+        .video_from_template(&id, vars, &quick_polls())
+        .await
+        .unwrap();
+    assert!(video.video.video_url.ends_with(".mp4"));
+}
+
+#[tokio::test]
+async fn every_path_operation_works_through_the_fallback_with_new_format_off() {
+    let sim = Simulator::start(SimConfig {
+        new_format: false,
+        ..fast(0.002)
+    })
+    .await
+    .unwrap();
+    let client = client_for(&sim);
+    let path_ops: Vec<_> = OPERATIONS
+        .iter()
+        .filter(|op| !op.path_params.is_empty())
+        .collect();
+    assert_eq!(path_ops.len(), 11);
+    for op in path_ops {
+        // Any answer that is not a routing 404 proves the old-format route.
+        let call = || async {
+            let c = client.api();
+            match op.id {
+                "get_aws_connection" => c.get_aws_connection().connectionid("x").call().await,
+                "update_aws_connection" => {
+                    c.update_aws_connection()
+                        .connectionid("x")
+                        .body_map(|b| b.version(1.0))
+                        .call()
+                        .await
+                }
+                "delete_aws_connection" => c.delete_aws_connection().connectionid("x").call().await,
+                "render_storyboard" => {
+                    c.render_storyboard()
+                        .job_id("x")
+                        .body(pictory::raw::types::RenderStoryboardBody::default())
+                        .call()
+                        .await
+                }
+                "update_template" => {
+                    c.update_template()
+                        .template_id("x")
+                        .body(pictory::raw::types::UpdateTemplateBody::default())
+                        .call()
+                        .await
+                }
+                "get_template" => c.get_template().template_id("x").call().await,
+                "delete_template" => c.delete_template().template_id("x").call().await,
+                "get_brand" => c.get_brand().brand_id("x").call().await,
+                "update_brand" => {
+                    c.update_brand()
+                        .brand_id("x")
+                        .body(pictory::raw::types::UpdateBrandBody::default())
+                        .call()
+                        .await
+                }
+                "delete_brand" => c.delete_brand().brand_id("x").call().await,
+                "get_job" => c.get_job().job_id("x").call().await,
+                other => panic!("no call for {other}"),
+            }
+        };
+        for round in 0..2 {
+            let before = client.requests_sent();
+            let result = call().await;
+            assert!(
+                !matches!(result, Err(Error::RouteNotFound { .. })),
+                "{}: {result:?}",
+                op.id
+            );
+            let sent = client.requests_sent() - before;
+            assert_eq!(
+                sent,
+                if round == 0 { 2 } else { 1 },
+                "{} round {round}",
+                op.id
+            );
+            assert_eq!(
+                client.remembered_format(op.id),
+                Some(UrlFormat::Old),
+                "{}",
+                op.id
+            );
+        }
+        assert!(sim.counters().requests_for(op.id, "old") >= 2, "{}", op.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_200_flows_under_faults_create_no_job_twice() {
+    let faults = FaultPlan {
+        seed: 2026,
+        rate_429: 0.10,
+        rate_5xx: 0.10,
+        rate_drop: 0.05,
+        retry_after: Duration::from_millis(0),
+        ..FaultPlan::default()
+    };
+    let sim = Simulator::start(SimConfig {
+        faults,
+        ..fast(0.002)
+    })
+    .await
+    .unwrap();
+    let client = client_for(&sim);
+    let opts = quick_polls().error_policy(PollingErrorPolicy {
+        attempt_limit: 20,
+        time_limit: Duration::from_secs(60),
+    });
+    let requests: Vec<StoryboardRequest> = (0..200)
+        .map(|i| {
+            StoryboardRequest::new(format!("bulk-{i}")).scene(Scene::text(format!("video {i}")))
+        })
+        .collect();
+    let start = Instant::now();
+    let results = pictory::bulk::run_bounded(requests, 50, |r| {
+        let (client, opts) = (client.clone(), opts.clone());
+        async move { client.text_to_video_with(&r, &opts).await }
+    })
+    .await;
+    let wall = start.elapsed();
+    let counters = sim.counters();
+    let mut failures: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in &results {
+        match r {
+            Ok(v) => assert!(v.video.video_url.ends_with(".mp4"), "{v:?}"),
+            Err(e) => {
+                // Typed: a re-send was refused, or an answer was cut off.
+                assert!(
+                    matches!(
+                        e,
+                        Error::PossiblyProcessed { .. }
+                            | Error::UndecodableBody { .. }
+                            | Error::Transport { .. }
+                            | Error::Server { .. }
+                            | Error::RateLimited { .. }
+                    ),
+                    "untyped failure: {e:?}"
+                );
+                *failures
+                    .entry(
+                        format!("{e:?}")
+                            .split([' ', '{'])
+                            .next()
+                            .unwrap()
+                            .to_string(),
+                    )
+                    .or_default() += 1;
+            }
+        }
+    }
+    let twice: Vec<_> = counters
+        .job_requests_by_name
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .collect();
+    assert!(twice.is_empty(), "jobs created twice: {twice:?}");
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    println!(
+        "bulk under faults: {} flows, {ok} ok, failures {failures:?}; jobs created {:?}; faults injected {:?} ({} total); \
+         client retries {}; requests {}; wall {:.2} s",
+        results.len(),
+        counters.jobs_created,
+        counters.faults,
+        counters.total_faults(),
+        client.retries_made(),
+        client.requests_sent(),
+        wall.as_secs_f64()
+    );
+    assert!(ok >= 100, "most flows complete: {ok}");
+    assert!(counters.total_faults() > 100, "the plan injected faults");
+}
