@@ -4,13 +4,12 @@
 //! table. Figures that matter are ratios and counts from the same run; the
 //! absolute times are printed but depend on the machine.
 
-use pictory::jobs::{
-    AdaptiveBackoff, ExponentialBackoff, FixedInterval, JobTimeline, PollingBackoff, measure,
-};
+use pictory::jobs::{JobTimeline, comparison_policies, measure};
 use pictory::sim::{JobDurations, SimConfig, Simulator};
 use pictory::storyboard::{Scene, StoryboardRequest};
 use pictory::{Call, Client, FlowOptions};
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
@@ -80,23 +79,36 @@ async fn per_call_overhead(rows: &mut Vec<Row>) {
         job,
         sim.token()
     );
-    let n = 10_000;
+    let n: usize = std::env::var("PICTORY_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let (mut ours, mut theirs) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    // Alternate which goes first, so neither gains from the other's warm-up.
     for i in 0..(n + 200) {
-        let t = Instant::now();
-        let r = client
-            .api()
-            .get_job()
-            .job_id(job.as_str())
-            .call()
-            .await
-            .expect("get_job");
-        std::hint::black_box(r.payload());
-        let a = t.elapsed();
-        let t = Instant::now();
-        let v: serde_json::Value = bare.get(&url).send().await.unwrap().json().await.unwrap();
-        std::hint::black_box(&v);
-        let b = t.elapsed();
+        let ours_first = i % 2 == 0;
+        let mut a = Duration::ZERO;
+        let mut b = Duration::ZERO;
+        for turn in 0..2 {
+            if (turn == 0) == ours_first {
+                let t = Instant::now();
+                let r = client
+                    .api()
+                    .get_job()
+                    .job_id(job.as_str())
+                    .call()
+                    .await
+                    .expect("get_job");
+                std::hint::black_box(r.payload());
+                a = t.elapsed();
+            } else {
+                let t = Instant::now();
+                let v: serde_json::Value =
+                    bare.get(&url).send().await.unwrap().json().await.unwrap();
+                std::hint::black_box(&v);
+                b = t.elapsed();
+            }
+        }
         if i >= 200 {
             ours.push(a);
             theirs.push(b);
@@ -135,28 +147,26 @@ async fn fallback_steady_state(rows: &mut Vec<Row>) {
         .start_storyboard(&StoryboardRequest::new("fb").scene(Scene::text("x")))
         .await
         .unwrap();
-    let template = client.api().create_template().call().await.ok();
-    let template_id = template
-        .as_ref()
-        .and_then(|t| {
-            t.payload()
-                .get("templateId")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "t-1".into());
-    let total = |c: &pictory::sim::Counters, op: &str| -> u64 {
-        c.requests
-            .iter()
-            .filter(|((o, _), _)| o == op)
-            .map(|(_, n)| *n)
-            .sum()
-    };
+    let file = std::env::temp_dir().join(format!("pictory-bench-{}.pictai", std::process::id()));
+    std::fs::write(&file, b"{}").unwrap();
+    let created = client
+        .create_template_from_file(&file)
+        .await
+        .expect("template");
+    let _ = std::fs::remove_file(&file);
+    let template_id = [
+        created.body().get("templateId"),
+        created.body().pointer("/data/templateId"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| v.as_str().map(str::to_string))
+    .expect("a template id");
     for op in ["get_template", "get_job"] {
-        let before = total(&sim.counters(), op);
+        let before = client.requests_sent();
         let mut first = 0;
         for i in 0..1000 {
-            let _ = match op {
+            let result = match op {
                 "get_template" => {
                     client
                         .api()
@@ -167,11 +177,12 @@ async fn fallback_steady_state(rows: &mut Vec<Row>) {
                 }
                 _ => client.api().get_job().job_id(job.as_str()).call().await,
             };
+            result.expect("the call succeeds through the fallback");
             if i == 0 {
-                first = total(&sim.counters(), op) - before;
+                first = client.requests_sent() - before;
             }
         }
-        let after = total(&sim.counters(), op) - before;
+        let after = client.requests_sent() - before;
         rows.push(Row {
             measure: format!("2. fallback steady state, {op} (new format off, 1,000 calls)"),
             figure: format!(
@@ -186,29 +197,7 @@ async fn fallback_steady_state(rows: &mut Vec<Row>) {
 fn polling_efficiency(rows: &mut Vec<Row>) {
     let timelines =
         JobTimeline::seeded_set(1000, 7, Duration::from_secs(20), Duration::from_secs(600));
-    let policies: Vec<(&str, Box<dyn PollingBackoff>)> = vec![
-        (
-            "default (2s x1.5 -> 20s)",
-            Box::new(ExponentialBackoff::default()),
-        ),
-        ("adaptive", Box::new(AdaptiveBackoff::default())),
-        (
-            "fixed 10s",
-            Box::new(FixedInterval(Duration::from_secs(10))),
-        ),
-        (
-            "fixed 30s",
-            Box::new(FixedInterval(Duration::from_secs(30))),
-        ),
-        (
-            "exponential 1s -> 60s x2",
-            Box::new(ExponentialBackoff {
-                initial: Duration::from_secs(1),
-                multiplier: 2.0,
-                max: Duration::from_secs(60),
-            }),
-        ),
-    ];
+    let policies = comparison_policies();
     for (name, p) in policies {
         let f = measure(p.as_ref(), &timelines);
         rows.push(Row {
@@ -228,7 +217,9 @@ fn polling_efficiency(rows: &mut Vec<Row>) {
     }
 }
 
-async fn bulk_scale(rows: &mut Vec<Row>) {
+/// `--sim-server`: a simulator with ~2 s jobs in its own process; prints
+/// `BASE_URL TOKEN` and serves until its standard input closes.
+async fn sim_server() {
     let two = Duration::from_secs(2);
     let config = SimConfig {
         durations: JobDurations {
@@ -240,9 +231,35 @@ async fn bulk_scale(rows: &mut Vec<Row>) {
         ..SimConfig::default()
     };
     let sim = Simulator::start(config).await.expect("simulator");
+    println!("{} {}", sim.base_url(), sim.token());
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut sink = String::new();
+        let _ = std::io::stdin().read_line(&mut sink);
+    })
+    .await;
+}
+
+/// `--bulk`: 1,000 text → video flows at once from this process against a
+/// simulator in another, so peak memory and CPU are the client's alone.
+async fn bulk_client() {
+    let mut server = Command::new(std::env::current_exe().unwrap())
+        .arg("--sim-server")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("simulator process");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mut parts = line.split_whitespace();
+    let (base, token) = (
+        parts.next().unwrap().to_string(),
+        parts.next().unwrap().to_string(),
+    );
     let client = Client::builder()
-        .token(sim.token())
-        .base_url(sim.base_url())
+        .token(token)
+        .base_url(base)
         .build()
         .unwrap();
     let requests: Vec<StoryboardRequest> = (0..1000)
@@ -258,17 +275,27 @@ async fn bulk_scale(rows: &mut Vec<Row>) {
     .await;
     let wall = start.elapsed();
     let cpu = cpu_time() - cpu0;
+    drop(server.stdin.take());
+    let _ = server.wait();
     let ok = results.iter().filter(|r| r.is_ok()).count();
-    let requests: u64 = sim.counters().requests.values().sum();
+    let requests = client.requests_sent();
+    println!(
+        "{ok}/1000 ok; wall {:.1} s; {requests} requests ({:.1}/flow); peak RSS {:.1} MiB; {:.0} µs client CPU/request",
+        wall.as_secs_f64(),
+        requests as f64 / 1000.0,
+        peak_rss_mib(),
+        cpu.as_secs_f64() * 1e6 / requests.max(1) as f64
+    );
+}
+
+fn bulk_scale(rows: &mut Vec<Row>) {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .arg("--bulk")
+        .output()
+        .expect("bulk process");
     rows.push(Row {
-        measure: "4. bulk: 1,000 text->video flows at once (jobs ~2 s)".into(),
-        figure: format!(
-            "{ok}/1000 ok; wall {:.1} s; {requests} requests ({:.1}/flow); peak RSS {:.0} MiB; {:.0} µs CPU/request (client and simulator together)",
-            wall.as_secs_f64(),
-            requests as f64 / 1000.0,
-            peak_rss_mib(),
-            cpu.as_secs_f64() * 1e6 / requests.max(1) as f64
-        ),
+        measure: "4. bulk: 1,000 text->video flows at once, one client (jobs ~2 s; simulator in another process)".into(),
+        figure: String::from_utf8_lossy(&out.stdout).trim().to_string(),
         target: "all succeed, peak < 100 MB".into(),
     });
 }
@@ -315,16 +342,33 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    if std::env::args().any(|a| a == "--sim-server") {
+        return rt.block_on(sim_server());
+    }
+    if std::env::args().any(|a| a == "--bulk") {
+        return rt.block_on(bulk_client());
+    }
+    // PICTORY_BENCH_ONLY=1,4 runs only those measures.
+    let only = std::env::var("PICTORY_BENCH_ONLY").unwrap_or_default();
+    let run = |n: &str| only.is_empty() || only.split(',').any(|x| x.trim() == n);
     let mut rows = Vec::new();
     let total = Instant::now();
     rt.block_on(async {
-        per_call_overhead(&mut rows).await;
-        fallback_steady_state(&mut rows).await;
-        polling_efficiency(&mut rows);
-        bulk_scale(&mut rows).await;
+        if run("1") {
+            per_call_overhead(&mut rows).await;
+        }
+        if run("2") {
+            fallback_steady_state(&mut rows).await;
+        }
     });
     drop(rt);
-    if std::env::var_os("PICTORY_BENCH_SKIP_BUILD").is_none() {
+    if run("3") {
+        polling_efficiency(&mut rows);
+    }
+    if run("4") {
+        bulk_scale(&mut rows);
+    }
+    if run("5") {
         build_cost(&mut rows);
     }
     println!();

@@ -165,20 +165,35 @@ impl Client {
         while let Some(item) = changes.next().await {
             let job = item?;
             cb(stage, &job);
-            match job.state {
-                crate::jobs::JobState::Completed(out) => return Ok(out),
-                crate::jobs::JobState::Failed { code, message } => {
-                    return Err(Error::JobFailed {
-                        operation: "get_job",
-                        job_id: job.id.0,
-                        code,
-                        message,
-                    });
-                }
-                _ => {}
+            if let Some(outcome) = job.into_outcome() {
+                return outcome;
             }
         }
         unreachable!("a progress stream ends with a terminal state or an error")
+    }
+
+    /// Waits for `id` and takes the output `pick` accepts; any other kind
+    /// of output is [`Error::UndecodableBody`] naming what was wanted.
+    async fn wait_kind<T>(
+        &self,
+        id: JobId,
+        stage: Stage,
+        opts: &FlowOptions,
+        want: &str,
+        pick: impl FnOnce(JobOutput) -> std::result::Result<T, Box<JobOutput>>,
+    ) -> Result<(JobId, T)> {
+        match pick(self.wait_for(&id, stage, opts).await?) {
+            Ok(t) => Ok((id, t)),
+            Err(other) => Err(wrong_output(&id, want, &other)),
+        }
+    }
+
+    async fn wait_preview(&self, id: JobId, opts: &FlowOptions) -> Result<(JobId, PreviewOutput)> {
+        self.wait_kind(id, Stage::Preview, opts, "a preview", |out| match out {
+            JobOutput::Preview(p) => Ok(p),
+            other => Err(Box::new(other)),
+        })
+        .await
     }
 
     /// Starts a storyboard (preview) job; validated first, nothing sent if invalid.
@@ -195,10 +210,7 @@ impl Client {
         opts: &FlowOptions,
     ) -> Result<(JobId, PreviewOutput)> {
         let id = self.start_storyboard(request).await?;
-        match self.wait_for(&id, Stage::Preview, opts).await? {
-            JobOutput::Preview(p) => Ok((id, p)),
-            other => Err(wrong_output(&id, "a preview", &other)),
-        }
+        self.wait_preview(id, opts).await
     }
 
     /// Renders a completed preview as is (`render_storyboard`).
@@ -257,10 +269,11 @@ impl Client {
                 self.start_render(&params, webhook).await?
             }
         };
-        match self.wait_for(&id, Stage::Render, opts).await? {
-            JobOutput::Render(r) => Ok((id, r)),
-            other => Err(wrong_output(&id, "a video", &other)),
-        }
+        self.wait_kind(id, Stage::Render, opts, "a video", |out| match out {
+            JobOutput::Render(r) => Ok(r),
+            other => Err(Box::new(other)),
+        })
+        .await
     }
 
     /// Text → storyboard preview → render → the final video, with the default options.
@@ -306,10 +319,17 @@ impl Client {
         opts: &FlowOptions,
     ) -> Result<(JobId, TranscriptionOutput)> {
         let id = self.start_transcription(file_url, language, None).await?;
-        match self.wait_for(&id, Stage::Transcription, opts).await? {
-            JobOutput::Transcription(t) => Ok((id, t)),
-            other => Err(wrong_output(&id, "a transcript", &other)),
-        }
+        self.wait_kind(
+            id,
+            Stage::Transcription,
+            opts,
+            "a transcript",
+            |out| match out {
+                JobOutput::Transcription(t) => Ok(t),
+                other => Err(Box::new(other)),
+            },
+        )
+        .await
     }
 
     /// Starts a summary of `duration_secs` from a transcript.
@@ -333,18 +353,16 @@ impl Client {
         opts: &FlowOptions,
     ) -> Result<(JobId, SummaryOutput)> {
         let id = self.start_summary(transcript, duration_secs, None).await?;
-        match self.wait_for(&id, Stage::Summary, opts).await? {
-            JobOutput::Summary(s) => Ok((id, s)),
-            JobOutput::Transcription(t) => Ok((
-                id,
-                SummaryOutput {
-                    text: t.text,
-                    highlights: t.highlights,
-                    raw: t.raw,
-                },
-            )),
-            other => Err(wrong_output(&id, "a summary", &other)),
-        }
+        self.wait_kind(id, Stage::Summary, opts, "a summary", |out| match out {
+            JobOutput::Summary(s) => Ok(s),
+            JobOutput::Transcription(t) => Ok(SummaryOutput {
+                text: t.text,
+                highlights: t.highlights,
+                raw: t.raw,
+            }),
+            other => Err(Box::new(other)),
+        })
+        .await
     }
 
     /// Uploads a local file: `generate_upload_url`, then a streamed HTTP PUT
@@ -483,10 +501,7 @@ impl Client {
         let preview_job = self
             .start_video_from_template(template_id, variables)
             .await?;
-        let preview = match self.wait_for(&preview_job, Stage::Preview, opts).await? {
-            JobOutput::Preview(p) => p,
-            other => return Err(wrong_output(&preview_job, "a preview", &other)),
-        };
+        let (preview_job, preview) = self.wait_preview(preview_job, opts).await?;
         let (render_job, video) = self.render_preview(&preview_job, &preview, opts).await?;
         Ok(VideoResult {
             preview_job,

@@ -133,6 +133,17 @@ pub(crate) async fn execute(
         );
         let outcome = send_buffered(http, req).instrument(span.clone()).await;
         let can_resend = original.is_some();
+        let next_delay = |failure| {
+            let elapsed = start.elapsed();
+            let delay = shared.retry.next_delay(
+                op.is_idempotent(),
+                failure,
+                tries,
+                elapsed,
+                fastrand::f64(),
+            );
+            delay.filter(|_| can_resend)
+        };
         note(|r| r.attempts = sends);
         let delay = match outcome {
             Ok(resp) => {
@@ -165,16 +176,9 @@ pub(crate) async fn execute(
                 if !matches!(status, 429 | 500 | 502 | 503 | 504) {
                     return Ok(resp);
                 }
-                let failure = AttemptFailure::Status(status, retry_after(resp.headers()));
-                match shared.retry.next_delay(
-                    op.is_idempotent(),
-                    failure,
-                    tries,
-                    start.elapsed(),
-                    fastrand::f64(),
-                ) {
-                    Some(delay) if can_resend => delay,
-                    _ => return Ok(resp),
+                match next_delay(AttemptFailure::Status(status, retry_after(resp.headers()))) {
+                    Some(delay) => delay,
+                    None => return Ok(resp),
                 }
             }
             Err(e) => {
@@ -185,15 +189,9 @@ pub(crate) async fn execute(
                     AttemptFailure::MaybeSent
                 };
                 tracing::debug!(parent: &span, error = %e, "attempt failed");
-                match shared.retry.next_delay(
-                    op.is_idempotent(),
-                    failure,
-                    tries,
-                    start.elapsed(),
-                    fastrand::f64(),
-                ) {
-                    Some(delay) if can_resend => delay,
-                    _ => return Err(e),
+                match next_delay(failure) {
+                    Some(delay) => delay,
+                    None => return Err(e),
                 }
             }
         };
@@ -227,10 +225,10 @@ pub(crate) async fn send_buffered(
     http: &reqwest::Client,
     request: reqwest::Request,
 ) -> reqwest::Result<reqwest::Response> {
-    let resp = http.execute(request).await?;
+    let mut resp = http.execute(request).await?;
     let status = resp.status();
     let version = resp.version();
-    let headers = resp.headers().clone();
+    let headers = std::mem::take(resp.headers_mut());
     let body = resp.bytes().await?;
     let mut rebuilt = http::Response::new(body.clone());
     *rebuilt.status_mut() = status;

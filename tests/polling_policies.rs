@@ -2,38 +2,14 @@
 //! in virtual time, with the poller's own policy code. Prints the figures;
 //! asserts only the adaptive policy's targets (counts, not timings).
 
-use pictory::jobs::{
-    AdaptiveBackoff, ExponentialBackoff, FixedInterval, JobTimeline, PollingBackoff, measure,
-};
+use pictory::jobs::{JobTimeline, comparison_policies, measure};
 use std::time::Duration;
 
 #[test]
 fn adaptive_polls_less_than_fixed_30s_and_detects_sooner_than_fixed_10s() {
     let timelines =
         JobTimeline::seeded_set(1000, 42, Duration::from_secs(20), Duration::from_secs(600));
-    let policies: Vec<(&str, Box<dyn PollingBackoff>)> = vec![
-        (
-            "default (exp 2s x1.5 -> 20s)",
-            Box::new(ExponentialBackoff::default()),
-        ),
-        ("adaptive", Box::new(AdaptiveBackoff::default())),
-        (
-            "fixed 10s",
-            Box::new(FixedInterval(Duration::from_secs(10))),
-        ),
-        (
-            "fixed 30s",
-            Box::new(FixedInterval(Duration::from_secs(30))),
-        ),
-        (
-            "exponential 1s->60s x2",
-            Box::new(ExponentialBackoff {
-                initial: Duration::from_secs(1),
-                multiplier: 2.0,
-                max: Duration::from_secs(60),
-            }),
-        ),
-    ];
+    let policies = comparison_policies();
     println!(
         "{:<30} {:>10} {:>14} {:>12}",
         "policy", "polls/job", "median delay", "p95 delay"

@@ -15,4 +15,4 @@ pub use policy::{
     PollingErrorPolicy, ProgressSample,
 };
 pub use poller::{JobHandle, PollTracker};
-pub use timeline::{JobTimeline, PolicyFigures, measure};
+pub use timeline::{JobTimeline, PolicyFigures, comparison_policies, measure};

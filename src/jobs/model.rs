@@ -110,6 +110,23 @@ pub struct Job {
     pub raw: Value,
 }
 
+impl Job {
+    /// `Some(Ok(output))` when completed, `Some(Err(`[`Error::JobFailed`]`))`
+    /// when failed, `None` while the job is still going.
+    pub fn into_outcome(self) -> Option<Result<JobOutput>> {
+        match self.state {
+            JobState::Completed(output) => Some(Ok(output)),
+            JobState::Failed { code, message } => Some(Err(Error::JobFailed {
+                operation: "get_job",
+                job_id: self.id.0,
+                code,
+                message,
+            })),
+            _ => None,
+        }
+    }
+}
+
 /// What a completed job produced, typed by kind; each keeps the raw JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobOutput {

@@ -127,18 +127,11 @@ impl JobHandle {
         let mut run = PollRun::new(self.clone());
         loop {
             match run.next_change().await {
-                Some(Ok(job)) => match job.state {
-                    JobState::Completed(output) => return Ok(output),
-                    JobState::Failed { code, message } => {
-                        return Err(Error::JobFailed {
-                            operation: "get_job",
-                            job_id: job.id.0,
-                            code,
-                            message,
-                        });
+                Some(Ok(job)) => {
+                    if let Some(outcome) = job.into_outcome() {
+                        return outcome;
                     }
-                    _ => {}
-                },
+                }
                 Some(Err(e)) => return Err(e),
                 None => unreachable!("a run ends with a terminal state or an error"),
             }

@@ -71,6 +71,36 @@ impl JobTimeline {
     }
 }
 
+/// The policies the crate compares (tests and benchmarks): its default, its
+/// adaptive policy, fixed 10 s and 30 s (Pictory's helper script), and an
+/// exponential 1 s → 60 s × 2.
+pub fn comparison_policies() -> Vec<(&'static str, Box<dyn PollingBackoff>)> {
+    use super::policy::{AdaptiveBackoff, ExponentialBackoff, FixedInterval};
+    vec![
+        (
+            "default (2s x1.5 -> 20s)",
+            Box::new(ExponentialBackoff::default()),
+        ),
+        ("adaptive", Box::new(AdaptiveBackoff::default())),
+        (
+            "fixed 10s",
+            Box::new(FixedInterval(Duration::from_secs(10))),
+        ),
+        (
+            "fixed 30s",
+            Box::new(FixedInterval(Duration::from_secs(30))),
+        ),
+        (
+            "exponential 1s -> 60s x2",
+            Box::new(ExponentialBackoff {
+                initial: Duration::from_secs(1),
+                multiplier: 2.0,
+                max: Duration::from_secs(60),
+            }),
+        ),
+    ]
+}
+
 /// Polls per job and detection delays of one policy over a set of timelines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyFigures {
