@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorResponse, Result, TransportKind, redact};
 use crate::fallback::UrlFormat;
 use crate::operations::OperationSpec;
 use crate::response::ApiResponse;
-use crate::transport::{CallReport, REPORT, retry_after};
+use crate::transport::{CallReport, LocalRejection, REPORT, retry_after};
 use progenitor_client::ResponseValue;
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -114,6 +114,12 @@ pub(crate) async fn convert_outcome(
         idempotent,
     };
     let resp = outcome.map_err(|e| transport_error(&ctx, &e.without_url()))?;
+    if let Some(LocalRejection(message)) = resp.extensions().get::<LocalRejection>() {
+        return Err(Error::InvalidRequest {
+            operation,
+            message: message.clone(),
+        });
+    }
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let delay = retry_after(&headers);
@@ -203,6 +209,12 @@ async fn convert(
             }
         }
         P::UnexpectedResponse(resp) => {
+            if let Some(LocalRejection(message)) = resp.extensions().get::<LocalRejection>() {
+                return Error::InvalidRequest {
+                    operation,
+                    message: message.clone(),
+                };
+            }
             let status = resp.status().as_u16();
             let delay = retry_after(resp.headers());
             let body = resp.bytes().await.unwrap_or_default();

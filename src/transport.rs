@@ -101,6 +101,9 @@ pub(crate) async fn execute(
     op: &'static OperationSpec,
     request: reqwest::Request,
 ) -> reqwest::Result<reqwest::Response> {
+    if let Some(problem) = path_problem(request.url(), &shared.base_path, op) {
+        return Ok(local_rejection(problem));
+    }
     let start = tokio::time::Instant::now();
     let mut format = shared.formats.first_format(shared.mode, op);
     let mut switched = false;
@@ -206,6 +209,44 @@ pub(crate) async fn execute(
         );
         tokio::time::sleep(delay).await;
     }
+}
+
+/// A request the transport refused to send; read by the conversion in
+/// `call.rs`, which turns it into [`crate::Error::InvalidRequest`].
+#[derive(Clone, Debug)]
+pub(crate) struct LocalRejection(pub(crate) String);
+
+/// A path parameter that URLs cannot carry: empty, `.` or `..` (URL parsers
+/// remove dot segments, so the request would silently go to another route).
+fn path_problem(url: &url::Url, base_path: &str, op: &OperationSpec) -> Option<String> {
+    if op.path_params.is_empty() {
+        return None;
+    }
+    let rest = url
+        .path()
+        .strip_prefix(base_path.trim_end_matches('/'))
+        .unwrap_or_default();
+    let actual: Vec<&str> = rest.split('/').collect();
+    let template: Vec<&str> = op.path.split('/').collect();
+    let broken = actual.len() != template.len()
+        || template
+            .iter()
+            .zip(&actual)
+            .any(|(t, a)| t.starts_with('{') && a.is_empty());
+    broken.then(|| {
+        format!(
+            "a path parameter ({}) is empty, `.` or `..`, which a URL path cannot carry",
+            op.path_params.join(", ")
+        )
+    })
+}
+
+/// A response that was never sent over the wire, carrying the reason.
+fn local_rejection(reason: String) -> reqwest::Response {
+    let mut resp = http::Response::new(bytes::Bytes::new());
+    *resp.status_mut() = http::StatusCode::BAD_REQUEST;
+    resp.extensions_mut().insert(LocalRejection(reason));
+    reqwest::Response::from(resp)
 }
 
 /// The buffered body of a response built by [`send_buffered`].

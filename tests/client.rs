@@ -515,6 +515,40 @@ async fn missing_path_parameter_is_an_invalid_request_and_nothing_is_sent() {
     assert!(log.lock().unwrap().is_empty());
 }
 
+#[tokio::test]
+async fn path_values_a_url_cannot_carry_are_refused_and_nothing_is_sent() {
+    let (server, log) = scripted(|_, _| json_response(200, json!({}))).await;
+    let client = common::client_for(&server.url("/pictory"));
+    for id in ["", ".", ".."] {
+        let err = client
+            .api()
+            .delete_template()
+            .template_id(id)
+            .call()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidRequest {
+                    operation: "delete_template",
+                    ..
+                }
+            ),
+            "{id:?}: {err:?}"
+        );
+    }
+    assert!(log.lock().unwrap().is_empty(), "{:?}", log.lock().unwrap());
+    client
+        .api()
+        .get_template()
+        .template_id("a.b")
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(log.lock().unwrap().len(), 1);
+}
+
 #[test]
 fn configuration_errors_are_typed() {
     let err = Client::builder().build().unwrap_err();
