@@ -13,6 +13,7 @@ use httpmock::HttpMockResponse;
 use pictory::{Call, Client, Error, OPERATIONS, RetryPolicy, TransportKind, UrlFormat, UrlMode};
 use serde_json::json;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[tokio::test]
@@ -585,4 +586,56 @@ async fn success_envelopes_data_result_and_bare() {
         assert_eq!(resp.payload(), &json!({"preview": "https://p"}), "{body}");
         assert_eq!(resp.raw(), &body);
     }
+}
+
+#[tokio::test]
+async fn the_learned_format_is_logged_once_at_info() {
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let sink = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (server, _) = scripted(|_, req| {
+        if req.uri().path().ends_with("/templateid") {
+            json_response(200, json!({"data": {}}))
+        } else {
+            html_404()
+        }
+    })
+    .await;
+    let client = common::client_for(&server.url("/pictory"));
+    for _ in 0..3 {
+        client
+            .api()
+            .get_template()
+            .template_id("t")
+            .call()
+            .await
+            .unwrap();
+    }
+    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let learned: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("URL format; using it from now on"))
+        .collect();
+    assert_eq!(learned.len(), 1, "{text}");
+    assert!(
+        learned[0].contains("INFO")
+            && learned[0].contains("get_template")
+            && learned[0].contains("old")
+    );
 }
