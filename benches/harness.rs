@@ -88,13 +88,19 @@ async fn per_call_overhead(rows: &mut Vec<Row>) {
     let mut same_headers = reqwest::header::HeaderMap::new();
     same_headers.insert("accept", "application/json".parse().unwrap());
     same_headers.insert("api-version", "lowcodeapi-2025-11".parse().unwrap());
+    let side = std::env::var("PICTORY_BENCH_SIDE").unwrap_or_default();
     // Alternate which goes first, so neither gains from the other's warm-up.
     for i in 0..(n + 200) {
         let ours_first = i % 2 == 0;
         let mut a = Duration::ZERO;
         let mut b = Duration::ZERO;
         for turn in 0..2 {
-            if (turn == 0) == ours_first {
+            // PICTORY_BENCH_SIDE=ours|bare runs one side only (for callgrind).
+            let this_is_ours = (turn == 0) == ours_first;
+            if !side.is_empty() && side != if this_is_ours { "ours" } else { "bare" } {
+                continue;
+            }
+            if this_is_ours {
                 let t = Instant::now();
                 let r = client
                     .api()

@@ -226,13 +226,11 @@ fn path_problem(url: &url::Url, base_path: &str, op: &OperationSpec) -> Option<S
         .path()
         .strip_prefix(base_path.trim_end_matches('/'))
         .unwrap_or_default();
-    let actual: Vec<&str> = rest.split('/').collect();
-    let template: Vec<&str> = op.path.split('/').collect();
-    let broken = actual.len() != template.len()
-        || template
-            .iter()
-            .zip(&actual)
-            .any(|(t, a)| t.starts_with('{') && a.is_empty());
+    // Without allocating: a removed dot segment changes the number of
+    // segments; an empty value leaves `//` or a trailing `/`.
+    let broken = rest.matches('/').count() != op.path.matches('/').count()
+        || rest.contains("//")
+        || rest.ends_with('/');
     broken.then(|| {
         format!(
             "a path parameter ({}) is empty, `.` or `..`, which a URL path cannot carry",
@@ -275,7 +273,10 @@ pub(crate) async fn send_buffered(
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().insert(BufferedBody(body));
+    if status == http::StatusCode::NOT_FOUND {
+        // Kept for the routing-404 check; other answers do not need it.
+        rebuilt.extensions_mut().insert(BufferedBody(body));
+    }
     Ok(reqwest::Response::from(rebuilt))
 }
 
