@@ -12,6 +12,7 @@ use crate::jobs::{
 };
 use crate::operations::OperationSpec;
 use crate::response::ApiResponse;
+use crate::retry::AttemptFailure;
 use crate::storyboard::StoryboardRequest;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -407,25 +408,53 @@ impl Client {
                 snippet: crate::envelope::truncate(&p.to_string(), 200),
             });
         };
-        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
-        let request = self
-            .http()
-            .put(&signed)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .header(reqwest::header::CONTENT_LENGTH, len)
-            .body(body)
-            .build()
-            .map_err(|e| Error::InvalidRequest {
-                operation: OP,
-                message: e.without_url().to_string(),
-            })?;
-        let outcome = crate::transport::send_buffered(self.http(), request).await;
+        // The PUT is idempotent: it is retried under the client's retry
+        // policy, re-reading the file from the start each time.
+        let policy = &self.shared().retry;
+        let start = tokio::time::Instant::now();
+        let mut file = Some(file);
+        let mut attempt = 0u32;
+        let outcome = loop {
+            attempt += 1;
+            let source = match file.take() {
+                Some(f) => f,
+                None => tokio::fs::File::open(path).await.map_err(io)?,
+            };
+            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(source));
+            let request = self
+                .http()
+                .put(&signed)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .header(reqwest::header::CONTENT_LENGTH, len)
+                .body(body)
+                .build()
+                .map_err(|e| Error::InvalidRequest {
+                    operation: OP,
+                    message: e.without_url().to_string(),
+                })?;
+            let outcome = crate::transport::send_buffered(self.http(), request).await;
+            let failure = match &outcome {
+                Ok(r) => AttemptFailure::Status(
+                    r.status().as_u16(),
+                    crate::transport::retry_after(r.headers()),
+                ),
+                Err(e) if e.is_connect() => AttemptFailure::ConnectFailed,
+                Err(_) => AttemptFailure::MaybeSent,
+            };
+            let retryable =
+                !matches!(&outcome, Ok(r) if !matches!(r.status().as_u16(), 429 | 500..=599));
+            match policy.next_delay(true, failure, attempt, start.elapsed(), fastrand::f64()) {
+                Some(delay) if retryable => tokio::time::sleep(delay).await,
+                _ => break outcome,
+            }
+        };
         let report = crate::transport::CallReport {
             shared: Some(self.shared().clone()),
-            attempts: 1,
+            attempts: attempt,
             ..Default::default()
         };
-        convert_outcome(OP, false, outcome, &report, true).await?;
+        // Idempotent: a timeout after sending is a timeout, not "possibly processed".
+        convert_outcome(OP, true, outcome, &report, true).await?;
         Ok(UploadedFile { url, bytes: len })
     }
 

@@ -197,6 +197,50 @@ async fn upload_streams_the_file_to_the_signed_url_with_its_content_type() {
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
 }
 
+#[tokio::test(start_paused = true)]
+async fn an_upload_put_answered_503_is_sent_again_with_the_whole_file() {
+    let storage = MockServer::start_async().await;
+    type Received = Vec<Vec<u8>>;
+    let received: Arc<Mutex<Received>> = Arc::default();
+    let sink = received.clone();
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    storage
+        .mock_async(move |when, then| {
+            when.method(httpmock::Method::PUT);
+            then.respond_with(move |req| {
+                sink.lock().unwrap().push(req.body().to_vec());
+                let status = if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    503
+                } else {
+                    200
+                };
+                HttpMockResponse::builder().status(status).build()
+            });
+        })
+        .await;
+    let signed = storage.url("/bucket/a.mp4?sig=1");
+    let (api, _) = scripted(move |_, _| {
+        json_response(
+            200,
+            json!({"data": {"signedUrl": signed, "url": "https://media.test/a.mp4"}}),
+        )
+    })
+    .await;
+    let client = paused_client(&api.url("/pictory"));
+    let path = std::env::temp_dir().join(format!("pictory-retry-{}.mp4", std::process::id()));
+    let bytes: Vec<u8> = (0..50_000u32).map(|i| (i % 13) as u8).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let uploaded = client.upload_file(&path, "video/mp4").await.unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(uploaded.url, "https://media.test/a.mp4");
+    let received = received.lock().unwrap().clone();
+    assert_eq!(received.len(), 2);
+    assert!(
+        received.iter().all(|b| *b == bytes),
+        "each attempt carried the whole file"
+    );
+}
+
 #[tokio::test]
 async fn template_from_a_pictai_file_is_a_multipart_upload() {
     let (server, log) = scripted(|_, req| {
