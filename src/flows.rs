@@ -462,7 +462,10 @@ impl Client {
     /// streamed; progenitor cannot express it, so it is sent by hand through
     /// the same transport).
     pub async fn create_template_from_file(&self, path: impl AsRef<Path>) -> Result<ApiResponse> {
-        let op = OperationSpec::find("create_template").expect("create_template is in the spec");
+        let op = OperationSpec::find("create_template").ok_or_else(|| Error::InvalidRequest {
+            operation: "create_template",
+            message: "this build's spec has no create_template operation".into(),
+        })?;
         let path = path.as_ref();
         let io = |e: std::io::Error| Error::Io {
             operation: op.id,
