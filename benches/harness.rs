@@ -71,6 +71,8 @@ async fn per_call_overhead(rows: &mut Vec<Row>) {
     let bare = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
+        // The same User-Agent the crate sends, so both requests are the same size.
+        .user_agent(concat!("pictory-rs/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap();
     let url = format!(
