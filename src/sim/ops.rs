@@ -270,18 +270,7 @@ fn render_storyboard(app: &Arc<App>, storyboard_id: &str, body: &Value) -> Reply
         }
         job.render_params().cloned().unwrap_or_else(|| json!({}))
     };
-    let failure = failure_for(app, render_params.get("scenes"));
-    let id = start_job(
-        app,
-        NewJob {
-            kind: JobKind::Render,
-            name: format!("render:{storyboard_id}"),
-            input: JobInput::Video { render_params },
-            failure,
-            webhook: string_field(body, "webhook"),
-        },
-    );
-    Reply::Ok(json!({"data": {"job_id": id}}))
+    start_render(app, format!("render:{storyboard_id}"), render_params, body)
 }
 
 /// `POST /video/render`: renders the given parameters (top level or under
@@ -302,12 +291,18 @@ fn render_video(app: &Arc<App>, body: &Value) -> Reply {
         .map(str::to_string)
         .or_else(|| scene_texts(render_params.get("scenes")).into_iter().next())
         .unwrap_or_default();
+    start_render(app, format!("render:{label}"), render_params, body)
+}
+
+/// Starts a render job from `render_params` (failing if a scene carries the
+/// fail marker) and answers with its id, as Pictory's render calls do.
+fn start_render(app: &Arc<App>, name: String, render_params: Value, body: &Value) -> Reply {
     let failure = failure_for(app, render_params.get("scenes"));
     let id = start_job(
         app,
         NewJob {
             kind: JobKind::Render,
-            name: format!("render:{label}"),
+            name,
             input: JobInput::Video { render_params },
             failure,
             webhook: string_field(body, "webhook"),
