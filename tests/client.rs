@@ -152,32 +152,21 @@ async fn operations_without_path_parameters_are_never_resent_for_format_reasons(
 #[tokio::test]
 async fn url_modes_new_only_and_old_only() {
     let (server, log) = scripted(|_, _| html_404()).await;
-    let new_only = Client::builder()
-        .token("t")
-        .base_url(server.url("/pictory"))
-        .url_mode(UrlMode::NewOnly)
-        .build()
-        .unwrap();
-    new_only
-        .api()
-        .get_brand()
-        .brand_id("b1")
-        .call()
-        .await
-        .unwrap_err();
-    let old_only = Client::builder()
-        .token("t")
-        .base_url(server.url("/pictory"))
-        .url_mode(UrlMode::OldOnly)
-        .build()
-        .unwrap();
-    old_only
-        .api()
-        .get_brand()
-        .brand_id("b1")
-        .call()
-        .await
-        .unwrap_err();
+    for mode in [UrlMode::NewOnly, UrlMode::OldOnly] {
+        let client = Client::builder()
+            .token("t")
+            .base_url(server.url("/pictory"))
+            .url_mode(mode)
+            .build()
+            .unwrap();
+        client
+            .api()
+            .get_brand()
+            .brand_id("b1")
+            .call()
+            .await
+            .unwrap_err();
+    }
     let log = log.lock().unwrap();
     assert_eq!(log.len(), 2);
     assert!(
