@@ -33,6 +33,7 @@ pub mod retry;
 pub mod sim;
 pub mod storyboard;
 pub mod transport;
+pub(crate) mod wire;
 
 pub use call::Call;
 pub use client::{Client, ClientBuilder};

@@ -1,0 +1,154 @@
+//! Facts about the wire that the client and the simulator must agree on,
+//! kept in one place so neither keeps its own copy of a rule (see
+//! `tests/fixtures/wire-facts.md` and the documented bodies in
+//! `tests/fixtures/pictory-docs/`).
+
+use serde_json::Value;
+
+/// The provider name LowCodeAPI puts in every envelope it builds around an
+/// answer that came from Pictory (`"provider": "pictory"`).
+pub(crate) const PROVIDER: &str = "pictory";
+
+/// The message of LowCodeAPI's catch-all answer to an unknown route:
+/// HTTP 404 with `{"message": "Not Found"}` and no `provider` key.
+pub(crate) const UNKNOWN_ROUTE_MESSAGE: &str = "Not Found";
+
+/// LowCodeAPI's server accepts only tokens that start with this.
+pub(crate) const TOKEN_PREFIX: &str = "at_";
+
+/// LowCodeAPI's message for a missing or malformed token (HTTP 401).
+pub(crate) const BAD_TOKEN_MESSAGE: &str = "A valid API token is required to access this API.";
+
+/// The keys a job id is documented under, each at the top level of
+/// Pictory's body or inside its `data`.
+pub(crate) const JOB_ID_KEYS: [&str; 2] = ["job_id", "jobId"];
+
+/// The body of LowCodeAPI's unknown-route 404.
+pub(crate) fn unknown_route_body() -> Value {
+    serde_json::json!({ "message": UNKNOWN_ROUTE_MESSAGE })
+}
+
+/// Whether an error body positively came from Pictory (through LowCodeAPI):
+/// LowCodeAPI's provider envelope (a `provider` key), or a Pictory error
+/// body (`success: false`, an `error_code`, or `code` together with
+/// `fields`), at the top level or under `error` / `data`. Anything else
+/// (JSON without these marks, HTML, text, nothing) never reached Pictory.
+pub(crate) fn is_pictory_answer(body: &Value) -> bool {
+    fn marked(v: &Value, depth: u8) -> bool {
+        let Some(obj) = v.as_object() else {
+            return false;
+        };
+        if obj.get("success") == Some(&Value::Bool(false))
+            || obj.contains_key("error_code")
+            || (obj.contains_key("code") && obj.contains_key("fields"))
+        {
+            return true;
+        }
+        depth > 0
+            && ["error", "data"]
+                .iter()
+                .filter_map(|k| obj.get(*k))
+                .any(|inner| marked(inner, depth - 1))
+    }
+    body.get("provider").is_some() || marked(body, 2)
+}
+
+/// The job status words Pictory documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatusWord {
+    /// Queued, not started.
+    Pending,
+    /// Running.
+    InProgress,
+    /// Finished; the output is in the body.
+    Completed,
+    /// Ended in failure (`error_code`, `error_message`).
+    Failed,
+    /// The job's data was removed after Pictory's retention period.
+    Cleaned,
+}
+
+impl StatusWord {
+    /// Every word, in the order a job passes through them.
+    pub(crate) const ALL: [StatusWord; 5] = [
+        StatusWord::Pending,
+        StatusWord::InProgress,
+        StatusWord::Completed,
+        StatusWord::Failed,
+        StatusWord::Cleaned,
+    ];
+
+    /// The word as Pictory sends it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            StatusWord::Pending => "pending",
+            StatusWord::InProgress => "in-progress",
+            StatusWord::Completed => "completed",
+            StatusWord::Failed => "failed",
+            StatusWord::Cleaned => "cleaned",
+        }
+    }
+
+    /// Reads a status word (case-insensitive).
+    pub(crate) fn parse(word: &str) -> Option<StatusWord> {
+        Self::ALL
+            .into_iter()
+            .find(|w| w.as_str().eq_ignore_ascii_case(word.trim()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fixture(path: &str) -> Value {
+        let file = format!(
+            "{}/tests/fixtures/pictory-docs/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn documented_bodies_are_told_apart() {
+        assert!(!is_pictory_answer(&fixture(
+            "lowcodeapi/unknown-route-404.json"
+        )));
+        assert_eq!(
+            fixture("lowcodeapi/unknown-route-404.json"),
+            unknown_route_body()
+        );
+        for reached in [
+            "lowcodeapi/pictory-error-envelope-404.json",
+            "lowcodeapi/401-bad-token.json",
+            "errors/pictory-400-validation.json",
+            "jobs/failed.json",
+        ] {
+            assert!(is_pictory_answer(&fixture(reached)), "{reached}");
+        }
+        for missed in [
+            json!({}),
+            json!({"error": "Not Found"}),
+            json!([1]),
+            json!("x"),
+        ] {
+            assert!(!is_pictory_answer(&missed), "{missed}");
+        }
+        assert!(is_pictory_answer(
+            &json!({"success": false, "error": {"error_message": "x", "error_code": 890}})
+        ));
+    }
+
+    #[test]
+    fn status_words_round_trip() {
+        for w in StatusWord::ALL {
+            assert_eq!(StatusWord::parse(w.as_str()), Some(w));
+        }
+        assert_eq!(
+            StatusWord::parse("In-Progress"),
+            Some(StatusWord::InProgress)
+        );
+        assert_eq!(StatusWord::parse("paused"), None);
+    }
+}
