@@ -169,7 +169,7 @@ async fn fallback_steady_state(rows: &mut Vec<Row>) {
     let file = std::env::temp_dir().join(format!("pictory-bench-{}.pictai", std::process::id()));
     std::fs::write(&file, b"{}").unwrap();
     let created = client
-        .create_template_from_file(&file)
+        .create_template_from_file(&file, pictory::TemplateUpload::Multipart)
         .await
         .expect("template");
     let _ = std::fs::remove_file(&file);

@@ -4,10 +4,12 @@
 
 use crate::error::{Error, Result};
 use crate::fallback::{FormatMemory, UrlFormat, UrlMode};
+use crate::hooks::HookState;
 use crate::operations::OperationSpec;
+use crate::pipeline::{DEFAULT_BODY_LIMIT, Pipeline};
+use crate::redact::{Redactor, token_problem};
 use crate::retry::RetryPolicy;
-use crate::transport::{HookState, Shared};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,7 +32,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
             .field("token", &"[REDACTED]")
-            .field("url_mode", &self.shared().mode)
+            .field("url_mode", &self.pipeline().mode)
             .finish()
     }
 }
@@ -74,40 +76,27 @@ impl Client {
         progenitor_client::ClientInfo::baseurl(&self.raw)
     }
 
-    /// The `reqwest::Client` requests go through.
-    pub fn http(&self) -> &reqwest::Client {
-        progenitor_client::ClientInfo::client(&self.raw)
-    }
-
     /// The URL format this client has found to work for an operation, if any.
     pub fn remembered_format(&self, operation: &str) -> Option<UrlFormat> {
-        OperationSpec::find(operation).and_then(|op| self.shared().formats.get(op))
+        OperationSpec::find(operation).and_then(|op| self.pipeline().formats.get(op))
     }
 
     /// Requests this client (and its clones) sent to LowCodeAPI so far,
     /// retries and format fallbacks included.
     pub fn requests_sent(&self) -> u64 {
-        self.shared()
+        self.pipeline()
             .sends
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Re-sends the retry policy made so far (not counting format fallbacks).
     pub fn retries_made(&self) -> u64 {
-        self.shared()
+        self.pipeline()
             .retries
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// `text` with this client's token (and any `api_token=` value) removed.
-    pub(crate) fn redact(&self, text: &str) -> String {
-        crate::error::redact(
-            text,
-            secrecy::ExposeSecret::expose_secret(&self.shared().token),
-        )
-    }
-
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn pipeline(&self) -> &Arc<Pipeline> {
         &progenitor_client::ClientInfo::inner(&self.raw).0
     }
 }
@@ -122,7 +111,8 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     url_mode: UrlMode,
     user_agent: Option<String>,
-    http: Option<reqwest::Client>,
+    no_timers: bool,
+    body_limit: Option<usize>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -178,55 +168,91 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (its own timeouts and user agent apply;
-    /// [`timeout`](Self::timeout) and [`user_agent`](Self::user_agent) are ignored).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// The largest successful body read, in bytes; a larger one is
+    /// [`Error::BodyTooLarge`](crate::Error::BodyTooLarge) and is not read.
+    /// Default 32 MiB (a long transcript fits). Error bodies are read up
+    /// to 256 KiB at most.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.body_limit = Some(limit);
         self
     }
 
-    /// Builds the client; [`Error::Config`] names what is wrong.
+    /// No timers in the HTTP stack (no request or connect timeout, no idle
+    /// pool sweep, and a job wait's deadline does not cut a read in flight),
+    /// for tests on paused `tokio` time: only the client's own sleeps then
+    /// move the clock. Not for production use.
+    pub fn without_timeouts(mut self) -> Self {
+        self.no_timers = true;
+        self
+    }
+
+    /// Builds the client; [`Error::Config`] names what is wrong. A token
+    /// that cannot be kept out of output safely is refused: empty, with
+    /// whitespace, control or non-ASCII characters, or shorter than 8
+    /// characters.
     pub fn build(self) -> Result<Client> {
         let token = self.token.ok_or_else(|| Error::Config {
             message: format!("no API token: call ClientBuilder::token or set {TOKEN_ENV}"),
         })?;
+        if let Some(problem) = token_problem(token.expose_secret()) {
+            return Err(Error::Config {
+                message: problem.to_string(),
+            });
+        }
+        let redactor = Redactor::new(token.expose_secret());
         let base = self
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let base = base.trim_end_matches('/').to_string();
         // Shown in errors: never with the token in it.
-        let shown = crate::error::redact(&base, secrecy::ExposeSecret::expose_secret(&token));
+        let shown = redactor.text(&base);
         let parsed = url::Url::parse(&base).map_err(|e| Error::Config {
             message: format!("base URL {shown:?} is not a URL: {e}"),
         })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() {
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.query().is_some()
+            || parsed.fragment().is_some()
+            || !parsed.username().is_empty()
+            || parsed.password().is_some()
+        {
             return Err(Error::Config {
-                message: format!("base URL {shown:?} must be http(s) and have no query"),
+                message: format!(
+                    "base URL {shown:?} must be http(s), without a query, fragment or credentials"
+                ),
             });
         }
-        let http = match self.http {
-            Some(h) => h,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
+        let agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("pictory-rs/", env!("CARGO_PKG_VERSION")).to_string());
+        // Redirects are never followed and no Referer is ever sent: the
+        // token is in every URL.
+        let mut http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .user_agent(agent);
+        http = if self.no_timers {
+            http.pool_idle_timeout(None)
+        } else {
+            http.timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
                 .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-                .user_agent(self.user_agent.unwrap_or_else(|| {
-                    concat!("pictory-rs/", env!("CARGO_PKG_VERSION")).to_string()
-                }))
-                .build()
-                .map_err(|e| Error::Config {
-                    message: format!("cannot build the HTTP client: {e}"),
-                })?,
         };
-        let shared = Shared {
+        let http = http.build().map_err(|e| Error::Config {
+            message: format!("cannot build the HTTP client: {}", e.without_url()),
+        })?;
+        let pipeline = Pipeline {
+            http: http.clone(),
             token,
+            redactor,
             retry: self.retry.unwrap_or_default(),
             mode: self.url_mode,
             formats: FormatMemory::default(),
             base_path: parsed.path().trim_end_matches('/').to_string(),
+            body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+            timers: !self.no_timers,
             sends: Default::default(),
             retries: Default::default(),
         };
-        let raw = crate::raw::Client::new_with_client(&base, http, HookState(Arc::new(shared)));
+        let raw = crate::raw::Client::new_with_client(&base, http, HookState(Arc::new(pipeline)));
         Ok(Client { raw })
     }
 }

@@ -73,15 +73,14 @@ pub enum Error {
         response: ErrorResponse,
     },
     /// LowCodeAPI has no such route in any URL format it was tried in: the
-    /// request never reached Pictory.
-    #[error(
-        "{operation}: LowCodeAPI has no route for this operation (routing 404 in {tried}); \
-         the proxy may not forward it — for job results, pass a `webhook` URL instead of polling"
-    )]
+    /// request never reached Pictory. For `get_job`, the proxy has no
+    /// job-status route at all (LowCodeAPI's own server has none for
+    /// Pictory): wait for jobs through webhooks instead.
+    #[error("{operation}: LowCodeAPI has no route for this operation (routing 404 in {tried}); {}", route_advice(.operation))]
     RouteNotFound {
         /// The operation id.
         operation: &'static str,
-        /// The URL formats tried, e.g. `new and old format`.
+        /// The URL formats tried, e.g. `both the new and the old URL format`.
         tried: &'static str,
         /// The last response.
         response: ErrorResponse,
@@ -157,16 +156,42 @@ pub enum Error {
         reason: String,
     },
     /// The body could not be decoded (not JSON, truncated, or the wrong shape).
-    #[error("{operation}: undecodable body (HTTP {status}): {reason}; body starts {snippet:?}")]
+    #[error("{operation}: undecodable body{}: {reason}; body starts {snippet:?}", .status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     UndecodableBody {
-        /// The operation id.
+        /// The operation id (`webhook` for a webhook body).
         operation: &'static str,
-        /// The HTTP status.
-        status: u16,
+        /// The HTTP status, when the body came in a response.
+        status: Option<u16>,
         /// Why it could not be decoded.
         reason: String,
         /// The start of the body (token removed).
         snippet: String,
+    },
+    /// The server answered with a redirect, which the client never follows
+    /// (the token is in the URL). A LowCodeAPI base URL that redirects is
+    /// misconfigured, or the proxy is not LowCodeAPI's API endpoint.
+    #[error("{operation}: the server redirected (HTTP {status}){}; redirects are never followed", .location.as_ref().map(|l| format!(" to {l}")).unwrap_or_default())]
+    Redirect {
+        /// The operation id.
+        operation: &'static str,
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header (token removed, truncated).
+        location: Option<String>,
+    },
+    /// A successful answer's body is larger than the client's body limit
+    /// ([`crate::ClientBuilder::max_body_bytes`]); it was not read. The
+    /// request itself was processed.
+    #[error(
+        "{operation}: the answer (HTTP {status}) is larger than the body limit of {limit} bytes; it was not read"
+    )]
+    BodyTooLarge {
+        /// The operation id.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The limit in bytes.
+        limit: usize,
     },
     /// A Pictory job ended in failure.
     #[error("job {job_id} failed: [{code}] {message}")]
@@ -187,7 +212,7 @@ pub enum Error {
         job_id: String,
     },
     /// Waiting for a job ran out of time.
-    #[error("job {job_id} still not finished after {elapsed:?} and {polls} poll(s)")]
+    #[error("job {job_id} still not finished after {elapsed:?} and {polls} poll(s){}", .rate_limited.map(|d| format!("; rate limited: the server asked to wait {d:?}, past the deadline")).unwrap_or_default())]
     JobDeadline {
         /// The job.
         job_id: String,
@@ -197,6 +222,8 @@ pub enum Error {
         polls: u32,
         /// The last status seen, if any.
         last_status: Option<String>,
+        /// Set when a 429's `Retry-After` reached past the deadline.
+        rate_limited: Option<Duration>,
     },
     /// The request was not sent: a required value is missing or invalid.
     #[error("{operation}: invalid request, nothing was sent: {message}")]
@@ -224,6 +251,14 @@ pub enum Error {
     },
 }
 
+fn route_advice(operation: &str) -> &'static str {
+    if operation == "get_job" {
+        "this proxy has no job-status route (LowCodeAPI's server has none for Pictory): pass a `webhook` URL when starting the job and wait for it there"
+    } else {
+        "the proxy may not forward it"
+    }
+}
+
 fn fields_suffix(fields: &[FieldError]) -> String {
     if fields.is_empty() {
         return String::new();
@@ -236,8 +271,7 @@ fn fields_suffix(fields: &[FieldError]) -> String {
 }
 
 impl Error {
-    /// The HTTP status, when a response arrived.
-    pub fn status(&self) -> Option<u16> {
+    fn response(&self) -> Option<&ErrorResponse> {
         match self {
             Error::Unauthorized { response, .. }
             | Error::Forbidden { response, .. }
@@ -246,14 +280,23 @@ impl Error {
             | Error::BadRequest { response, .. }
             | Error::RateLimited { response, .. }
             | Error::Server { response, .. }
-            | Error::UnexpectedStatus { response, .. } => Some(response.status),
-            Error::PossiblyProcessed { status, .. } => *status,
-            Error::UndecodableBody { status, .. } => Some(*status),
+            | Error::UnexpectedStatus { response, .. } => Some(response),
             _ => None,
         }
     }
 
-    /// The operation id, when the error belongs to one.
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::PossiblyProcessed { status, .. } | Error::UndecodableBody { status, .. } => {
+                *status
+            }
+            Error::Redirect { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
+            _ => self.response().map(|r| r.status),
+        }
+    }
+
+    /// The operation id, when the error belongs to a request.
     pub fn operation(&self) -> Option<&'static str> {
         match self {
             Error::Unauthorized { operation, .. }
@@ -268,16 +311,44 @@ impl Error {
             | Error::Transport { operation, .. }
             | Error::PossiblyProcessed { operation, .. }
             | Error::UndecodableBody { operation, .. }
+            | Error::Redirect { operation, .. }
+            | Error::BodyTooLarge { operation, .. }
             | Error::JobFailed { operation, .. }
             | Error::InvalidRequest { operation, .. }
             | Error::Io { operation, .. } => Some(operation),
-            Error::JobNotFound { .. } => Some("get_job"),
-            Error::JobDeadline { .. } | Error::Config { .. } => None,
+            _ => None,
         }
     }
 
-    /// Whether trying again later may succeed (429, 5xx, timeouts, transport).
-    /// [`Error::PossiblyProcessed`] is not: check first whether it took effect.
+    /// The error response's body as received (token removed, at most 2 KiB),
+    /// or the start of an undecodable body.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            Error::UndecodableBody { snippet, .. } => Some(snippet),
+            _ => self.response().map(|r| r.body.as_str()),
+        }
+    }
+
+    /// The delay a 429 asked for, when it gave one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            Error::JobDeadline { rate_limited, .. } => *rate_limited,
+            _ => None,
+        }
+    }
+
+    /// Pictory's per-field messages of a 400/422 (empty otherwise).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::BadRequest { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+
+    /// Whether trying again later may succeed (429, 5xx on a read,
+    /// timeouts, transport failures). [`Error::PossiblyProcessed`] is not:
+    /// check first whether the request took effect.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
@@ -286,41 +357,5 @@ impl Error {
                 | Error::Timeout { .. }
                 | Error::Transport { .. }
         )
-    }
-}
-
-/// Replaces every occurrence of `secret` in `text` with `[REDACTED]`, and
-/// drops the value of any `api_token=` query parameter.
-pub fn redact(text: &str, secret: &str) -> String {
-    let mut out = if secret.is_empty() {
-        text.to_string()
-    } else {
-        text.replace(secret, "[REDACTED]")
-    };
-    let mut from = 0;
-    while let Some(pos) = out[from..].find("api_token=") {
-        let start = from + pos + "api_token=".len();
-        let end = out[start..]
-            .find(|c: char| c == '&' || c == '"' || c == '\'' || c.is_whitespace() || c == ')')
-            .map(|e| start + e)
-            .unwrap_or(out.len());
-        out.replace_range(start..end, "[REDACTED]");
-        from = start + "[REDACTED]".len();
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redact_removes_secret_and_token_params() {
-        assert_eq!(redact("a SECRET b", "SECRET"), "a [REDACTED] b");
-        assert_eq!(
-            redact("GET http://h/x?api_token=abc&y=1 failed", ""),
-            "GET http://h/x?api_token=[REDACTED]&y=1 failed"
-        );
-        assert_eq!(redact("x?api_token=", "tok-123"), "x?api_token=[REDACTED]");
     }
 }

@@ -3,9 +3,11 @@
 //! New format: `/pictoryapis/v1/templates/abc123`. Old format: the segment is
 //! the parameter's name, lower-cased, and the value moves to the query under
 //! the parameter's own name: `/pictoryapis/v1/templates/templateid?templateId=abc123`.
-//! The client tries the new format first; on a *routing* 404 (LowCodeAPI's
-//! own "no such route" page, which never reached Pictory) it re-sends once in
-//! the old format, and remembers per operation which format worked.
+//! The client tries the new format first; on a *routing* 404 (any 404 not
+//! positively identified as Pictory's own answer: LowCodeAPI's JSON
+//! `{"message": "Not Found"}`, a load balancer's HTML, text or nothing) it
+//! re-sends once in the other format, for any method (a 404 means nothing
+//! was done), and remembers per operation the format that reached Pictory.
 
 use crate::operations::{OPERATIONS, OperationSpec};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -52,7 +54,7 @@ impl UrlFormat {
 
 /// The format that worked, per operation, for a client's lifetime.
 #[derive(Debug)]
-pub struct FormatMemory {
+pub(crate) struct FormatMemory {
     slots: Vec<AtomicU8>,
 }
 
@@ -66,7 +68,7 @@ impl Default for FormatMemory {
 
 impl FormatMemory {
     /// The remembered format of an operation, if one worked already.
-    pub fn get(&self, op: &OperationSpec) -> Option<UrlFormat> {
+    pub(crate) fn get(&self, op: &OperationSpec) -> Option<UrlFormat> {
         match self.slots[op.index()].load(Ordering::Relaxed) {
             1 => Some(UrlFormat::New),
             2 => Some(UrlFormat::Old),
@@ -75,7 +77,7 @@ impl FormatMemory {
     }
 
     /// Remembers `format` for `op`; true when that is news.
-    pub fn learn(&self, op: &OperationSpec, format: UrlFormat) -> bool {
+    pub(crate) fn learn(&self, op: &OperationSpec, format: UrlFormat) -> bool {
         let v = match format {
             UrlFormat::New => 1,
             UrlFormat::Old => 2,
@@ -84,7 +86,7 @@ impl FormatMemory {
     }
 
     /// The format to try first for `op` under `mode`.
-    pub fn first_format(&self, mode: UrlMode, op: &OperationSpec) -> UrlFormat {
+    pub(crate) fn first_format(&self, mode: UrlMode, op: &OperationSpec) -> UrlFormat {
         match mode {
             UrlMode::NewOnly => UrlFormat::New,
             UrlMode::OldOnly if !op.path_params.is_empty() => UrlFormat::Old,
@@ -94,21 +96,14 @@ impl FormatMemory {
     }
 }
 
-/// Whether a failed attempt may be re-sent in the other format.
-pub fn may_switch(mode: UrlMode, op: &OperationSpec) -> bool {
-    mode == UrlMode::Auto && !op.path_params.is_empty()
-}
-
-/// A 404 that LowCodeAPI's router produced (HTML, text or nothing) rather
-/// than a JSON error from Pictory.
-pub fn is_routing_404(status: u16, body: &[u8]) -> bool {
-    status == 404 && !serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.is_object())
-}
-
 /// Rewrites a new-format URL of `op` into the old format. `base_path` is the
 /// path of the client's base URL (`/pictory`). `None` if the URL does not
 /// match the operation's template.
-pub fn to_old_format(url: &url::Url, base_path: &str, op: &OperationSpec) -> Option<url::Url> {
+pub(crate) fn to_old_format(
+    url: &url::Url,
+    base_path: &str,
+    op: &OperationSpec,
+) -> Option<url::Url> {
     let rest = url.path().strip_prefix(base_path.trim_end_matches('/'))?;
     let actual: Vec<&str> = rest.split('/').collect();
     let template: Vec<&str> = op.path.split('/').collect();
@@ -162,14 +157,6 @@ mod tests {
     }
 
     #[test]
-    fn routing_404_is_not_json() {
-        assert!(is_routing_404(404, b"<html>Cannot GET /x</html>"));
-        assert!(is_routing_404(404, b""));
-        assert!(!is_routing_404(404, br#"{"message":"Template not found"}"#));
-        assert!(!is_routing_404(200, b""));
-    }
-
-    #[test]
     fn memory_remembers_per_operation() {
         let m = FormatMemory::default();
         let op = OperationSpec::find("get_job").unwrap();
@@ -179,5 +166,19 @@ mod tests {
         assert_eq!(m.first_format(UrlMode::Auto, op), UrlFormat::Old);
         let other = OperationSpec::find("get_brand").unwrap();
         assert_eq!(m.first_format(UrlMode::Auto, other), UrlFormat::New);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn old_format_carries_the_exact_value(value in "\\PC{1,20}") {
+            proptest::prop_assume!(value != "." && value != "..");
+            let op = OperationSpec::find("get_template").unwrap();
+            let encoded = percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC).to_string();
+            let url = url::Url::parse(&format!("http://h/pictory/pictoryapis/v1/templates/{encoded}?api_token=T")).unwrap();
+            let old = to_old_format(&url, "/pictory", op).expect("matches the template");
+            proptest::prop_assert_eq!(old.path(), "/pictory/pictoryapis/v1/templates/templateid");
+            let got: Vec<(String, String)> = old.query_pairs().into_owned().collect();
+            proptest::prop_assert!(got.contains(&("templateId".to_string(), value.clone())), "{:?}", got);
+        }
     }
 }

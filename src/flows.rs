@@ -3,20 +3,17 @@
 //! text → storyboard preview → render → video; preview only; transcription
 //! and summary; local file upload; templates.
 
-use crate::call::{Call, convert_outcome, send_manual};
+use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::jobs::{
     Job, JobHandle, JobId, JobOutput, PollingBackoff, PollingErrorPolicy, PreviewOutput,
     RenderOutput, SummaryOutput, TranscriptionOutput, find_job_id,
 };
-use crate::operations::OperationSpec;
 use crate::response::ApiResponse;
-use crate::retry::AttemptFailure;
 use crate::storyboard::StoryboardRequest;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use std::path::Path;
 use std::sync::Arc;
 
 /// Which step of a journey a progress report is about.
@@ -105,19 +102,10 @@ pub struct VideoResult {
     pub video: RenderOutput,
 }
 
-/// A file uploaded to Pictory's storage.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadedFile {
-    /// The hosted URL: use it as `fileUrl` for transcription.
-    pub url: String,
-    /// Bytes sent.
-    pub bytes: u64,
-}
-
 fn job_id_of(resp: &ApiResponse) -> Result<JobId> {
     find_job_id(resp.raw()).ok_or_else(|| Error::UndecodableBody {
         operation: resp.operation(),
-        status: resp.status(),
+        status: Some(resp.status()),
         reason: "no job id (jobId / job_id) in the response".into(),
         snippet: crate::envelope::truncate(&resp.raw().to_string(), 200),
     })
@@ -126,7 +114,7 @@ fn job_id_of(resp: &ApiResponse) -> Result<JobId> {
 fn wrong_output(job: &JobId, want: &str, got: &JobOutput) -> Error {
     Error::UndecodableBody {
         operation: "get_job",
-        status: 200,
+        status: None,
         reason: format!("job {job} completed without {want}"),
         snippet: crate::envelope::truncate(&format!("{got:?}"), 200),
     }
@@ -364,145 +352,6 @@ impl Client {
             other => Err(Box::new(other)),
         })
         .await
-    }
-
-    /// Uploads a local file: `generate_upload_url`, then a streamed HTTP PUT
-    /// of the bytes (never read whole into memory) to the signed URL with
-    /// `content_type`. Returns the hosted URL.
-    pub async fn upload_file(
-        &self,
-        path: impl AsRef<Path>,
-        content_type: &str,
-    ) -> Result<UploadedFile> {
-        const OP: &str = "upload_file";
-        let path = path.as_ref();
-        let io = |e: std::io::Error| Error::Io {
-            operation: OP,
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        let file = tokio::fs::File::open(path).await.map_err(io)?;
-        let len = file.metadata().await.map_err(io)?.len();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "upload".into());
-        let resp = self
-            .api()
-            .generate_upload_url()
-            .body_map(|b| b.file_name(name).content_type(content_type.to_string()))
-            .call()
-            .await?;
-        let p = resp.payload();
-        let field = |k: &str| {
-            p.get(k)
-                .or_else(|| p.get("data").and_then(|d| d.get(k)))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let (Some(signed), Some(url)) = (field("signedUrl"), field("url")) else {
-            return Err(Error::UndecodableBody {
-                operation: "generate_upload_url",
-                status: resp.status(),
-                reason: "no signedUrl/url in the response".into(),
-                snippet: crate::envelope::truncate(&p.to_string(), 200),
-            });
-        };
-        // The PUT is idempotent: it is retried under the client's retry
-        // policy, re-reading the file from the start each time.
-        let policy = &self.shared().retry;
-        let start = tokio::time::Instant::now();
-        let mut file = Some(file);
-        let mut attempt = 0u32;
-        let outcome = loop {
-            attempt += 1;
-            let source = match file.take() {
-                Some(f) => f,
-                None => tokio::fs::File::open(path).await.map_err(io)?,
-            };
-            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(source));
-            let request = self
-                .http()
-                .put(&signed)
-                .header(reqwest::header::CONTENT_TYPE, content_type)
-                .header(reqwest::header::CONTENT_LENGTH, len)
-                .body(body)
-                .build()
-                .map_err(|e| Error::InvalidRequest {
-                    operation: OP,
-                    message: e.without_url().to_string(),
-                })?;
-            let outcome = crate::transport::send_buffered(self.http(), request).await;
-            let failure = match &outcome {
-                Ok(r) => AttemptFailure::Status(
-                    r.status().as_u16(),
-                    crate::transport::retry_after(r.headers()),
-                ),
-                Err(e) if e.is_connect() => AttemptFailure::ConnectFailed,
-                Err(_) => AttemptFailure::MaybeSent,
-            };
-            let retryable =
-                !matches!(&outcome, Ok(r) if !matches!(r.status().as_u16(), 429 | 500..=599));
-            match policy.next_delay(true, failure, attempt, start.elapsed(), fastrand::f64()) {
-                Some(delay) if retryable => tokio::time::sleep(delay).await,
-                _ => break outcome,
-            }
-        };
-        let report = crate::transport::CallReport {
-            shared: Some(self.shared().clone()),
-            attempts: attempt,
-            ..Default::default()
-        };
-        // Idempotent: a timeout after sending is a timeout, not "possibly processed".
-        convert_outcome(OP, true, outcome, &report, true).await?;
-        Ok(UploadedFile { url, bytes: len })
-    }
-
-    /// Creates a template from a `.pictai` project file (multipart upload,
-    /// streamed; progenitor cannot express it, so it is sent by hand through
-    /// the same transport).
-    pub async fn create_template_from_file(&self, path: impl AsRef<Path>) -> Result<ApiResponse> {
-        let op = OperationSpec::find("create_template").ok_or_else(|| Error::InvalidRequest {
-            operation: "create_template",
-            message: "this build's spec has no create_template operation".into(),
-        })?;
-        let path = path.as_ref();
-        let io = |e: std::io::Error| Error::Io {
-            operation: op.id,
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        let file = tokio::fs::File::open(path).await.map_err(io)?;
-        let len = file.metadata().await.map_err(io)?.len();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "project.pictai".into());
-        let part = reqwest::multipart::Part::stream_with_length(
-            reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file)),
-            len,
-        )
-        .file_name(name)
-        .mime_str("application/octet-stream")
-        .map_err(|e| Error::InvalidRequest {
-            operation: op.id,
-            message: e.without_url().to_string(),
-        })?;
-        let form = reqwest::multipart::Form::new().part("pictoryprojectfile", part);
-        let mut request = self
-            .http()
-            .post(format!("{}{}", self.base_url(), op.path))
-            .multipart(form)
-            .build()
-            .map_err(|e| Error::InvalidRequest {
-                operation: op.id,
-                message: e.without_url().to_string(),
-            })?;
-        request.url_mut().query_pairs_mut().append_pair(
-            "api_token",
-            secrecy::ExposeSecret::expose_secret(&self.shared().token),
-        );
-        send_manual(self, op, request).await
     }
 
     /// Starts a video preview from a template with `variables`.

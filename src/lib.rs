@@ -24,15 +24,19 @@ pub mod envelope;
 pub mod error;
 pub mod fallback;
 pub mod flows;
+pub(crate) mod hooks;
 pub mod jobs;
 pub mod operations;
+pub mod path;
+pub(crate) mod pipeline;
 pub mod raw;
+pub(crate) mod redact;
 pub mod response;
 pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod sim;
 pub mod storyboard;
-pub mod transport;
+pub mod upload;
 pub(crate) mod wire;
 
 pub use call::Call;
@@ -40,10 +44,12 @@ pub use client::{Client, ClientBuilder};
 pub use envelope::{Envelope, FieldError};
 pub use error::{Error, ErrorResponse, Result, TransportKind};
 pub use fallback::{UrlFormat, UrlMode};
-pub use flows::{FlowOptions, Stage, UploadedFile, VideoResult};
+pub use flows::{FlowOptions, Stage, VideoResult};
 pub use operations::{OPERATIONS, OperationSpec};
+pub use path::PathValue;
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;
+pub use upload::{TemplateUpload, UploadedFile};
 
 /// The README's examples, compiled as doc tests.
 #[doc = include_str!("../README.md")]

@@ -15,7 +15,7 @@ pub struct ApiResponse {
 
 impl ApiResponse {
     /// Wraps a decoded JSON body.
-    pub fn new(
+    pub(crate) fn new(
         operation: &'static str,
         status: u16,
         headers: reqwest::header::HeaderMap,
@@ -70,7 +70,7 @@ impl ApiResponse {
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_value(self.payload().clone()).map_err(|e| Error::UndecodableBody {
             operation: self.operation,
-            status: self.status,
+            status: Some(self.status),
             reason: format!("unexpected shape: {e}"),
             snippet: crate::envelope::truncate(&self.payload().to_string(), 200),
         })

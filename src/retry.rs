@@ -4,16 +4,23 @@ use std::time::Duration;
 
 /// Which failures to re-send, how often, and how long to wait.
 ///
-/// Re-sent: `429` (after its `Retry-After`, when that is within
-/// [`max_retry_after`](Self::max_retry_after)), `502` and `503` for every
-/// method, connection failures before the request was sent, and — for
-/// idempotent methods only (GET, DELETE) — `500`, `504`, timeouts and
-/// connections reset after sending. A POST or PUT that may have reached
-/// Pictory is never re-sent: it fails with
-/// [`Error::PossiblyProcessed`](crate::Error::PossiblyProcessed).
+/// | failure | GET, DELETE | POST, PUT |
+/// |---|---|---|
+/// | connection could not be made (nothing sent) | retried | retried |
+/// | `429` (nothing processed) | retried after `Retry-After` | retried after `Retry-After` |
+/// | `500`, `502`, `503`, `504` | retried | [`Error::PossiblyProcessed`](crate::Error::PossiblyProcessed) |
+/// | timeout or reset after sending | retried | [`Error::PossiblyProcessed`](crate::Error::PossiblyProcessed) |
+/// | any other status | returned | returned |
+///
+/// A proxy's 5xx can come after it forwarded the request, so a POST or PUT
+/// that may have reached Pictory is never re-sent: check before retrying.
+/// A `Retry-After` longer than [`max_retry_after`](Self::max_retry_after),
+/// or one that would pass the caller's deadline, is returned as
+/// [`Error::RateLimited`](crate::Error::RateLimited) at once.
 ///
 /// Waits use exponential backoff with full jitter: before retry `n` the
 /// client sleeps a random time in `[0, min(max_backoff, initial_backoff × 2^(n-1))]`.
+/// All time arithmetic saturates: no input makes the policy panic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 disables retries). Default 4.
@@ -45,7 +52,7 @@ impl Default for RetryPolicy {
 
 /// What went wrong with one attempt, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptFailure {
+pub(crate) enum AttemptFailure {
     /// An HTTP status the policy may retry, with any `Retry-After`.
     Status(u16, Option<Duration>),
     /// The connection could not be made: nothing was sent.
@@ -66,7 +73,7 @@ impl RetryPolicy {
     /// How long to wait before attempt `attempt + 1`, or `None` to stop.
     /// `elapsed` is the time since the first attempt; `jitter` is a number
     /// in `[0, 1)` (random in the client, fixed in tests).
-    pub fn next_delay(
+    pub(crate) fn next_delay(
         &self,
         idempotent: bool,
         failure: AttemptFailure,
@@ -78,8 +85,8 @@ impl RetryPolicy {
             return None;
         }
         let retryable = match failure {
-            AttemptFailure::Status(429 | 502 | 503, _) => true,
-            AttemptFailure::Status(500 | 504, _) => idempotent,
+            AttemptFailure::Status(429, _) => true,
+            AttemptFailure::Status(500 | 502 | 503 | 504, _) => idempotent,
             AttemptFailure::Status(..) => false,
             AttemptFailure::ConnectFailed => true,
             AttemptFailure::MaybeSent => idempotent,
@@ -94,11 +101,16 @@ impl RetryPolicy {
                 }
                 after
             }
-            _ => self
-                .backoff_ceiling(attempt)
-                .mul_f64(jitter.clamp(0.0, 1.0)),
+            _ => {
+                let jitter = if jitter.is_finite() {
+                    jitter.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                scale(self.backoff_ceiling(attempt), jitter)
+            }
         };
-        if elapsed + delay > self.total_budget {
+        if elapsed.saturating_add(delay) > self.total_budget {
             return None;
         }
         Some(delay)
@@ -106,9 +118,18 @@ impl RetryPolicy {
 
     /// The backoff ceiling before retry number `retry` (1-based).
     pub fn backoff_ceiling(&self, retry: u32) -> Duration {
-        let factor = 2f64.powi(retry.saturating_sub(1).min(30) as i32);
-        self.initial_backoff.mul_f64(factor).min(self.max_backoff)
+        let factor = 2f64.powi(retry.saturating_sub(1).min(64) as i32);
+        scale(self.initial_backoff, factor).min(self.max_backoff)
     }
+}
+
+/// `d × factor`, saturating at `Duration::MAX`; a NaN or negative factor
+/// counts as 0.
+pub(crate) fn scale(d: Duration, factor: f64) -> Duration {
+    if factor.is_nan() || factor <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(d.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
@@ -135,8 +156,12 @@ mod tests {
             p.next_delay(false, AttemptFailure::ConnectFailed, 1, z, 0.5)
                 .is_some()
         );
+        assert_eq!(
+            p.next_delay(false, AttemptFailure::Status(503, None), 1, z, 0.5),
+            None
+        );
         assert!(
-            p.next_delay(false, AttemptFailure::Status(503, None), 1, z, 0.5)
+            p.next_delay(false, AttemptFailure::Status(429, None), 1, z, 0.5)
                 .is_some()
         );
         assert!(

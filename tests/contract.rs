@@ -114,6 +114,16 @@ async fn check_operation(
                 return Err(format!("body {body} invalid: {errors:?}"));
             }
         }
+        None if op.get("x-pictory-manual-body").is_some() => {
+            // The multipart upload: the file travels in the declared field.
+            let field = op["x-pictory-manual-body"]["fileField"]
+                .as_str()
+                .unwrap_or_default();
+            let text = String::from_utf8_lossy(&req.body);
+            if field.is_empty() || !text.contains(&format!("name=\"{field}\"")) {
+                return Err(format!("the multipart body lacks the field {field:?}"));
+            }
+        }
         None if !req.body.is_empty() => {
             return Err("a body was sent to an operation without one".into());
         }

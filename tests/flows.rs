@@ -263,7 +263,10 @@ async fn template_from_a_pictai_file_is_a_multipart_upload() {
     let client = common::client_for(&server.url("/pictory"));
     let path = std::env::temp_dir().join(format!("pictory-template-{}.pictai", std::process::id()));
     std::fs::write(&path, b"PICTAI-CONTENT").unwrap();
-    let resp = client.create_template_from_file(&path).await.unwrap();
+    let resp = client
+        .create_template_from_file(&path, pictory::TemplateUpload::Multipart)
+        .await
+        .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(resp.payload(), &json!({"templateId": "t-1"}));
     assert_eq!(log.lock().unwrap().len(), 1);

@@ -64,27 +64,4 @@ proptest! {
         let _ = decode_error(&bytes);
         prop_assert!(parse_webhook(&bytes).is_err() || serde_json::from_slice::<Value>(&bytes).is_ok());
     }
-
-    #[test]
-    fn redaction_removes_the_token_wherever_it_is(
-        before in ".{0,40}", after in ".{0,40}", token in "[A-Za-z0-9_-]{8,24}"
-    ) {
-        let text = format!("{before}{token}{after}?api_token={token}&x=1");
-        let out = pictory::error::redact(&text, &token);
-        prop_assert!(!out.contains(&token), "{}", out);
-    }
-
-    #[test]
-    fn old_format_carries_the_exact_value(value in "\\PC{1,20}") {
-        // Dot segments cannot travel in a path; the client refuses them (tests/client.rs).
-        prop_assume!(value != "." && value != "..");
-        let op = OperationSpec::find("get_template").unwrap();
-        let encoded = percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC).to_string();
-        let url = url::Url::parse(&format!("http://h/pictory/pictoryapis/v1/templates/{encoded}?api_token=T")).unwrap();
-        let old = pictory::fallback::to_old_format(&url, "/pictory", op).expect("matches the template");
-        prop_assert_eq!(old.path(), "/pictory/pictoryapis/v1/templates/templateid");
-        let got: Vec<(String, String)> = old.query_pairs().into_owned().collect();
-        prop_assert!(got.contains(&("templateId".to_string(), value.clone())), "{:?}", got);
-        prop_assert!(got.contains(&("api_token".to_string(), "T".to_string())));
-    }
 }

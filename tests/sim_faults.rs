@@ -187,12 +187,8 @@ async fn dropped_and_truncated_answers_come_after_processing() {
 
 /// A client without reqwest timers (paused time) and with room for retries.
 fn patient_client(sim: &Simulator) -> Client {
-    let http = reqwest::Client::builder()
-        .pool_idle_timeout(None)
-        .build()
-        .unwrap();
     sim.client_builder()
-        .http_client(http)
+        .without_timeouts()
         .retry_policy(RetryPolicy {
             max_attempts: 12,
             ..RetryPolicy::default()

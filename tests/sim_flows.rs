@@ -113,7 +113,10 @@ async fn template_from_file_then_video_from_template() {
         json!({"scenes": [{"text": "Hi {{name}}"}]}).to_string(),
     )
     .unwrap();
-    let created = client.create_template_from_file(&path).await.unwrap();
+    let created = client
+        .create_template_from_file(&path, pictory::TemplateUpload::Multipart)
+        .await
+        .unwrap();
     std::fs::remove_file(&path).unwrap();
     let id = pictory::jobs::find_job_id(created.raw())
         .map(|j| j.0)

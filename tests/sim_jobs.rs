@@ -12,12 +12,8 @@ use std::time::Duration;
 /// A client without reqwest timers, so paused time only moves when the
 /// test sleeps.
 fn client(sim: &Simulator, mode: UrlMode) -> Client {
-    let http = reqwest::Client::builder()
-        .pool_idle_timeout(None)
-        .build()
-        .unwrap();
     sim.client_builder()
-        .http_client(http)
+        .without_timeouts()
         .url_mode(mode)
         .build()
         .unwrap()

@@ -372,7 +372,7 @@ fn failed(data: &Value, pictory: &Value) -> JobState {
 fn undecodable(reason: &str, body: &Value) -> Error {
     Error::UndecodableBody {
         operation: "get_job",
-        status: 200,
+        status: None,
         reason: reason.to_string(),
         snippet: crate::envelope::truncate(&body.to_string(), 200),
     }
@@ -389,7 +389,7 @@ fn undecodable(reason: &str, body: &Value) -> Error {
 pub fn parse_webhook(body: &[u8]) -> Result<Job> {
     let value: Value = serde_json::from_slice(body).map_err(|e| Error::UndecodableBody {
         operation: "webhook",
-        status: 200,
+        status: None,
         reason: format!("not JSON ({e})"),
         snippet: crate::envelope::truncate(&String::from_utf8_lossy(body), 200),
     })?;

@@ -6,7 +6,6 @@ use super::model::{Job, JobId, JobOutput, JobState, parse_job};
 use super::policy::{
     ExponentialBackoff, PollContext, PollingBackoff, PollingErrorPolicy, ProgressSample,
 };
-use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use futures_core::Stream;
@@ -96,23 +95,18 @@ impl JobHandle {
     /// One status read. A failed job is `Ok` with [`JobState::Failed`];
     /// an unknown id is [`Error::JobNotFound`].
     pub async fn poll(&self) -> Result<Job> {
-        match self
-            .client
-            .api()
-            .get_job()
-            .job_id(self.id.as_str())
-            .call()
-            .await
-        {
-            Ok(resp) => {
-                let mut job = parse_job(resp.raw(), Some(&self.id))?;
-                if let JobState::Failed { code, message } = &mut job.state {
-                    *code = self.client.redact(code);
-                    *message = self.client.redact(message);
-                }
-                Ok(job)
-            }
-            Err(Error::NotFound { response, .. }) if response.body.contains("JOB_NOT_FOUND") => {
+        self.read(None).await
+    }
+
+    /// One status read that ends by `deadline`, retries included.
+    async fn read(&self, deadline: Option<tokio::time::Instant>) -> Result<Job> {
+        let request = self.client.api().get_job().job_id(self.id.as_str());
+        match crate::call::call_until(request, deadline).await {
+            Ok(resp) => parse_job(resp.raw(), Some(&self.id)),
+            Err(Error::NotFound { response, .. })
+                if response.message.as_deref() == Some("JOB_NOT_FOUND")
+                    || response.body.contains("JOB_NOT_FOUND") =>
+            {
                 Err(Error::JobNotFound {
                     job_id: self.id.0.clone(),
                 })
@@ -178,22 +172,18 @@ impl PollRun {
             return None;
         }
         let limit = self.handle.errors.time_limit;
+        let deadline = self.start.checked_add(limit);
         loop {
             let elapsed = self.start.elapsed();
             if elapsed >= limit {
-                self.done = true;
-                return Some(Err(Error::JobDeadline {
-                    job_id: self.handle.id.0.clone(),
-                    elapsed,
-                    polls: self.tracker.polls(),
-                    last_status: self.last_status.clone(),
-                }));
+                return Some(Err(self.deadline_error(None)));
             }
             let delay = self
                 .tracker
                 .next_delay(self.handle.backoff.as_ref(), elapsed);
             tokio::time::sleep(delay.min(limit - elapsed)).await;
-            let read = self.handle.poll().await;
+            // The read gets at most the time that is left.
+            let read = self.handle.read(deadline).await;
             let at = self.start.elapsed();
             match read {
                 Ok(job) => {
@@ -214,6 +204,13 @@ impl PollRun {
                 Err(e) => {
                     self.tracker.record_error();
                     self.consecutive_errors += 1;
+                    let past_deadline = match e.retry_after() {
+                        Some(after) => self.start.elapsed().saturating_add(after) >= limit,
+                        None => self.start.elapsed() >= limit,
+                    };
+                    if past_deadline && (e.is_transient() || matches!(e, Error::Timeout { .. })) {
+                        return Some(Err(self.deadline_error(e.retry_after())));
+                    }
                     if !self
                         .handle
                         .errors
@@ -223,16 +220,22 @@ impl PollRun {
                         return Some(Err(e));
                     }
                     tracing::debug!(job = %self.handle.id, error = %e, "status read failed; polling on");
-                    if let Error::RateLimited {
-                        retry_after: Some(after),
-                        ..
-                    } = e
-                    {
-                        tokio::time::sleep(after.min(limit.saturating_sub(self.start.elapsed())))
-                            .await;
+                    if let Some(after) = e.retry_after() {
+                        tokio::time::sleep(after).await;
                     }
                 }
             }
+        }
+    }
+
+    fn deadline_error(&mut self, rate_limited: Option<Duration>) -> Error {
+        self.done = true;
+        Error::JobDeadline {
+            job_id: self.handle.id.0.clone(),
+            elapsed: self.start.elapsed(),
+            polls: self.tracker.polls(),
+            last_status: self.last_status.clone(),
+            rate_limited,
         }
     }
 }

@@ -13,7 +13,7 @@ pub type Outcome = Pin<Box<dyn Future<Output = pictory::Result<ApiResponse>> + S
 pub type Case = fn(Client, &'static str) -> Outcome;
 
 /// A path-parameter value that needs encoding.
-pub const ID: &str = "id 7/ü?x";
+pub const ID: &str = "id-7ü?x#;";
 
 macro_rules! case {
     ($id:literal, |$c:ident, $v:ident| $call:expr) => {
@@ -110,7 +110,26 @@ pub fn cases() -> Vec<(&'static str, Case)> {
                 .file_url(Some("https://example.test/v.mp4".to_string()))
                 .media_type(Some("video".to_string()))
                 .language(Some("en-US".to_string())))),
-        case!("create_template", |c, v| c.api().create_template()),
+        (
+            "create_template",
+            (|c: Client, _v: &'static str| -> Outcome {
+                Box::pin(async move {
+                    let dir = std::env::temp_dir().join(format!(
+                        "pictory-case-{}-{}",
+                        std::process::id(),
+                        fastrand::u64(..)
+                    ));
+                    std::fs::create_dir_all(&dir).unwrap();
+                    let path = dir.join("project.pictai");
+                    std::fs::write(&path, b"PK\x03\x04 project").unwrap();
+                    let result = c
+                        .create_template_from_file(&path, pictory::TemplateUpload::Multipart)
+                        .await;
+                    let _ = std::fs::remove_dir_all(&dir);
+                    result
+                })
+            }) as Case,
+        ),
         case!("create_video_from_template", |c, v| c
             .api()
             .create_video_from_template()

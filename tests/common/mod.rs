@@ -107,14 +107,10 @@ pub fn refused_url() -> String {
 /// A client with no reqwest timers (no timeout, no pool-idle sweep), so
 /// paused time only advances through the client's own sleeps.
 pub fn paused_client(base: &str) -> pictory::Client {
-    let http = reqwest::Client::builder()
-        .pool_idle_timeout(None)
-        .build()
-        .unwrap();
     pictory::Client::builder()
         .token(SENTINEL_TOKEN)
         .base_url(base)
-        .http_client(http)
+        .without_timeouts()
         .build()
         .unwrap()
 }

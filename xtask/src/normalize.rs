@@ -11,6 +11,10 @@ use serde_json::{Map, Value, json};
 /// The order methods are emitted in within one path.
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
 
+/// The string format of every path parameter; build.rs maps it to the
+/// hand-written, validated `PathValue` type.
+pub const PATH_VALUE_FORMAT: &str = "pictory-path-value";
+
 /// Vendor extension naming a request body the generated client cannot express.
 pub const MANUAL_BODY_EXT: &str = "x-pictory-manual-body";
 
@@ -315,7 +319,10 @@ fn normalize_parameters(
             .cloned();
         let mut p = found.unwrap_or_else(|| json!({ "name": name, "in": "path" }));
         p["required"] = json!(true);
-        p["schema"] = json!({ "type": "string" });
+        // The generated builders take `pictory::PathValue` for these
+        // (build.rs maps this format to it), so an unsafe value is refused
+        // before a URL is ever built from it.
+        p["schema"] = json!({ "type": "string", "format": PATH_VALUE_FORMAT });
         if p.get("description").is_none() {
             p["description"] = json!(format!("The `{name}` path parameter."));
         }

@@ -1,0 +1,119 @@
+//! How generated operations reach the pipeline: progenitor's `ClientHooks`
+//! for the generated client, and the one carrier that brings a call's
+//! outcome back to [`Call::call`](crate::Call::call).
+//!
+//! progenitor's `send()` owns the request between building it and decoding
+//! the answer, and `exec` can only hand back a `reqwest::Response`. So
+//! `.call()` opens a [`CallSlot`] (a task-local scoped to that one call),
+//! `exec` runs the [pipeline](crate::pipeline) and puts its typed outcome
+//! there, and `.call()` takes it out. Nothing else travels that way.
+//!
+//! Without a slot (progenitor's `send()` called directly) `exec` still runs
+//! the pipeline, and answers progenitor with the redacted body, or with
+//! the HTTP stack's error stripped of its URL.
+
+use crate::operations::OperationSpec;
+use crate::pipeline::{Delivered, Failed, Pipeline, Target};
+use progenitor_client::{ClientHooks, OperationInfo};
+use std::cell::RefCell;
+use std::sync::Arc;
+use tokio::time::Instant;
+
+/// The generated client's inner value: the pipeline every clone of a
+/// [`crate::Client`] shares. Not part of the crate's API.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct HookState(pub(crate) Arc<Pipeline>);
+
+/// One call's input (its deadline) and outcome.
+pub(crate) struct CallSlot {
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) outcome: RefCell<Option<std::result::Result<Delivered, Failed>>>,
+}
+
+tokio::task_local! {
+    pub(crate) static SLOT: CallSlot;
+}
+
+impl ClientHooks<HookState> for crate::raw::Client {
+    /// Refuses a URL that is not exactly the operation's route before
+    /// anything else happens (the pipeline checks every attempt again).
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        let Some(op) = OperationSpec::find(info.operation_id) else {
+            return Ok(());
+        };
+        let base = &self.inner.0.base_path;
+        match crate::path::check_route(request.url(), base, op, crate::fallback::UrlFormat::New) {
+            None => Ok(()),
+            Some(problem) => Err(progenitor_client::Error::InvalidRequest(problem)),
+        }
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let pipeline = &self.inner.0;
+        let deadline = SLOT.try_with(|s| s.deadline).ok().flatten();
+        let outcome = match OperationSpec::find(info.operation_id) {
+            Some(op) => {
+                let make = || {
+                    let attempt = request.try_clone().ok_or(crate::Error::InvalidRequest {
+                        operation: op.id,
+                        message: "the request body cannot be re-created for a retry".into(),
+                    });
+                    std::future::ready(attempt)
+                };
+                pipeline.run(Target::Operation(op), deadline, make).await
+            }
+            None => Err(Failed::from(crate::Error::InvalidRequest {
+                operation: "unknown",
+                message: format!(
+                    "{:?} is not an operation of this build's spec",
+                    info.operation_id
+                ),
+            })),
+        };
+        let status = match &outcome {
+            Ok(d) => d.status,
+            Err(f) => f.error.status().unwrap_or(0),
+        };
+        let mut carried = Some(outcome);
+        if SLOT.try_with(|s| s.outcome.replace(carried.take())).is_ok() {
+            // `.call()` reads the slot; progenitor's decoding of this
+            // placeholder is ignored.
+            return Ok(placeholder(status, bytes::Bytes::new()));
+        }
+        let Some(outcome) = carried else {
+            return Ok(placeholder(status, bytes::Bytes::new()));
+        };
+        match outcome {
+            Ok(d) => {
+                let mut resp = placeholder(d.status, d.body);
+                *resp.headers_mut() = d.headers;
+                Ok(resp)
+            }
+            Err(Failed {
+                source: Some(e), ..
+            }) => Err(e),
+            Err(Failed { error, .. }) => Ok(placeholder(
+                status,
+                bytes::Bytes::from(error.body().unwrap_or_default().to_string()),
+            )),
+        }
+    }
+}
+
+/// A response that was not read from the wire: `status` (or 500 when there
+/// was none) and `body`.
+fn placeholder(status: u16, body: bytes::Bytes) -> reqwest::Response {
+    let mut resp = http::Response::new(body);
+    *resp.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    reqwest::Response::from(resp)
+}

@@ -1,0 +1,235 @@
+//! Path values: what may stand in a URL path segment, and the check that
+//! the URL about to be sent is exactly the operation's route.
+//!
+//! A value reaches a URL in two steps: progenitor's builders take a
+//! [`PathValue`] (build.rs maps every path parameter to it), so an unsafe
+//! value is refused before any URL is built; and the pipeline checks each
+//! attempt's final URL against the operation's route ([`check_route`]), so
+//! nothing a URL parser rewrote (a `\` turned into `/`, a dot segment
+//! removed) can send a request to another route.
+
+use crate::fallback::UrlFormat;
+use crate::operations::OperationSpec;
+
+/// A value for one path parameter (a template, brand, connection or job
+/// id): one URL path segment, checked when it is made.
+///
+/// Refused: the empty string, `.` and `..`, and any value containing `/`,
+/// `\`, `%`, whitespace or control characters. These are the characters a
+/// URL parser or a proxy would turn into another path; Pictory's ids never
+/// contain them. Everything else is percent-encoded by the generated client
+/// and arrives intact.
+///
+/// ```
+/// use pictory::PathValue;
+/// assert!(PathValue::new("b8e3-41f7").is_ok());
+/// assert!(PathValue::new(r"..\awsconnections\victim").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PathValue(String);
+
+impl PathValue {
+    /// Checks `value`; the error says why it cannot be a path segment.
+    pub fn new(value: impl Into<String>) -> Result<PathValue, String> {
+        let value = value.into();
+        match problem(&value) {
+            None => Ok(PathValue(value)),
+            Some(why) => Err(why),
+        }
+    }
+
+    /// The value.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why `value` cannot be one path segment, if it cannot.
+pub(crate) fn problem(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some("a path value is empty".into());
+    }
+    if value == "." || value == ".." {
+        return Some(format!(
+            "a path value is {value:?}, a dot segment URLs remove"
+        ));
+    }
+    let bad = value
+        .chars()
+        .find(|c| matches!(c, '/' | '\\' | '%') || c.is_control() || c.is_whitespace())?;
+    Some(format!(
+        "a path value contains {bad:?}, which could change the route (ids never contain `/`, `\\`, `%`, spaces or control characters)"
+    ))
+}
+
+impl std::fmt::Display for PathValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for PathValue {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PathValue::new(s)
+    }
+}
+
+impl TryFrom<&str> for PathValue {
+    type Error = String;
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        PathValue::new(s)
+    }
+}
+
+impl TryFrom<String> for PathValue {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        PathValue::new(s)
+    }
+}
+
+impl TryFrom<&String> for PathValue {
+    type Error = String;
+    fn try_from(s: &String) -> Result<Self, Self::Error> {
+        PathValue::new(s.as_str())
+    }
+}
+
+impl From<PathValue> for String {
+    fn from(v: PathValue) -> String {
+        v.0
+    }
+}
+
+impl serde::Serialize for PathValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PathValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        PathValue::new(s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Checks that `url` is exactly `op`'s route under `base_path` in `format`:
+/// the same literal segments, each path value exactly one segment that
+/// decodes to a valid [`PathValue`], and in the old format each value
+/// present, intact, in the query under the parameter's name. `None` when the
+/// URL may be sent; else why not.
+pub(crate) fn check_route(
+    url: &url::Url,
+    base_path: &str,
+    op: &OperationSpec,
+    format: UrlFormat,
+) -> Option<String> {
+    let mismatch = || {
+        Some(format!(
+            "the URL path does not match the route of {} ({}): a path value changed it",
+            op.id, op.path
+        ))
+    };
+    let Some(rest) = url.path().strip_prefix(base_path) else {
+        return mismatch();
+    };
+    let mut actual = rest.split('/');
+    for template in op.path.split('/') {
+        let Some(segment) = actual.next() else {
+            return mismatch();
+        };
+        let Some(name) = template.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+            if segment != template {
+                return mismatch();
+            }
+            continue;
+        };
+        let value = match format {
+            UrlFormat::New => {
+                let decoded = percent_encoding::percent_decode_str(segment).decode_utf8();
+                match decoded {
+                    Ok(v) => v,
+                    Err(_) => return mismatch(),
+                }
+            }
+            UrlFormat::Old => {
+                if !segment.eq_ignore_ascii_case(name) {
+                    return mismatch();
+                }
+                let mut values = url.query_pairs().filter(|(k, _)| k == name);
+                match (values.next(), values.next()) {
+                    (Some((_, v)), None) => v,
+                    _ => {
+                        return Some(format!(
+                            "the old-format URL of {} must carry {name} once in the query",
+                            op.id
+                        ));
+                    }
+                }
+            }
+        };
+        if let Some(why) = problem(&value) {
+            return Some(format!("{name}: {why}"));
+        }
+    }
+    if actual.next().is_some() {
+        return mismatch();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_that_could_change_the_route_are_refused() {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            r"..\x",
+            "a\\b",
+            "%2e%2e",
+            "a b",
+            "a\tb",
+            "a\nb",
+            "\u{7f}",
+            "x\u{2028}",
+        ] {
+            assert!(PathValue::new(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "abc",
+            "981e84c8-bd06-4a65",
+            "a.b",
+            "...",
+            "ü?#x",
+            "a+b",
+            "a;b",
+        ] {
+            assert_eq!(PathValue::new(good).unwrap().as_str(), good);
+        }
+    }
+
+    #[test]
+    fn route_check() {
+        let op = OperationSpec::find("delete_template").unwrap();
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        let ok = url("http://h/pictory/pictoryapis/v1/templates/a%3Fb");
+        assert_eq!(check_route(&ok, "/pictory", op, UrlFormat::New), None);
+        let escaped = url(r"http://h/pictory/pictoryapis/v1/templates/..\awsconnections\victim");
+        assert!(check_route(&escaped, "/pictory", op, UrlFormat::New).is_some());
+        let old =
+            url("http://h/pictory/pictoryapis/v1/templates/templateid?api_token=t&templateId=a");
+        assert_eq!(check_route(&old, "/pictory", op, UrlFormat::Old), None);
+        let twice =
+            url("http://h/pictory/pictoryapis/v1/templates/templateid?templateId=a&templateId=b");
+        assert!(check_route(&twice, "/pictory", op, UrlFormat::Old).is_some());
+        let longer = url("http://h/pictory/pictoryapis/v1/templates/a/b");
+        assert!(check_route(&longer, "/pictory", op, UrlFormat::New).is_some());
+    }
+}

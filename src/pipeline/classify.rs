@@ -1,0 +1,185 @@
+//! The one place that decides which [`Error`] an unsuccessful answer or a
+//! failed attempt is. Every text it stores is already redacted; here it is
+//! cut to bounded sizes.
+
+use super::attempt::Failure;
+use crate::envelope::{FieldError, decode_error, truncate};
+use crate::error::{Error, ErrorResponse, TransportKind};
+use crate::fallback::UrlFormat;
+use std::time::Duration;
+
+/// Longest error code kept, in characters.
+const CODE_MAX: usize = 128;
+/// Longest error message kept.
+const MESSAGE_MAX: usize = 1024;
+/// Longest body excerpt kept.
+const BODY_MAX: usize = 2048;
+/// Most field errors kept, and most messages per field.
+const FIELDS_MAX: usize = 32;
+const FIELD_MESSAGES_MAX: usize = 8;
+/// Longest field name or field message kept.
+const FIELD_TEXT_MAX: usize = 512;
+
+/// What the pipeline knows about the call when it gives up.
+pub(crate) struct Context {
+    pub(crate) operation: &'static str,
+    pub(crate) idempotent: bool,
+    pub(crate) attempts: u32,
+    /// URL formats that met a routing miss.
+    pub(crate) misses: Misses,
+}
+
+/// The URL formats that met a routing miss during one call.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Misses {
+    new: bool,
+    old: bool,
+}
+
+impl Misses {
+    pub(crate) fn add(&mut self, format: UrlFormat) {
+        match format {
+            UrlFormat::New => self.new = true,
+            UrlFormat::Old => self.old = true,
+        }
+    }
+
+    pub(crate) fn contains(self, format: UrlFormat) -> bool {
+        match format {
+            UrlFormat::New => self.new,
+            UrlFormat::Old => self.old,
+        }
+    }
+}
+
+/// The error for an answer with a non-2xx, non-3xx status.
+pub(crate) fn status_error(
+    ctx: &Context,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    pictory_answer: bool,
+) -> Error {
+    let operation = ctx.operation;
+    let details = decode_error(body);
+    let response = ErrorResponse {
+        status,
+        code: details.code.as_deref().map(|c| truncate(c, CODE_MAX)),
+        message: details.message.as_deref().map(|m| truncate(m, MESSAGE_MAX)),
+        body: truncate(&String::from_utf8_lossy(body), BODY_MAX),
+    };
+    match status {
+        400 | 422 => Error::BadRequest {
+            operation,
+            response,
+            fields: bounded_fields(details.fields),
+        },
+        401 => Error::Unauthorized {
+            operation,
+            response,
+        },
+        403 => Error::Forbidden {
+            operation,
+            response,
+        },
+        404 if !pictory_answer => Error::RouteNotFound {
+            operation,
+            tried: tried(ctx.misses),
+            response,
+        },
+        404 => Error::NotFound {
+            operation,
+            response,
+        },
+        429 => Error::RateLimited {
+            operation,
+            retry_after,
+            response,
+        },
+        500 | 502 | 503 | 504 if !ctx.idempotent => Error::PossiblyProcessed {
+            operation,
+            status: Some(status),
+            reason: response.to_string(),
+        },
+        500..=599 => Error::Server {
+            operation,
+            response,
+        },
+        _ => Error::UnexpectedStatus {
+            operation,
+            response,
+        },
+    }
+}
+
+/// The error for an attempt that got no answer.
+pub(crate) fn failure_error(ctx: &Context, failure: &Failure) -> Error {
+    let operation = ctx.operation;
+    let message = truncate(&failure.message, MESSAGE_MAX);
+    if failure.maybe_sent && !ctx.idempotent {
+        let what = if failure.timed_out {
+            "timed out after sending"
+        } else {
+            "connection broke after sending"
+        };
+        return Error::PossiblyProcessed {
+            operation,
+            status: None,
+            reason: format!("{what}: {message}"),
+        };
+    }
+    if failure.timed_out {
+        return Error::Timeout {
+            operation,
+            attempts: ctx.attempts,
+        };
+    }
+    Error::Transport {
+        operation,
+        kind: if failure.maybe_sent {
+            TransportKind::Reset
+        } else {
+            TransportKind::Connect
+        },
+        attempts: ctx.attempts,
+        message,
+    }
+}
+
+/// The error for a redirect, which is never followed.
+pub(crate) fn redirect_error(
+    ctx: &Context,
+    status: u16,
+    location: Option<&str>,
+    redactor: &crate::redact::Redactor,
+) -> Error {
+    Error::Redirect {
+        operation: ctx.operation,
+        status,
+        location: location.map(|l| truncate(&redactor.text(l), 256)),
+    }
+}
+
+fn tried(misses: Misses) -> &'static str {
+    match (misses.new, misses.old) {
+        (true, true) => "both the new and the old URL format",
+        (false, true) => "the old URL format",
+        _ => "the new URL format",
+    }
+}
+
+fn bounded_fields(fields: Vec<FieldError>) -> Vec<FieldError> {
+    fields
+        .into_iter()
+        .take(FIELDS_MAX)
+        .map(|f| FieldError {
+            name: truncate(&f.name, FIELD_TEXT_MAX),
+            errors: f
+                .errors
+                .iter()
+                .take(FIELD_MESSAGES_MAX)
+                .map(|e| truncate(e, FIELD_TEXT_MAX))
+                .collect(),
+        })
+        .collect()
+}

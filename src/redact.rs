@@ -1,0 +1,276 @@
+//! Keeping the API token out of everything that leaves the crate.
+//!
+//! The pipeline passes every body it reads through [`Redactor::bytes`]
+//! once, before anything parses it, and every message from the HTTP stack
+//! through [`Redactor::text`]: errors, typed responses, jobs and their
+//! `Debug` output are built from redacted text only. A token is found in
+//! every form a server may echo it in: as sent, percent-encoded (upper- or
+//! lower-case hex, or encoded twice as `%25XX`), and JSON-escaped (`\/`,
+//! `\"`, `\\`, `\uXXXX`), in any mix. Redaction happens before truncation;
+//! a body cut short that ends in the start of the token loses that start.
+
+use std::borrow::Cow;
+
+/// What replaces the token.
+pub(crate) const MASK: &str = "[REDACTED]";
+
+/// The shortest token accepted: shorter ones would make redaction an
+/// oracle (too many innocent matches) and are not LowCodeAPI tokens.
+pub(crate) const MIN_TOKEN_LEN: usize = 8;
+
+/// Removes one token, in all its encodings, from bytes and text.
+#[derive(Clone)]
+pub(crate) struct Redactor {
+    token: Box<[u8]>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Redactor([REDACTED])")
+    }
+}
+
+/// Why a token cannot be used (and redacted safely), if it cannot.
+pub(crate) fn token_problem(token: &str) -> Option<&'static str> {
+    if token.is_empty() {
+        Some("the API token is empty")
+    } else if token
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+    {
+        Some("the API token contains whitespace, control or non-ASCII characters")
+    } else if token.len() < MIN_TOKEN_LEN {
+        Some("the API token is shorter than 8 characters")
+    } else {
+        None
+    }
+}
+
+impl Redactor {
+    /// A redactor for `token`, which must pass [`token_problem`].
+    pub(crate) fn new(token: &str) -> Redactor {
+        Redactor {
+            token: token.as_bytes().into(),
+        }
+    }
+
+    /// `input` with every form of the token replaced by `[REDACTED]`.
+    /// `cut`: the input was cut short, so a start of the token at its very
+    /// end (three bytes or more) is removed too.
+    pub(crate) fn bytes<'a>(&self, input: &'a [u8], cut: bool) -> Cow<'a, [u8]> {
+        let first = self.token[0];
+        let mut out: Option<Vec<u8>> = None;
+        let mut copied = 0;
+        let mut i = 0;
+        while i < input.len() {
+            let b = input[i];
+            if b == first || b == b'%' || b == b'\\' {
+                let (matched, end) = self.match_at(input, i);
+                let whole = matched == self.token.len();
+                let tail = cut && end == input.len() && matched >= 3;
+                if whole || tail {
+                    let buf = out.get_or_insert_with(|| Vec::with_capacity(input.len()));
+                    buf.extend_from_slice(&input[copied..i]);
+                    buf.extend_from_slice(MASK.as_bytes());
+                    copied = end;
+                    i = end;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        match out {
+            None => Cow::Borrowed(input),
+            Some(mut buf) => {
+                buf.extend_from_slice(&input[copied..]);
+                Cow::Owned(buf)
+            }
+        }
+    }
+
+    /// `text` with every form of the token, and any `api_token=` query
+    /// value, replaced by `[REDACTED]`.
+    pub(crate) fn text(&self, text: &str) -> String {
+        let out = match self.bytes(text.as_bytes(), false) {
+            // Replacing whole ASCII-delimited runs keeps UTF-8 valid.
+            Cow::Borrowed(_) => text.to_string(),
+            Cow::Owned(b) => String::from_utf8_lossy(&b).into_owned(),
+        };
+        scrub_token_params(out)
+    }
+
+    /// How many token bytes match from `at`, and where the match ends:
+    /// the whole token if any mix of encodings matches, else the longest
+    /// start of it that runs to the end of `input` (for cut input), else 0.
+    fn match_at(&self, input: &[u8], at: usize) -> (usize, usize) {
+        let mut budget = 4096u32;
+        self.match_from(input, at, 0, &mut budget)
+            .unwrap_or((0, at))
+    }
+
+    fn match_from(
+        &self,
+        input: &[u8],
+        k: usize,
+        j: usize,
+        budget: &mut u32,
+    ) -> Option<(usize, usize)> {
+        if j == self.token.len() || k == input.len() {
+            return Some((j, k));
+        }
+        *budget = budget.checked_sub(1)?;
+        let mut best: Option<(usize, usize)> = None;
+        for n in encoded_lens(&input[k..], self.token[j])
+            .into_iter()
+            .flatten()
+        {
+            match self.match_from(input, k + n, j + 1, budget) {
+                Some(whole) if whole.0 == self.token.len() => return Some(whole),
+                Some(partial) if partial.1 == input.len() => best = Some(partial),
+                _ => {}
+            }
+        }
+        best
+    }
+}
+
+/// The lengths of the encodings of byte `want` at the start of `s`,
+/// longest first.
+fn encoded_lens(s: &[u8], want: u8) -> [Option<usize>; 4] {
+    let hex = |h: &[u8]| {
+        std::str::from_utf8(h)
+            .ok()
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
+    let double = matches!(s, [b'%', b'2', b'5', h1, h2, ..] if hex(&[*h1, *h2]) == Some(want));
+    let unicode = matches!(s, [b'\\', b'u', a, b, c, d, ..]
+        if hex(&[*a, *b]) == Some(0) && hex(&[*c, *d]) == Some(want));
+    let single = matches!(s, [b'%', h1, h2, ..] if hex(&[*h1, *h2]) == Some(want));
+    let escaped = matches!(s, [b'\\', e, ..] if *e == want && matches!(want, b'/' | b'"' | b'\\'));
+    [
+        double.then_some(5),
+        unicode.then_some(6),
+        single.then_some(3).or(escaped.then_some(2)),
+        (s.first() == Some(&want)).then_some(1),
+    ]
+}
+
+/// Replaces the value of every `api_token=` parameter in `text`.
+fn scrub_token_params(mut out: String) -> String {
+    const KEY: &str = "api_token=";
+    let mut from = 0;
+    while let Some(pos) = out[from..].find(KEY) {
+        let start = from + pos + KEY.len();
+        let end = out[start..]
+            .find(|c: char| matches!(c, '&' | '"' | '\'' | ')' | '#') || c.is_whitespace())
+            .map(|e| start + e)
+            .unwrap_or(out.len());
+        out.replace_range(start..end, MASK);
+        from = start + MASK.len();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &str = "at_Se/cr\"et+9";
+
+    /// `%2F` → `%2f`, letters outside escapes untouched.
+    fn lower_hex(s: &str) -> String {
+        let mut out = String::new();
+        let mut left = 0;
+        for c in s.chars() {
+            if c == '%' {
+                left = 2;
+                out.push(c);
+            } else if left > 0 {
+                left -= 1;
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn r(s: &str) -> String {
+        Redactor::new(T).text(s)
+    }
+
+    #[test]
+    fn every_encoding_is_removed() {
+        let json = serde_json::to_string(T).unwrap();
+        let forms = [
+            T.to_string(),
+            url::form_urlencoded::byte_serialize(T.as_bytes()).collect::<String>(),
+            lower_hex(
+                &percent_encoding::utf8_percent_encode(T, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string(),
+            ),
+            json[1..json.len() - 1].to_string(),
+            T.replace('/', "\\/").replace('"', "\\\""),
+            T.chars().map(|c| format!("\\u{:04X}", c as u32)).collect(),
+            percent_encoding::utf8_percent_encode(T, percent_encoding::NON_ALPHANUMERIC)
+                .to_string()
+                .replace('%', "%25"),
+        ];
+        for form in forms {
+            let out = r(&format!("x {form} y"));
+            assert_eq!(out, "x [REDACTED] y", "{form}");
+        }
+    }
+
+    #[test]
+    fn params_and_cut_tails() {
+        assert_eq!(
+            r("GET /x?api_token=other&y=1"),
+            "GET /x?api_token=[REDACTED]&y=1"
+        );
+        let red = Redactor::new(T);
+        assert_eq!(
+            red.bytes(b"body ends at_Se", true).as_ref(),
+            b"body ends [REDACTED]"
+        );
+        assert_eq!(
+            red.bytes(b"body ends at_Se", false).as_ref(),
+            b"body ends at_Se"
+        );
+        assert!(matches!(
+            red.bytes(b"nothing here", false),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn unsafe_tokens_are_refused() {
+        for bad in ["", "short", "has space12", "tab\there12", "ünïcödé-token"] {
+            assert!(token_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(token_problem("at_0123456789").is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_form_of_the_token_survives(
+            before in ".{0,40}", after in ".{0,40}", token in "[!-~]{8,24}", cut in 0usize..200
+        ) {
+            let red = Redactor::new(&token);
+            let json = serde_json::to_string(&token).unwrap();
+            let pct = percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC).to_string();
+            let text = format!("{before}{token}|{json}|{pct}|{}{after}?api_token={token}&x=1", lower_hex(&pct));
+            let out = red.text(&text);
+            proptest::prop_assert!(!out.contains(&token), "{}", out);
+            proptest::prop_assert!(!out.contains(&pct), "{}", out);
+            // Cut anywhere, then redacted: no more than two token bytes survive at the end.
+            let bytes = text.as_bytes();
+            let at = cut.min(bytes.len());
+            let shown = red.bytes(&bytes[..at], true);
+            let shown = String::from_utf8_lossy(&shown);
+            for n in 3..=token.len() {
+                proptest::prop_assert!(!shown.ends_with(&token[..n]) || before.ends_with(&token[..n]) && at <= before.len(), "{}", shown);
+            }
+        }
+    }
+}
