@@ -209,12 +209,10 @@ fn pictory_rules(op: &OperationSpec, body: &Value, out: &mut FieldErrors) {
             require_string(body, "videoName", out);
             require_scenes(body.get("scenes"), "", true, out);
         }
-        "render_video" => {
-            // The body is a preview's renderParams: classic (`scenes`) or
-            // element-based (`elements`).
-            if !body.get("elements").is_some_and(Value::is_array) {
-                require_scenes(body.get("scenes"), "", false, out);
-            }
+        // The body is a preview's renderParams: classic (`scenes`) or
+        // element-based (`elements`).
+        "render_video" if !body.get("elements").is_some_and(Value::is_array) => {
+            require_scenes(body.get("scenes"), "", false, out);
         }
         "create_transcription" => require_string(body, "fileUrl", out),
         "create_video_summary" => match body.get("transcript") {
