@@ -221,19 +221,12 @@ pub(crate) fn express_404(method: &str, path: &str) -> Response {
 /// The answer to an unmatched URL or method, as `kind` says.
 pub(crate) fn unknown_route(kind: UnknownRoute, method: &str, path: &str) -> Response {
     match kind {
-        UnknownRoute::Json => {
-            let mut headers = json_headers();
-            headers.insert(
-                header::CONTENT_LENGTH,
-                HeaderValue::from(unknown_route_body().to_string().len()),
-            );
-            (
-                StatusCode::NOT_FOUND,
-                headers,
-                unknown_route_body().to_string(),
-            )
-                .into_response()
-        }
+        UnknownRoute::Json => (
+            StatusCode::NOT_FOUND,
+            json_headers(),
+            unknown_route_body().to_string(),
+        )
+            .into_response(),
         UnknownRoute::Html => express_404(method, path),
         UnknownRoute::Text => (
             StatusCode::NOT_FOUND,
