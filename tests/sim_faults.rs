@@ -97,7 +97,7 @@ async fn rate_limits_and_5xx_come_before_processing() {
     assert_eq!(resp.status(), 429);
     assert_eq!(resp.headers()["retry-after"], "0");
     let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["error"]["code"], "RATE_LIMITED");
+    assert_eq!(v["data"]["error"]["code"], "RATE_LIMITED");
     let counters = sim.counters();
     assert!(counters.jobs_created.is_empty());
     assert_eq!(counters.faults_of("429"), 1);
@@ -276,7 +276,7 @@ async fn polling_rides_through_dropped_connections() {
             continue;
         };
         if let Ok(v) = resp.json::<Value>().await {
-            id = v["result"]["data"]["jobId"].as_str().map(str::to_string);
+            id = v["data"]["data"]["jobId"].as_str().map(str::to_string);
             break;
         }
     }

@@ -4,7 +4,7 @@
 #![cfg(feature = "simulator")]
 
 use pictory::jobs::{FixedInterval, PollingErrorPolicy};
-use pictory::sim::{FaultPlan, SimConfig, Simulator};
+use pictory::sim::{FaultPlan, SimConfig, Simulator, UnknownRoute};
 use pictory::storyboard::{Scene, StoryboardRequest};
 use pictory::{Call, Client, Error, FlowOptions, OPERATIONS, RetryPolicy, UrlFormat};
 use serde_json::json;
@@ -97,10 +97,17 @@ async fn upload_then_transcribe_then_summarize() {
         .summarize(&transcript.transcript, 30.0, &quick_polls())
         .await
         .unwrap();
-    assert!(
-        summary.text.is_some() || !summary.highlights.is_empty(),
-        "{summary:?}"
-    );
+    // The documented result is the transcript again with `highlight: true`
+    // on the chosen words (reading it into `SummaryOutput` is the client's
+    // business; check the raw body here).
+    let highlighted = summary.raw["transcript"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["words"].as_array().into_iter().flatten())
+        .filter(|w| w["highlight"] == true)
+        .count();
+    assert!(highlighted > 0, "{summary:?}");
 }
 
 #[tokio::test]
@@ -146,8 +153,11 @@ async fn template_from_file_then_video_from_template() {
 
 #[tokio::test]
 async fn every_path_operation_works_through_the_fallback_with_new_format_off() {
+    // Behind an HTML 404 (what the client falls back on today; LowCodeAPI's
+    // JSON 404 is covered by an ignored test in sim_routes.rs).
     let sim = Simulator::start(SimConfig {
         new_format: false,
+        unknown_route: UnknownRoute::Html,
         ..fast(0.002)
     })
     .await

@@ -1,10 +1,14 @@
-//! The simulator's stored things: signed uploads, templates (multipart),
-//! brands, AWS connections and voice-over tracks.
+//! The simulator's stored things: signed uploads, templates (multipart or
+//! raw octet-stream upload, bare bodies), brands, AWS connections and
+//! voice-over tracks (bare bodies), compared with the documented shapes.
 #![cfg(feature = "simulator")]
 
-use pictory::sim::{self, SimConfig, Simulator};
-use pictory::{Call, Error};
+mod sim_support;
+
+use pictory::Call;
+use pictory::sim::{self, SimConfig, SimProfile};
 use serde_json::{Value, json};
+use sim_support::{fixture, keys, url};
 
 /// `(content type, body)` of a multipart form: text fields, then one file.
 fn multipart(texts: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
@@ -32,20 +36,14 @@ fn multipart(texts: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (Stri
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-fn url(sim: &Simulator, path: &str) -> String {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    format!("{}{path}{sep}api_token={}", sim.base_url(), sim.token())
-}
-
-/// Sends and returns status and Pictory's body (the `result` of the envelope, or the `error`).
+/// Sends and returns status and Pictory's body (inside the Hosted
+/// envelope: `data`, or `data.error` for an error).
 async fn call(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let v: Value = resp.json().await.unwrap();
+    let (status, v) = sim_support::send(req).await;
     let inner = if status == 200 {
-        v["result"].clone()
+        sim_support::ok_body(SimProfile::Hosted, &v)
     } else {
-        v["error"].clone()
+        sim_support::err_body(SimProfile::Hosted, &v)
     };
     (status, inner)
 }
@@ -66,6 +64,10 @@ async fn upload_round_trip_through_a_signed_url() {
         .call()
         .await
         .unwrap();
+    assert_eq!(
+        keys(&resp.body()["data"]),
+        keys(&fixture("media/generateurl-response.json")["data"])
+    );
     let signed = resp.body()["data"]["signedUrl"]
         .as_str()
         .unwrap()
@@ -155,7 +157,7 @@ async fn upload_round_trip_through_a_signed_url() {
 }
 
 #[tokio::test]
-async fn templates_are_created_from_a_multipart_project_file() {
+async fn templates_upload_as_multipart_or_octet_stream_and_answer_bare_bodies() {
     let sim = sim::start(SimConfig {
         time_factor: 0.0,
         ..SimConfig::default()
@@ -163,24 +165,51 @@ async fn templates_are_created_from_a_multipart_project_file() {
     .await
     .unwrap();
     let http = reqwest::Client::new();
+    let templates = url(&sim, "/pictoryapis/v1/templates");
     let project = json!({"scenes": [{"text": "Hello {{customer}}"}]}).to_string();
     let (ct, body) = multipart(
         &[("name", "Promo")],
         Some(("pictoryprojectfile", "promo.pictai", project.as_bytes())),
     );
-    let (status, created) = call(
-        http.post(url(&sim, "/pictoryapis/v1/templates"))
-            .header("content-type", ct)
-            .body(body),
+    let (status, created) = call(http.post(&templates).header("content-type", ct).body(body)).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(
+        keys(&created),
+        keys(&fixture("templates/create-response.json"))
+    );
+    assert_eq!(created["name"], "Promo");
+    assert_eq!(created["variables"], json!({"customer": "CUSTOMER"}));
+    let id = created["templateId"].as_str().unwrap().to_string();
+
+    // Pictory's documented upload: the raw file bytes.
+    let raw_project = json!({"name": "Raw", "scenes": [{"subtitles": [{"text": "Hi {{Name}}"}]}]});
+    let (status, raw) = call(
+        http.post(&templates)
+            .header("content-type", "application/octet-stream")
+            .body(raw_project.to_string()),
     )
     .await;
-    assert_eq!(status, 200, "{created}");
-    let id = created["data"]["templateId"].as_str().unwrap().to_string();
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(keys(&raw), keys(&fixture("templates/create-response.json")));
+    assert_eq!(raw["name"], "Raw");
+    let (status, binary) = call(
+        http.post(&templates)
+            .header("content-type", "application/octet-stream")
+            .body(vec![0u8, 159, 146, 150]),
+    )
+    .await;
+    assert_eq!(status, 200, "any file is a template: {binary}");
+    assert_eq!(binary["scenes"], json!([]));
 
-    let (status, got) = call(http.get(url(&sim, &format!("/pictoryapis/v1/templates/{id}")))).await;
+    let one = format!("/pictoryapis/v1/templates/{id}");
+    let (status, got) = call(http.get(url(&sim, &one))).await;
     assert_eq!(status, 200);
-    assert_eq!(got["data"]["name"], "Promo");
-    assert_eq!(got["data"]["fileName"], "promo.pictai");
+    assert_eq!(keys(&got), keys(&fixture("templates/get-response.json")));
+    assert_eq!(got["depricated"], false, "the documented spelling");
+    assert_eq!(
+        got["scenes"][0]["subtitles"][0]["text"],
+        "Hello {{customer}}"
+    );
     // Old format, through the query.
     let (status, old) = call(http.get(url(
         &sim,
@@ -188,76 +217,65 @@ async fn templates_are_created_from_a_multipart_project_file() {
     )))
     .await;
     assert_eq!((status, &old), (200, &got));
-    let (_, list) = call(http.get(url(&sim, "/pictoryapis/v1/templates"))).await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    let (_, list) = call(http.get(&templates)).await;
+    let documented = fixture("templates/list-response.json");
+    assert_eq!(keys(&list), keys(&documented));
+    assert_eq!(list["items"].as_array().unwrap().len(), 3);
+    assert_eq!(keys(&list["items"][0]), keys(&documented["items"][0]));
 
     // A video from the template: a storyboard job with the variables filled in.
-    let client = sim.client().unwrap();
-    let resp = client
-        .api()
-        .create_video_from_template()
-        .body(serde_json::Map::from_iter([
-            ("templateId".to_string(), json!(id)),
-            ("customer".to_string(), json!("Ada")),
-        ]))
-        .call()
-        .await
-        .unwrap();
-    let job = resp.payload()["jobId"].as_str().unwrap().to_string();
-    let done = client.api().get_job().job_id(&job).call().await.unwrap();
+    let mut request = fixture("templates/from-template-request.json");
+    request["templateId"] = json!(id);
+    request["variables"] = json!({"customer": "Ada"});
+    let (status, started) = call(
+        http.post(url(&sim, "/pictoryapis/v1/video/from-template"))
+            .json(&request),
+    )
+    .await;
+    assert_eq!(status, 200, "{started}");
     assert_eq!(
-        done.body()["data"]["renderParams"]["scenes"][0]["text"],
+        keys(&started),
+        keys(&fixture("starts/job-started-data-jobId.json"))
+    );
+    let job = started["data"]["jobId"].as_str().unwrap().to_string();
+    let (_, done) = call(http.get(url(&sim, &format!("/pictoryapis/v1/jobs/{job}")))).await;
+    assert_eq!(
+        done["data"]["renderParams"]["scenes"][0]["sub_scenes"][0]["text_lines"][0]["text"],
         "Hello Ada"
     );
     assert_eq!(sim.counters().jobs_of("storyboard"), 1);
 
     // Update, delete, then 404s.
     let (status, updated) = call(
-        http.put(url(&sim, &format!("/pictoryapis/v1/templates/{id}")))
+        http.put(url(&sim, &one))
             .json(&json!({"scenes": [{"text": "New"}]})),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(updated["data"]["scenes"][0]["text"], "New");
-    let (status, _) =
-        call(http.delete(url(&sim, &format!("/pictoryapis/v1/templates/{id}")))).await;
+    assert_eq!(updated["scenes"][0]["subtitles"][0]["text"], "New");
+    let (status, _) = call(http.delete(url(&sim, &one))).await;
     assert_eq!(status, 200);
-    let err = client
-        .api()
-        .get_template()
-        .template_id(&id)
-        .call()
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
-    let err = client
-        .api()
-        .create_video_from_template()
-        .body(serde_json::Map::from_iter([(
-            "templateId".to_string(),
-            json!(id),
-        )]))
-        .call()
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
-
-    // No file field, or not multipart at all: 400.
-    let (ct, body) = multipart(&[("name", "x")], Some(("otherfile", "a.pictai", b"x")));
-    let (status, error) = call(
-        http.post(url(&sim, "/pictoryapis/v1/templates"))
-            .header("content-type", ct)
-            .body(body),
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert_eq!(error["fields"][0]["name"], "pictoryprojectfile");
+    let (status, _) = call(http.get(url(&sim, &one))).await;
+    assert_eq!(status, 404);
     let (status, _) = call(
-        http.post(url(&sim, "/pictoryapis/v1/templates"))
-            .json(&json!({"name": "x"})),
+        http.post(url(&sim, "/pictoryapis/v1/video/from-template"))
+            .json(&request),
     )
     .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
+
+    // No file field, an empty raw body, or JSON: 400 naming the field.
+    let (ct, body) = multipart(&[("name", "x")], Some(("otherfile", "a.pictai", b"x")));
+    for req in [
+        http.post(&templates).header("content-type", ct).body(body),
+        http.post(&templates)
+            .header("content-type", "application/octet-stream"),
+        http.post(&templates).json(&json!({"name": "x"})),
+    ] {
+        let (status, error) = call(req).await;
+        assert_eq!(status, 400, "{error}");
+        assert_eq!(error["fields"][0]["name"], "pictoryprojectfile");
+    }
 }
 
 #[tokio::test]
@@ -267,7 +285,7 @@ async fn brands_aws_connections_and_voiceover_tracks_are_stored() {
 
     let (_, brand) = call(
         http.post(url(&sim, "/pictoryapis/v1/brands/editvideo"))
-            .json(&json!({"name": "Acme", "color": "#123456"})),
+            .json(&fixture("brands/create-request.json")),
     )
     .await;
     let brand_id = brand["data"]["brandId"].as_str().unwrap().to_string();
@@ -276,12 +294,12 @@ async fn brands_aws_connections_and_voiceover_tracks_are_stored() {
             &sim,
             &format!("/pictoryapis/brands/editvideo/{brand_id}"),
         ))
-        .json(&json!({"color": "#ffffff"})),
+        .json(&json!({"description": "New"})),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(updated["data"]["color"], "#ffffff");
-    assert_eq!(updated["data"]["name"], "Acme");
+    assert_eq!(updated["data"]["description"], "New");
+    assert_eq!(updated["data"]["name"], "My App Branding");
     let (_, brands) = call(http.get(url(&sim, "/pictoryapis/v1/brands/editvideo"))).await;
     assert_eq!(brands["data"].as_array().unwrap().len(), 1);
     let (status, _) = call(http.delete(url(
@@ -297,35 +315,43 @@ async fn brands_aws_connections_and_voiceover_tracks_are_stored() {
     .await;
     assert_eq!(status, 404);
 
+    // AWS connections: bare bodies, `{"Items": [...]}` lists.
     let mut ids = Vec::new();
     for i in 0..25 {
         let (status, conn) = call(http.post(url(&sim, "/pictoryapis/v1/awsconnections")).json(
-            &json!({"name": format!("c{i}"), "awsAccountId": "123456789012", "awsRegion": "eu-west-1", "enabled": true}),
+            &json!({"name": format!("c{i}"), "description": "d", "awsAccountId": "123456789012", "awsRegion": "eu-west-1", "enabled": true}),
         ))
         .await;
         assert_eq!(status, 200, "{conn}");
-        ids.push(conn["data"]["connectionId"].as_str().unwrap().to_string());
+        assert_eq!(keys(&conn), keys(&fixture("aws/create-response.json")));
+        ids.push(conn["connectionId"].as_str().unwrap().to_string());
     }
     let (_, page1) = call(http.get(url(&sim, "/pictoryapis/v1/awsconnections"))).await;
-    assert_eq!(page1["data"]["items"].as_array().unwrap().len(), 20);
-    let next = page1["data"]["nextPageKey"].as_str().unwrap().to_string();
+    assert_eq!(page1["Items"].as_array().unwrap().len(), 20);
+    let documented = fixture("aws/list-response.json");
+    assert_eq!(keys(&page1["Items"][0]), keys(&documented["Items"][0]));
+    let next = page1["nextPageKey"].as_str().unwrap().to_string();
     let (_, page2) = call(http.get(url(
         &sim,
         &format!("/pictoryapis/v1/awsconnections?pageKey={next}"),
     )))
     .await;
-    assert_eq!(page2["data"]["items"].as_array().unwrap().len(), 5);
-    assert!(page2["data"]["nextPageKey"].is_null());
-    // Optimistic versions: a stale version is a 409.
+    assert_eq!(keys(&page2), keys(&documented), "the last page: Items only");
+    assert_eq!(page2["Items"].as_array().unwrap().len(), 5);
     let conn = format!("/pictoryapis/v1/awsconnections/{}", ids[0]);
+    let (status, got) = call(http.get(url(&sim, &conn))).await;
+    assert_eq!(status, 200);
+    assert_eq!(keys(&got), keys(&fixture("aws/get-response.json")));
+    // Optimistic versions: a stale version is a 409.
     let (status, v2) = call(
         http.put(url(&sim, &conn))
-            .json(&json!({"version": 1, "enabled": false})),
+            .json(&fixture("aws/update-request.json")),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(v2["data"]["version"], 2);
-    assert_eq!(v2["data"]["enabled"], false);
+    assert_eq!(keys(&v2), keys(&fixture("aws/update-response.json")));
+    assert_eq!(v2["version"], 2);
+    assert_eq!(v2["name"], "UpdatedConnectionName");
     let (status, conflict) = call(http.put(url(&sim, &conn)).json(&json!({"version": 1}))).await;
     assert_eq!(
         (status, conflict["code"].as_str()),
@@ -339,24 +365,18 @@ async fn brands_aws_connections_and_voiceover_tracks_are_stored() {
     assert_eq!(status, 400);
     assert_eq!(bad["fields"][0]["name"], "awsAccountId");
 
-    let client = sim.client().unwrap();
-    client
-        .api()
-        .add_voiceover_track()
-        .body_map(|b| {
-            b.age("adult")
-                .name("Narrator")
-                .accent("british")
-                .engine("elevenlabs")
-                .gender("female")
-                .service("elevenlabs")
-                .voice_id("v-1")
-                .language("en")
-        })
-        .call()
-        .await
-        .unwrap();
-    let tracks = client.api().list_voiceover_tracks().call().await.unwrap();
-    assert_eq!(tracks.payload()[0]["name"], "Narrator");
-    assert!(tracks.payload()[0]["trackId"].is_string());
+    // Voice-over tracks: a bare object, then a bare array.
+    let (status, added) = call(
+        http.post(url(&sim, "/pictoryapis/v1/voiceovers/tracks"))
+            .json(&fixture("voiceovers/add-request.json")),
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    assert_eq!(keys(&added), keys(&fixture("voiceovers/add-response.json")));
+    assert!(added["id"].is_u64());
+    let (_, tracks) = call(http.get(url(&sim, "/pictoryapis/v1/voiceovers/tracks"))).await;
+    let documented = fixture("voiceovers/list-response.json");
+    assert_eq!(tracks.as_array().unwrap().len(), 1);
+    assert_eq!(keys(&tracks[0]), keys(&documented[0]));
+    assert_eq!(tracks[0]["name"], "Arnold");
 }

@@ -1,23 +1,76 @@
-//! What a [`Simulator`](super::Simulator) does: accepted tokens, URL formats,
-//! envelope shape, job durations and the fault plan.
+//! What a [`Simulator`](super::Simulator) does: which LowCodeAPI deployment
+//! it plays ([`SimProfile`]), accepted tokens, URL formats, the job route,
+//! job durations and documented body variants, and the fault plan.
 
+use crate::wire::TOKEN_PREFIX;
 use std::time::Duration;
 
-/// Which LowCodeAPI envelope the simulator wraps Pictory's bodies in.
-///
-/// Both shapes occur in the wild (see `shared/reference/wire-facts.md`); a
-/// client must accept either, so run your tests against both.
+/// Which LowCodeAPI deployment the simulator plays. Both occur in the wild
+/// (see `tests/fixtures/wire-facts.md`); a client must work with either, so
+/// run your tests against both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SimEnvelope {
-    /// LowCodeAPI's provider page: success `{"data": X}`, errors
-    /// `{"data": {"error": {"message", "code", ...}}}`.
-    Data,
-    /// LowCodeAPI's open-source server: success
-    /// `{"message": "Request completed", "provider": "pictory", "result": X, "response_headers": {}}`,
-    /// errors `{"message", "provider": "pictory", "error": <Pictory's error body>, "headers": {}}`
-    /// with the HTTP status Pictory gave. The default.
+pub enum SimProfile {
+    /// LowCodeAPI's hosted service as its provider page documents it:
+    /// success `{"data": <Pictory's body>}`, errors
+    /// `{"data": {"error": {"message", "code", ...}}}` with Pictory's status.
+    /// Start from [`SimConfig::hosted`] (both URL formats, job route on).
+    /// The default.
     #[default]
-    Result,
+    Hosted,
+    /// LowCodeAPI's open-source server (`samal/lowcodeapi`): success
+    /// `{"message": <Pictory's message or "Request completed">, "provider": "pictory", "result": <body>, "response_headers": {...}}`,
+    /// errors `{"message", "provider": "pictory", "error": <Pictory's whole error body>, "headers": {...}}`
+    /// with Pictory's status. It never mounts new-format routes of
+    /// path-parameter operations (whatever [`SimConfig::new_format`] says).
+    /// Start from [`SimConfig::open_source`] (job route off).
+    OpenSource,
+}
+
+/// What an unmatched URL or method answers (any profile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownRoute {
+    /// LowCodeAPI's catch-all: `404` with `{"message": "Not Found"}`,
+    /// `content-type: application/json`, no `provider` key. The default.
+    #[default]
+    Json,
+    /// Express's HTML page `Cannot GET /pictory/...` ([`super::express_404_body`]),
+    /// as a deployment without the catch-all sends it.
+    Html,
+    /// `404` with a plain-text `Not Found` body (a load balancer or CDN).
+    Text,
+    /// `404` with an empty body.
+    Empty,
+}
+
+/// Switches between the job bodies Pictory has documented. All off
+/// (`JobVariants::default()`) gives the newer shapes of
+/// `tests/fixtures/pictory-docs/jobs/`: every body has `job_id` and
+/// `data.status`, finished renders carry `videoURL`, no `pending`, never
+/// `cleaned`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JobVariants {
+    /// A finished preview (storyboard) has no `status` at all:
+    /// `{"success": true, "data": {"renderParams": {...}, "preview": URL}, "job_id": ...}`
+    /// (Pictory's older reference). Clients must read completion from
+    /// `renderParams` and `preview`.
+    pub preview_without_status: bool,
+    /// A finished render carries the .mp4 only under `shareVideoURL`
+    /// (no `videoURL`, no `videoShareURL`), as Pictory's older examples read it.
+    pub render_share_url_only: bool,
+    /// A finished transcription has no job id anywhere in its body
+    /// (docs.pictory.ai's example).
+    pub transcription_without_job_id: bool,
+    /// Storyboard starts answer the id at the top level, `{"jobId": ...}`
+    /// (Pictory's examples), instead of `{"success": true, "data": {"jobId": ...}}`.
+    pub storyboard_id_top_level: bool,
+    /// Every job reports `status: "pending"` for this long (before
+    /// [`SimConfig::time_factor`]) before it starts its run; its webhook and
+    /// end come that much later. Zero (the default) skips `pending`.
+    pub pending: Duration,
+    /// Pictory's retention period: this long (before `time_factor`) after a
+    /// job ended, every read of it answers `status: "cleaned"` and its
+    /// output files are gone. `None` (the default) keeps jobs forever.
+    pub retention: Option<Duration>,
 }
 
 /// How long each kind of job runs before it completes (or fails), before
@@ -95,37 +148,54 @@ impl FaultPlan {
     }
 }
 
-/// Everything a [`Simulator`](super::Simulator) is started with.
+/// Everything a [`Simulator`](super::Simulator) is started with. Start
+/// from a profile's constructor and change what you need:
 ///
 /// ```
-/// use pictory::sim::{SimConfig, SimEnvelope};
+/// use pictory::sim::{SimConfig, SimProfile};
 /// let config = SimConfig {
-///     envelope: SimEnvelope::Data,
 ///     time_factor: 0.001, // a 90 s render takes 90 ms
-///     ..SimConfig::default()
+///     job_route: true,    // poll even though the open-source server cannot
+///     ..SimConfig::open_source()
 /// };
-/// assert_eq!(config.tokens, vec!["sim-token".to_string()]);
+/// assert_eq!(config.profile, SimProfile::OpenSource);
+/// assert_eq!(config.tokens, vec!["at_sim-token".to_string()]);
 /// ```
+///
+/// `SimConfig::default()` is [`SimConfig::hosted`].
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Accepted `api_token` query values. A request with none of them gets
-    /// `401` in the selected error envelope. Default `["sim-token"]`.
+    /// Which deployment to play: envelopes and which routes exist.
+    pub profile: SimProfile,
+    /// Accepted `api_token` query values. Like LowCodeAPI, the simulator
+    /// accepts only tokens that start with `at_`, so a listed token without
+    /// that prefix never works. Anything else gets 401 with LowCodeAPI's
+    /// body (`tests/fixtures/pictory-docs/lowcodeapi/401-bad-token.json`).
+    /// Default `["at_sim-token"]`.
     pub tokens: Vec<String>,
-    /// Serve the new URL format (`/templates/abc`). When false those routes
-    /// answer Express's HTML `404 Cannot GET ...` page. Default true.
+    /// Serve the new URL format of path-parameter operations
+    /// (`/templates/abc`). Only [`SimProfile::Hosted`] can; the open-source
+    /// server never mounts them. Default true.
     pub new_format: bool,
     /// Serve the old URL format (`/templates/templateid?templateId=abc`).
-    /// When false those routes answer Express's HTML 404 page. Default true.
-    /// Routes without path parameters are one URL in both formats and work
-    /// while either format is on.
+    /// Default true. Routes without path parameters are one URL in both
+    /// formats and always served.
     pub old_format: bool,
-    /// The envelope shape. Default [`SimEnvelope::Result`].
-    pub envelope: SimEnvelope,
-    /// Multiplies every job duration: `0.001` makes a 90 s render take 90 ms,
-    /// `0.0` completes jobs at once. Negative or NaN counts as 0. Default 1.0.
+    /// Serve the job route `GET /pictoryapis/v1/jobs/{job_id}` (in the
+    /// formats served). LowCodeAPI's open-source route file has none, so
+    /// [`SimConfig::open_source`] turns it off; when off it answers the
+    /// unknown-route 404 and only webhooks report completion.
+    pub job_route: bool,
+    /// What an unmatched URL or method answers. Default [`UnknownRoute::Json`].
+    pub unknown_route: UnknownRoute,
+    /// Multiplies every job duration, pending time and retention: `0.001`
+    /// makes a 90 s render take 90 ms, `0.0` completes jobs at once.
+    /// Negative or NaN counts as 0. Default 1.0.
     pub time_factor: f64,
     /// How long each kind of job runs (before `time_factor`).
     pub durations: JobDurations,
+    /// Which documented job bodies to answer with.
+    pub jobs: JobVariants,
     /// A storyboard or render request whose scene text contains this string
     /// creates a job that fails at the end of its duration with
     /// `error_code: "TEXT_TO_VIDEO_FAILED"`. Default `"[fail]"`; an empty
@@ -137,20 +207,41 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig {
-            tokens: vec!["sim-token".into()],
-            new_format: true,
-            old_format: true,
-            envelope: SimEnvelope::Result,
-            time_factor: 1.0,
-            durations: JobDurations::default(),
-            fail_marker: "[fail]".into(),
-            faults: FaultPlan::default(),
-        }
+        SimConfig::hosted()
     }
 }
 
 impl SimConfig {
+    /// LowCodeAPI's hosted service: [`SimProfile::Hosted`], both URL
+    /// formats, the job route, token `at_sim-token`, real-time jobs.
+    pub fn hosted() -> SimConfig {
+        SimConfig {
+            profile: SimProfile::Hosted,
+            tokens: vec![format!("{TOKEN_PREFIX}sim-token")],
+            new_format: true,
+            old_format: true,
+            job_route: true,
+            unknown_route: UnknownRoute::Json,
+            time_factor: 1.0,
+            durations: JobDurations::default(),
+            jobs: JobVariants::default(),
+            fail_marker: "[fail]".into(),
+            faults: FaultPlan::default(),
+        }
+    }
+
+    /// LowCodeAPI's open-source server: [`SimProfile::OpenSource`], old
+    /// format only for path-parameter operations, no job route; otherwise
+    /// as [`SimConfig::hosted`].
+    pub fn open_source() -> SimConfig {
+        SimConfig {
+            profile: SimProfile::OpenSource,
+            new_format: false,
+            job_route: false,
+            ..SimConfig::hosted()
+        }
+    }
+
     /// `duration × time_factor`, saturating; a bad factor counts as 0.
     pub fn scaled(&self, duration: Duration) -> Duration {
         let factor = if self.time_factor.is_finite() && self.time_factor > 0.0 {
@@ -159,6 +250,16 @@ impl SimConfig {
             0.0
         };
         Duration::try_from_secs_f64(duration.as_secs_f64() * factor).unwrap_or(Duration::MAX)
+    }
+
+    /// Whether `token` opens the door: it has LowCodeAPI's prefix and is listed.
+    pub(crate) fn accepts(&self, token: &str) -> bool {
+        token.starts_with(TOKEN_PREFIX) && self.tokens.iter().any(|t| t == token)
+    }
+
+    /// Whether new-format URLs of path-parameter operations are served.
+    pub(crate) fn serves_new_format(&self) -> bool {
+        self.new_format && self.profile == SimProfile::Hosted
     }
 }
 

@@ -18,8 +18,9 @@ pub struct Counters {
     /// Requests that matched an operation's route, keyed by
     /// `(operation id, "new" | "old")`, whatever the answer (401, 400 and
     /// injected faults included). Routes without path parameters count as
-    /// `"new"`. Requests to a disabled format are not counted here but in
-    /// [`route_not_found`](Self::route_not_found).
+    /// `"new"`. Requests to a route not served (a disabled format, the
+    /// new format under the open-source profile, the job route when off)
+    /// are not counted here but in [`route_not_found`](Self::route_not_found).
     pub requests: BTreeMap<(String, String), u64>,
     /// Jobs created, by kind: `storyboard`, `render`, `transcription`, `summary`.
     pub jobs_created: BTreeMap<String, u64>,
@@ -34,10 +35,11 @@ pub struct Counters {
     pub faults: BTreeMap<String, u64>,
     /// Successful `PUT`s to a signed upload URL.
     pub uploads: u64,
-    /// Requests answered 401 (missing or unknown `api_token`).
+    /// Requests answered 401 (`api_token` missing, without the `at_`
+    /// prefix, or not listed in `SimConfig::tokens`).
     pub unauthorized: u64,
-    /// Requests answered with Express's HTML routing 404 (unknown route,
-    /// wrong method, or a disabled URL format).
+    /// Requests answered with the unknown-route 404 (unknown URL, wrong
+    /// method, or a route the configuration does not serve).
     pub route_not_found: u64,
     /// Webhook POSTs delivered (only to loopback hosts; see the module docs).
     pub webhooks_delivered: u64,

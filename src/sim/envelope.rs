@@ -1,18 +1,32 @@
 //! What an answer looks like on the wire: Pictory's body wrapped in the
-//! configured LowCodeAPI envelope, and Express's HTML routing 404.
+//! profile's LowCodeAPI envelope, LowCodeAPI's own answers (bad token,
+//! unknown route, the redirect of a bare `/pictory`), and Express's HTML
+//! routing 404.
 
-use super::config::SimEnvelope;
+use super::config::{SimProfile, UnknownRoute};
+use crate::wire::{BAD_TOKEN_MESSAGE, PROVIDER, unknown_route_body};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+
+/// The open-source server's `message` on success when Pictory's body has none.
+const SUCCESS_MESSAGE: &str = "Request completed";
+/// The open-source server's `message` on an error when Pictory's body has none.
+const UPSTREAM_ERROR_MESSAGE: &str = "Error received from the pictory API";
+/// Where a bare `/pictory` redirects: LowCodeAPI's web UI (here a page on
+/// the simulator, so nothing leaves the machine if a client follows it).
+pub(crate) const WEB_UI_PATH: &str = "/ui/pictory";
 
 /// Pictory's answer to one operation, before LowCodeAPI wraps it.
 #[derive(Debug, Clone)]
 pub(crate) enum Reply {
     /// 200 with Pictory's body.
     Ok(Value),
-    /// An error: the status and Pictory's (or LowCodeAPI's) error body.
+    /// An error from Pictory: the status and Pictory's error body.
     Err(StatusCode, Value),
+    /// An error LowCodeAPI makes itself (the bad-token 401): status,
+    /// message and the `error` object.
+    Proxy(StatusCode, &'static str, Value),
 }
 
 impl Reply {
@@ -29,40 +43,44 @@ impl Reply {
         )
     }
 
-    /// `400 VALIDATION_ERROR` with Pictory's per-field messages.
+    /// `400 INVALID_REQUEST_BODY` with Pictory's per-field messages
+    /// (`fields[].errors` is one string, as Pictory's newer API sends it).
     pub(crate) fn validation(fields: Vec<(String, Vec<String>)>) -> Reply {
-        let summary = fields
-            .iter()
-            .map(|(name, errors)| format!("{name} {}", errors.join(", ")))
-            .collect::<Vec<_>>()
-            .join("; ");
         let fields: Vec<Value> = fields
             .into_iter()
-            .map(|(name, errors)| json!({"name": name, "errors": errors}))
+            .map(|(name, errors)| json!({"name": name, "errors": errors.join("; ")}))
             .collect();
         Reply::Err(
             StatusCode::BAD_REQUEST,
             json!({
-                "code": "VALIDATION_ERROR",
-                "message": format!("Request validation failed: {summary}"),
+                "code": "INVALID_REQUEST_BODY",
+                "message": "Request validation failed",
                 "fields": fields,
             }),
         )
     }
 
-    /// `400 VALIDATION_ERROR` for one field.
+    /// LowCodeAPI's 401 for a missing or malformed token (numeric `code`).
+    pub(crate) fn bad_token() -> Reply {
+        Reply::Proxy(
+            StatusCode::UNAUTHORIZED,
+            BAD_TOKEN_MESSAGE,
+            json!({"code": 401, "logging": {}}),
+        )
+    }
+
+    /// `400 INVALID_REQUEST_BODY` for one field.
     pub(crate) fn invalid_field(name: &str, error: &str) -> Reply {
         Reply::validation(vec![(name.to_string(), vec![error.to_string()])])
     }
 
     /// Pictory's job-not-found answer (`error_code: "5000"`).
-    pub(crate) fn job_not_found(job_id: &str) -> Reply {
+    pub(crate) fn job_not_found() -> Reply {
         Reply::Err(
             StatusCode::NOT_FOUND,
             json!({
-                "job_id": job_id,
                 "success": false,
-                "data": {"error_code": "5000", "error_message": "JOB_NOT_FOUND"}
+                "data": {"status": "failed", "error_code": "5000", "error_message": "JOB_NOT_FOUND"}
             }),
         )
     }
@@ -87,20 +105,25 @@ fn code_and_message(body: &Value) -> (String, String) {
     (code, message)
 }
 
-/// The JSON bytes of `reply` in `envelope`, and its status.
-pub(crate) fn render(envelope: SimEnvelope, reply: Reply) -> (StatusCode, Vec<u8>) {
-    let (status, body) = match (envelope, reply) {
-        (SimEnvelope::Data, Reply::Ok(body)) => (StatusCode::OK, json!({"data": body})),
-        (SimEnvelope::Result, Reply::Ok(body)) => (
+/// The `message` Pictory's body carries at its top level, if any.
+fn own_message(body: &Value) -> Option<Value> {
+    body.get("message").filter(|m| m.is_string()).cloned()
+}
+
+/// The JSON bytes of `reply` in `profile`'s envelope, and its status.
+pub(crate) fn render(profile: SimProfile, reply: Reply) -> (StatusCode, Vec<u8>) {
+    let (status, body) = match (profile, reply) {
+        (SimProfile::Hosted, Reply::Ok(body)) => (StatusCode::OK, json!({"data": body})),
+        (SimProfile::OpenSource, Reply::Ok(body)) => (
             StatusCode::OK,
             json!({
-                "message": "Request completed",
-                "provider": "pictory",
+                "message": own_message(&body).unwrap_or_else(|| json!(SUCCESS_MESSAGE)),
+                "provider": PROVIDER,
                 "result": body,
-                "response_headers": {},
+                "response_headers": {"content-type": "application/json; charset=utf-8"},
             }),
         ),
-        (SimEnvelope::Data, Reply::Err(status, body)) => {
+        (SimProfile::Hosted, Reply::Err(status, body)) => {
             let (code, message) = code_and_message(&body);
             let mut error = serde_json::Map::new();
             error.insert("message".into(), Value::String(message));
@@ -112,18 +135,23 @@ pub(crate) fn render(envelope: SimEnvelope, reply: Reply) -> (StatusCode, Vec<u8
             }
             (status, json!({"data": {"error": error}}))
         }
-        (SimEnvelope::Result, Reply::Err(status, body)) => {
-            let (_, message) = code_and_message(&body);
-            (
-                status,
-                json!({
-                    "message": message,
-                    "provider": "pictory",
-                    "error": body,
-                    "headers": {},
-                }),
-            )
+        (SimProfile::OpenSource, Reply::Err(status, body)) => (
+            status,
+            json!({
+                "message": own_message(&body).unwrap_or_else(|| json!(UPSTREAM_ERROR_MESSAGE)),
+                "provider": PROVIDER,
+                "error": body,
+                "headers": {"content-type": "application/json"},
+            }),
+        ),
+        (SimProfile::Hosted, Reply::Proxy(status, message, mut error)) => {
+            error["message"] = json!(message);
+            (status, json!({"data": {"error": error}}))
         }
+        (SimProfile::OpenSource, Reply::Proxy(status, message, error)) => (
+            status,
+            json!({"message": message, "provider": PROVIDER, "error": error}),
+        ),
     };
     (status, body.to_string().into_bytes())
 }
@@ -190,6 +218,45 @@ pub(crate) fn express_404(method: &str, path: &str) -> Response {
     response
 }
 
+/// The answer to an unmatched URL or method, as `kind` says.
+pub(crate) fn unknown_route(kind: UnknownRoute, method: &str, path: &str) -> Response {
+    match kind {
+        UnknownRoute::Json => (
+            StatusCode::NOT_FOUND,
+            json_headers(),
+            unknown_route_body().to_string(),
+        )
+            .into_response(),
+        UnknownRoute::Html => express_404(method, path),
+        UnknownRoute::Text => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Not Found",
+        )
+            .into_response(),
+        UnknownRoute::Empty => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// LowCodeAPI's answer to a bare `/pictory`: a 302 to its web UI.
+pub(crate) fn redirect_to_ui(origin: &str) -> Response {
+    let location = format!("{origin}{WEB_UI_PATH}");
+    let mut response = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+/// The page at [`WEB_UI_PATH`].
+pub(crate) async fn web_ui() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html>\n<html><head><title>LowCodeAPI: pictory</title></head><body>LowCodeAPI web UI (simulated)</body></html>\n",
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,15 +271,40 @@ mod tests {
 
     #[test]
     fn error_envelopes_carry_code_and_message() {
-        let reply = Reply::job_not_found("j1");
-        let (status, bytes) = render(SimEnvelope::Data, reply.clone());
+        let reply = Reply::job_not_found();
+        let (status, bytes) = render(SimProfile::Hosted, reply.clone());
         assert_eq!(status, StatusCode::NOT_FOUND);
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["data"]["error"]["code"], "5000");
         assert_eq!(v["data"]["error"]["message"], "JOB_NOT_FOUND");
-        let (_, bytes) = render(SimEnvelope::Result, reply);
+        let (_, bytes) = render(SimProfile::OpenSource, reply);
         let v: Value = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(v["provider"], "pictory");
-        assert_eq!(v["error"]["data"]["error_message"], "JOB_NOT_FOUND");
+        assert_eq!(v, fixture("lowcodeapi/pictory-error-envelope-404.json"));
+    }
+
+    fn fixture(path: &str) -> Value {
+        let file = format!(
+            "{}/tests/fixtures/pictory-docs/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn lowcodeapi_bodies_are_the_documented_ones() {
+        let (status, bytes) = render(SimProfile::OpenSource, Reply::bad_token());
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v, fixture("lowcodeapi/401-bad-token.json"));
+        let ok = Reply::Ok(
+            json!({"success": true, "data": {"jobId": "981e84c8-bd06-4a65-a791-d4a3da315c2a"}}),
+        );
+        let (_, bytes) = render(SimProfile::OpenSource, ok);
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v, fixture("lowcodeapi/success-result-envelope.json"));
+        let (_, bytes) = render(SimProfile::Hosted, Reply::bad_token());
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["data"]["error"]["code"], 401);
+        assert_eq!(v["data"]["error"]["message"], BAD_TOKEN_MESSAGE);
     }
 }

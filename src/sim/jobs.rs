@@ -1,8 +1,12 @@
-//! Pictory's jobs: what each kind was asked to do, how far along it is at a
-//! given instant (`tokio::time`, so paused-time tests work), and the body
-//! `GET /jobs/{job_id}` answers with.
+//! Pictory's jobs: what each kind was asked to do, where it stands at a
+//! given instant (`tokio::time`, so paused-time tests work) and the body
+//! `GET /jobs/{job_id}` answers with, in the shapes of
+//! `tests/fixtures/pictory-docs/jobs/` as [`JobVariants`] selects.
 
-use serde_json::{Value, json};
+use super::config::JobVariants;
+use super::{preview, transcript};
+use crate::wire::{JOB_ID_KEYS, StatusWord};
+use serde_json::{Map, Value, json};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -15,7 +19,7 @@ pub(crate) enum JobKind {
     Render,
     /// A transcription.
     Transcription,
-    /// A text summary of a transcript.
+    /// Highlights (a video summary) of a transcript.
     Summary,
 }
 
@@ -34,16 +38,30 @@ impl JobKind {
 /// What a job works on.
 #[derive(Debug, Clone)]
 pub(crate) enum JobInput {
-    /// The render parameters (`{audio, output, scenes}`) a storyboard yields
-    /// or a render uses.
+    /// The render parameters a storyboard yields or a render uses (opaque:
+    /// classic `{audio, output, scenes, ...}` or element-based).
     Video { render_params: Value },
     /// The media a transcription reads.
-    Transcription { file_url: String },
-    /// The transcript to summarise and the wanted highlight length (s).
+    Transcription {
+        file_url: String,
+        media_type: String,
+    },
+    /// The transcript to highlight and the wanted highlight length (s).
     Summary {
         transcript: Value,
         highlight_duration: f64,
     },
+}
+
+/// The times of a job, already multiplied by the time factor.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    /// How long it reports `pending` before it runs.
+    pub(crate) pending: Duration,
+    /// How long it runs.
+    pub(crate) run: Duration,
+    /// How long after its end its data is kept; `None` is forever.
+    pub(crate) retention: Option<Duration>,
 }
 
 /// One job.
@@ -52,50 +70,75 @@ pub(crate) struct Job {
     pub(crate) id: String,
     pub(crate) kind: JobKind,
     pub(crate) created: Instant,
-    /// Already multiplied by the time factor.
-    pub(crate) duration: Duration,
+    pub(crate) timing: Timing,
     /// `(error_code, error_message)` when the job is to fail.
     pub(crate) failure: Option<(String, String)>,
     pub(crate) input: JobInput,
+    /// Which documented body shapes to answer with.
+    pub(crate) variants: JobVariants,
 }
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Phase {
-    /// Still running; the share of its duration that has passed, in `[0, 1)`.
+    /// Queued, not started.
+    Pending,
+    /// Running; the share of its run that has passed, in `[0, 1)`.
     Running(f64),
     /// Finished successfully.
     Completed,
     /// Finished with an error.
     Failed,
+    /// Finished, and its data removed after the retention period.
+    Cleaned,
 }
 
-/// Seconds of video per scene.
-const SECONDS_PER_SCENE: f64 = 10.0;
+/// A render's progress shows from this share of its run on.
+const RENDER_STARTS_AT: f64 = 0.1;
 
 impl Job {
-    /// When the job finishes; `None` if never (an absurd duration).
+    /// When the job starts its run.
+    fn started(&self) -> Option<Instant> {
+        self.created.checked_add(self.timing.pending)
+    }
+
+    /// When the job ends; `None` if never (an absurd duration).
     pub(crate) fn due(&self) -> Option<Instant> {
-        self.created.checked_add(self.duration)
+        self.started()?.checked_add(self.timing.run)
+    }
+
+    /// When the job's data is removed; `None` if never.
+    fn cleaned_at(&self) -> Option<Instant> {
+        self.due()?.checked_add(self.timing.retention?)
     }
 
     /// The job's phase at `now`.
     pub(crate) fn phase(&self, now: Instant) -> Phase {
-        let done = self.due().is_some_and(|due| now >= due);
-        if done {
-            return if self.failure.is_some() {
-                Phase::Failed
-            } else {
-                Phase::Completed
-            };
+        if self.cleaned_at().is_some_and(|at| now >= at) {
+            return Phase::Cleaned;
         }
-        let elapsed = now.saturating_duration_since(self.created).as_secs_f64();
-        let total = self.duration.as_secs_f64();
+        if self.due().is_some_and(|due| now >= due) {
+            return self.outcome();
+        }
+        let Some(started) = self.started().filter(|s| now >= *s) else {
+            return Phase::Pending;
+        };
+        let elapsed = now.saturating_duration_since(started).as_secs_f64();
+        let total = self.timing.run.as_secs_f64();
         Phase::Running(if total > 0.0 {
             (elapsed / total).clamp(0.0, 1.0)
         } else {
             0.0
         })
+    }
+
+    /// How the job ends: completed, or failed when it was set to.
+    fn outcome(&self) -> Phase {
+        if self.failure.is_some() {
+            Phase::Failed
+        } else {
+            Phase::Completed
+        }
     }
 
     /// The render parameters of a video job.
@@ -106,244 +149,113 @@ impl Job {
         }
     }
 
-    /// Scene texts of a video job.
-    fn scene_texts(&self) -> Vec<String> {
-        scene_texts(self.render_params().and_then(|p| p.get("scenes")))
-    }
-
-    /// The length of a rendered video, in seconds.
-    pub(crate) fn video_duration(&self) -> f64 {
-        let scenes = self
-            .render_params()
-            .and_then(|p| p.get("scenes"))
-            .and_then(Value::as_array)
-            .map_or(1, |s| s.len().max(1));
-        scenes as f64 * SECONDS_PER_SCENE
-    }
-
     /// Pictory's body for `GET /jobs/{job_id}` at `now`; `origin` is the
     /// simulator's `http://127.0.0.1:PORT`, for the URLs of outputs.
     pub(crate) fn body(&self, now: Instant, origin: &str) -> Value {
-        match self.phase(now) {
+        self.body_in(self.phase(now), origin)
+    }
+
+    /// The body Pictory posts to a webhook when the job ends (retention
+    /// does not apply: the post goes out at the end).
+    pub(crate) fn final_body(&self, origin: &str) -> Value {
+        self.body_in(self.outcome(), origin)
+    }
+
+    fn body_in(&self, phase: Phase, origin: &str) -> Value {
+        let status = |word: StatusWord| json!({"status": word.as_str()});
+        match phase {
+            Phase::Pending => self.wrap(true, status(StatusWord::Pending)),
             Phase::Running(share) => {
-                let mut data = json!({"status": "in-progress"});
-                if share >= 0.1 {
+                let mut data = status(StatusWord::InProgress);
+                if self.kind == JobKind::Render && share >= RENDER_STARTS_AT {
                     data["renderProgress"] = json!(((share * 100.0).floor() as u64).min(99));
                     data["renderProgressMessage"] = json!("Generating video");
                     data["renderState"] = json!("RUNNING");
                 }
-                json!({"job_id": self.id, "success": true, "data": data})
+                self.wrap(true, data)
             }
             Phase::Failed => {
                 let (code, message) = self.failure.clone().unwrap_or_default();
-                json!({
-                    "job_id": self.id,
-                    "success": false,
-                    "data": {"status": "failed", "error_code": code, "error_message": message}
-                })
+                let mut data = status(StatusWord::Failed);
+                data["error_code"] = json!(code);
+                data["error_message"] = json!(message);
+                self.wrap(false, data)
             }
-            Phase::Completed => {
-                let data = self.outputs(origin);
-                json!({"job_id": self.id, "success": true, "data": data})
-            }
+            Phase::Cleaned => self.wrap(true, status(StatusWord::Cleaned)),
+            Phase::Completed => self.completed(origin),
         }
     }
 
-    /// The `data` of a completed job.
-    fn outputs(&self, origin: &str) -> Value {
+    /// `{"job_id", "success", "data"}`.
+    fn wrap(&self, success: bool, data: Value) -> Value {
+        json!({(JOB_ID_KEYS[0]): self.id, "success": success, "data": data})
+    }
+
+    /// The body of a completed job, in the variant configured.
+    fn completed(&self, origin: &str) -> Value {
         let id = &self.id;
-        match (self.kind, &self.input) {
-            (JobKind::Storyboard, JobInput::Video { render_params }) => json!({
-                "status": "completed",
-                "preview": format!("{origin}/preview/{id}"),
-                "renderParams": render_params,
-            }),
-            (JobKind::Render, _) => json!({
-                "status": "completed",
-                "renderProgress": 100,
-                "videoURL": format!("{origin}/videos/{id}.mp4"),
-                "videoShareURL": format!("{origin}/share/{id}"),
-                "shareVideoURL": format!("{origin}/share/{id}"),
-                "thumbnail": format!("{origin}/videos/{id}.jpg"),
-                "srtFile": format!("{origin}/videos/{id}.srt"),
-                "vttFile": format!("{origin}/videos/{id}.vtt"),
-                "txtFile": format!("{origin}/videos/{id}.txt"),
-                "videoDuration": self.video_duration(),
-            }),
-            (_, JobInput::Transcription { file_url }) => {
-                let sentences = transcript_sentences(file_url);
-                let txt = sentences.join(" ");
-                json!({
-                    "status": "completed",
-                    "transcript": timed_transcript(&sentences),
-                    "txt": txt,
-                    "highlight": [
-                        {"duration": 30, "text": sentences[..2].join(" ")},
-                        {"duration": 60, "text": txt},
-                    ],
-                })
+        let v = &self.variants;
+        let completed = StatusWord::Completed.as_str();
+        match &self.input {
+            JobInput::Video { render_params } if self.kind == JobKind::Storyboard => {
+                let mut data = Map::new();
+                if !v.preview_without_status {
+                    data.insert("status".into(), json!(completed));
+                }
+                data.insert("renderParams".into(), render_params.clone());
+                data.insert("preview".into(), json!(format!("{origin}/preview/{id}")));
+                self.wrap(true, Value::Object(data))
             }
-            (
-                _,
-                JobInput::Summary {
-                    transcript,
-                    highlight_duration,
-                },
-            ) => {
-                let text = transcript_text(transcript);
-                // Roughly 2.5 spoken words per second.
-                let words = ((highlight_duration.max(1.0) * 2.5) as usize).max(5);
-                let highlight = text.split_whitespace().take(words).collect::<Vec<_>>();
-                json!({
-                    "status": "completed",
-                    "highlight": highlight.join(" "),
-                    "summary": format!("Summary: {}", short(&text, 200)),
-                })
+            JobInput::Video { render_params } => {
+                let file = |ext: &str| json!(format!("{origin}/videos/{id}.{ext}"));
+                let mut data = json!({
+                    "status": completed,
+                    "progress": 100,
+                    "thumbnail": file("jpg"),
+                    "srtFile": file("srt"),
+                    "vttFile": file("vtt"),
+                    "txtFile": file("txt"),
+                    "audioURL": file("mp3"),
+                    "videoDuration": preview::video_duration(render_params),
+                    "aiCreditsUsed": preview::scene_count(render_params) * 8,
+                });
+                if v.render_share_url_only {
+                    data["shareVideoURL"] = file("mp4");
+                } else {
+                    data["videoURL"] = file("mp4");
+                    data["videoShareURL"] = json!(format!("{origin}/share/{id}"));
+                }
+                self.wrap(true, data)
             }
-            (_, JobInput::Video { .. }) => json!({"status": "completed"}),
+            JobInput::Transcription {
+                file_url,
+                media_type,
+            } => {
+                let mut data = transcript::transcribe(id, file_url, media_type);
+                data["status"] = json!(completed);
+                if v.transcription_without_job_id {
+                    json!({"success": true, "data": data})
+                } else {
+                    self.wrap(true, data)
+                }
+            }
+            JobInput::Summary {
+                transcript,
+                highlight_duration,
+            } => self.wrap(
+                true,
+                json!({
+                    "status": completed,
+                    "transcript": transcript::highlight(transcript, *highlight_duration),
+                }),
+            ),
         }
     }
 
-    /// A text file of a completed render: `srt`, `vtt` or `txt`.
+    /// A text file of a completed, not yet cleaned render: `srt`, `vtt` or `txt`.
     pub(crate) fn caption_file(&self, ext: &str) -> Option<String> {
-        let texts = self.scene_texts();
-        let texts = if texts.is_empty() {
-            vec![String::from("(no text)")]
-        } else {
-            texts
-        };
-        let stamp = |secs: f64, sep: char| {
-            let ms = (secs * 1000.0) as u64;
-            format!(
-                "{:02}:{:02}:{:02}{sep}{:03}",
-                ms / 3_600_000,
-                ms / 60_000 % 60,
-                ms / 1000 % 60,
-                ms % 1000
-            )
-        };
-        let cue = |i: usize, sep: char| {
-            let start = i as f64 * SECONDS_PER_SCENE;
-            format!(
-                "{} --> {}",
-                stamp(start, sep),
-                stamp(start + SECONDS_PER_SCENE, sep)
-            )
-        };
-        match ext {
-            "txt" => Some(texts.join("\n") + "\n"),
-            "srt" => Some(
-                texts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| format!("{}\n{}\n{t}\n\n", i + 1, cue(i, ',')))
-                    .collect(),
-            ),
-            "vtt" => Some(
-                std::iter::once("WEBVTT\n\n".to_string())
-                    .chain(
-                        texts
-                            .iter()
-                            .enumerate()
-                            .map(|(i, t)| format!("{}\n{t}\n\n", cue(i, '.'))),
-                    )
-                    .collect(),
-            ),
-            _ => None,
-        }
-    }
-}
-
-/// The `text` of every scene in a `scenes` array.
-pub(crate) fn scene_texts(scenes: Option<&Value>) -> Vec<String> {
-    scenes
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|s| s.get("text").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// `s` cut to `max` characters.
-pub(crate) fn short(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
-}
-
-/// Three deterministic sentences about the media at `file_url`.
-fn transcript_sentences(file_url: &str) -> Vec<String> {
-    let name = file_url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .split('.')
-        .next()
-        .unwrap_or("");
-    let name = if name.is_empty() { "this video" } else { name };
-    vec![
-        format!("Welcome to {name}."),
-        "This transcript comes from the Pictory simulator.".to_string(),
-        "Thank you for watching.".to_string(),
-    ]
-}
-
-/// Pictory's transcript: sentences with start/end times and timed words.
-fn timed_transcript(sentences: &[String]) -> Value {
-    let mut t = 0.0_f64;
-    let mut out = Vec::new();
-    for sentence in sentences {
-        let words: Vec<&str> = sentence.split_whitespace().collect();
-        let start = t;
-        let mut timed = Vec::new();
-        for word in &words {
-            timed.push(json!({"word": word, "start": round2(t), "end": round2(t + 0.4)}));
-            t += 0.5;
-        }
-        out.push(json!({
-            "sentence": sentence,
-            "start": round2(start),
-            "end": round2(t),
-            "words": timed,
-        }));
-        t += 0.3;
-    }
-    Value::Array(out)
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-/// The plain text of a transcript given as Pictory's sentence array, a
-/// string, or anything else (its JSON).
-pub(crate) fn transcript_text(transcript: &Value) -> String {
-    match transcript {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let parts: Vec<String> = items
-                .iter()
-                .filter_map(|item| match item {
-                    Value::String(s) => Some(s.clone()),
-                    other => other
-                        .get("sentence")
-                        .or_else(|| other.get("text"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                })
-                .collect();
-            if parts.is_empty() {
-                transcript.to_string()
-            } else {
-                parts.join(" ")
-            }
-        }
-        other => other.to_string(),
+        let texts = self.render_params().map(preview::texts).unwrap_or_default();
+        preview::caption_file(&texts, ext)
     }
 }
 
@@ -356,14 +268,19 @@ mod tests {
             id: "j1".into(),
             kind,
             created: Instant::now(),
-            duration: Duration::from_secs(secs),
+            timing: Timing {
+                pending: Duration::from_secs(2),
+                run: Duration::from_secs(secs),
+                retention: Some(Duration::from_secs(50)),
+            },
             failure: None,
             input,
+            variants: JobVariants::default(),
         }
     }
 
     #[test]
-    fn progress_appears_after_a_tenth_and_rises() {
+    fn pending_then_progress_on_renders_then_cleaned() {
         let j = job(
             JobKind::Render,
             JobInput::Video {
@@ -372,47 +289,28 @@ mod tests {
             100,
         );
         let at = |s: u64| j.body(j.created + Duration::from_secs(s), "http://h");
-        assert_eq!(at(5)["data"], json!({"status": "in-progress"}));
-        assert_eq!(at(10)["data"]["renderProgress"], 10);
-        assert_eq!(at(55)["data"]["renderProgress"], 55);
-        let done = at(100);
+        assert_eq!(at(1)["data"], json!({"status": "pending"}));
+        assert_eq!(at(7)["data"], json!({"status": "in-progress"}));
+        assert_eq!(at(12)["data"]["renderProgress"], 10);
+        assert_eq!(at(57)["data"]["renderProgress"], 55);
+        let done = at(102);
         assert_eq!(done["data"]["status"], "completed");
         assert_eq!(done["data"]["videoURL"], "http://h/videos/j1.mp4");
         assert_eq!(done["data"]["videoDuration"], 20.0);
-        assert!(
-            j.caption_file("srt")
-                .unwrap()
-                .contains("00:00:10,000 --> 00:00:20,000\nb")
-        );
+        assert_eq!(at(152)["data"], json!({"status": "cleaned"}));
+        assert_eq!(j.final_body("http://h"), done);
     }
 
     #[test]
-    fn zero_duration_completes_at_once_and_failure_shows() {
-        let mut j = job(
-            JobKind::Transcription,
-            JobInput::Transcription {
-                file_url: "http://h/media/k/talk.mp4".into(),
+    fn previews_never_report_progress() {
+        let j = job(
+            JobKind::Storyboard,
+            JobInput::Video {
+                render_params: json!({"scenes": []}),
             },
-            0,
+            10,
         );
-        let body = j.body(j.created, "http://h");
-        assert_eq!(body["data"]["status"], "completed");
-        assert_eq!(
-            body["data"]["transcript"][0]["sentence"],
-            "Welcome to talk."
-        );
-        j.failure = Some(("TEXT_TO_VIDEO_FAILED".into(), "boom".into()));
-        let body = j.body(j.created, "http://h");
-        assert_eq!(body["success"], false);
-        assert_eq!(body["data"]["error_code"], "TEXT_TO_VIDEO_FAILED");
-    }
-
-    #[test]
-    fn transcript_text_reads_sentences() {
-        assert_eq!(
-            transcript_text(&json!([{"sentence": "Hi."}, {"sentence": "Bye."}])),
-            "Hi. Bye."
-        );
-        assert_eq!(transcript_text(&json!("x")), "x");
+        let body = j.body(j.created + Duration::from_secs(9), "http://h");
+        assert_eq!(body["data"], json!({"status": "in-progress"}));
     }
 }

@@ -1,7 +1,8 @@
 //! Files: signed upload URLs (`generate_upload_url`, then a `PUT` of the
 //! bytes to `/upload/<key>`, outside LowCodeAPI and its token), the hosted
 //! copies under `/media/<key>/<name>`, and the outputs of finished jobs
-//! (`/videos/<id>.mp4|jpg|srt|vtt|txt`, `/preview/<id>`, `/share/<id>`).
+//! (`/videos/<id>.mp4|jpg|mp3|srt|vtt|txt`, `/preview/<id>`, `/share/<id>`;
+//! gone once the job is cleaned).
 
 use super::envelope::Reply;
 use super::jobs::{JobKind, Phase};
@@ -45,7 +46,7 @@ pub(crate) fn generate_upload_url(app: &App, body: &Value) -> Reply {
     );
     let signed_url = format!("{}/upload/{key}?signature={signature}", app.origin);
     store.uploads.insert(
-        key,
+        key.clone(),
         Upload {
             content_type: content_type.to_string(),
             signature,
@@ -53,7 +54,7 @@ pub(crate) fn generate_upload_url(app: &App, body: &Value) -> Reply {
             bytes: None,
         },
     );
-    Reply::Ok(json!({"data": {"signedUrl": signed_url, "url": url}}))
+    Reply::Ok(json!({"success": true, "data": {"signedUrl": signed_url, "url": url, "key": key}}))
 }
 
 /// The bytes uploaded for a hosted `url`, if any.
@@ -183,6 +184,13 @@ fn fake_mp4(id: &str) -> Vec<u8> {
     out
 }
 
+/// Bytes that start like an MP3 file (an ID3 tag), for a rendered audio track.
+fn fake_mp3(id: &str) -> Vec<u8> {
+    let mut out = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    out.extend_from_slice(format!("pictory simulator audio {id}").as_bytes());
+    out
+}
+
 /// Bytes that start and end like a JPEG file, for a thumbnail.
 fn fake_jpeg(id: &str) -> Vec<u8> {
     let mut out = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00".to_vec();
@@ -211,6 +219,7 @@ pub(crate) async fn get_video_file(
     let (content_type, bytes): (&str, Vec<u8>) = match ext {
         "mp4" => ("video/mp4", fake_mp4(id)),
         "jpg" => ("image/jpeg", fake_jpeg(id)),
+        "mp3" => ("audio/mpeg", fake_mp3(id)),
         "srt" => (
             "application/x-subrip",
             job.caption_file("srt").unwrap_or_default().into_bytes(),
@@ -230,7 +239,11 @@ pub(crate) async fn get_video_file(
 
 /// `GET /preview/<id>` and `GET /share/<id>`: a small HTML page for a job.
 pub(crate) async fn get_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    let known = app.store().jobs.contains_key(&id);
+    let known = app
+        .store()
+        .jobs
+        .get(&id)
+        .is_some_and(|j| j.phase(Instant::now()) != Phase::Cleaned);
     if !known {
         return plain(StatusCode::NOT_FOUND, "Not found");
     }

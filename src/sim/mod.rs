@@ -1,13 +1,14 @@
 //! A local LowCodeAPI + Pictory simulator (cargo feature `simulator`): an
 //! axum server on `127.0.0.1` that answers every operation of the spec the
-//! way the real proxy and service do (see `shared/reference/wire-facts.md`),
-//! so clients, flows and tests run offline and fast.
+//! way the real proxy and service do (see `tests/fixtures/wire-facts.md` and
+//! the documented bodies in `tests/fixtures/pictory-docs/`), so clients,
+//! flows and tests run offline and fast.
 //!
 //! ```no_run
 //! use pictory::sim::{self, SimConfig};
 //! use pictory::Call;
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let sim = sim::start(SimConfig { time_factor: 0.001, ..SimConfig::default() }).await?;
+//! let sim = sim::start(SimConfig { time_factor: 0.001, ..SimConfig::hosted() }).await?;
 //! let client = sim.client()?; // token and base URL already set
 //! let job = client.api().get_job().job_id("nope").call().await;
 //! assert!(job.is_err()); // JOB_NOT_FOUND
@@ -17,32 +18,45 @@
 //!
 //! What it does, request by request:
 //!
+//! - **Profiles** ([`SimProfile`]): `Hosted` (LowCodeAPI's provider page,
+//!   `{"data": X}` envelopes, both URL formats, a job route; the default)
+//!   or `OpenSource` (LowCodeAPI's open-source server, `{"message",
+//!   "provider", "result"|"error", ...}` envelopes, old URL format only for
+//!   path-parameter operations, no job route unless [`SimConfig::job_route`]).
 //! - **Routes** come from [`crate::OPERATIONS`]: each operation is served at
 //!   `/pictory<path>` (new format, `/templates/abc`) and, when it has path
 //!   parameters, at `/pictory<old_format_path>` with the values in the query
 //!   under the parameters' own names (old format, `/templates/templateid?templateId=abc`;
-//!   a missing value → 400). A disabled format, an unknown URL or a wrong
-//!   method answers Express's HTML page `404 Cannot GET /pictory/...`.
-//! - **Token**: `api_token` must be one of [`SimConfig::tokens`], else 401.
+//!   a missing value → 400). A route not served, an unknown URL or a wrong
+//!   method answers as [`SimConfig::unknown_route`] says (by default
+//!   LowCodeAPI's JSON `404 {"message": "Not Found"}`). A bare `/pictory`
+//!   answers `302` to a web-UI page (clients must not follow it).
+//! - **Token**: `api_token` must start with `at_` and be one of
+//!   [`SimConfig::tokens`], else LowCodeAPI's 401.
 //! - **Faults** ([`FaultPlan`]): 429/5xx before processing, dropped or
 //!   truncated bodies after it, plus latency; seeded and reproducible.
 //! - **Validation**: JSON bodies are checked against the operation's request
 //!   schema from the normalized spec and Pictory's own rules (a storyboard
 //!   needs `videoName` and scenes with `text`, `articleUrl` or `backgroundUri`);
-//!   failures answer `400 {"code": "VALIDATION_ERROR", "message", "fields": [...]}`.
+//!   failures answer Pictory's `400 {"code": "INVALID_REQUEST_BODY", "message", "fields": [{"name", "errors"}]}`.
+//!   The last JSON body of each operation is kept ([`Simulator::received`]).
 //! - **Jobs** (storyboard, render, transcription, summary) run on
 //!   `tokio::time`, so `#[tokio::test(start_paused = true)]` tests finish at
-//!   once; `GET /jobs/{job_id}` reports progress, then outputs (preview and
-//!   `renderParams`, video URLs, transcript...). A scene text containing
+//!   once; `GET /jobs/{job_id}` answers Pictory's documented bodies
+//!   (`pending`, `in-progress`, render progress, `completed` with the
+//!   preview and classic `renderParams`, video URLs or a timed transcript,
+//!   `failed`, `cleaned`), in the variants [`JobVariants`] selects.
+//!   `POST /video/render` takes a preview's `renderParams` as its body,
+//!   classic or element-based. A scene text containing
 //!   [`SimConfig::fail_marker`] makes the job fail with `TEXT_TO_VIDEO_FAILED`.
 //!   A `webhook` on a loopback host receives the final job body.
 //! - **Uploads**: `generate_upload_url` returns a signed URL on the
 //!   simulator (no token needed); the bytes `PUT` there are served back at
 //!   the returned `url` and readable with [`Simulator::uploaded`].
-//! - **Resources**: templates (multipart create with the file field
-//!   `pictoryprojectfile`), brands, AWS connections and voice-over tracks are
-//!   stored with ids; unknown ids answer a JSON 404.
-//! - **Envelopes**: every answer is wrapped as [`SimConfig::envelope`] says.
+//! - **Resources**: templates (a `.pictai` file as multipart field
+//!   `pictoryprojectfile` or a raw `application/octet-stream` body), brands,
+//!   AWS connections and voice-over tracks are stored with ids and answered
+//!   in Pictory's bare shapes where it uses them; unknown ids answer a JSON 404.
 //!
 //! [`Simulator::counters`] tells what happened (requests per operation and
 //! format, jobs per kind and per name, faults, uploads, 401s).
@@ -54,13 +68,16 @@ mod faults;
 mod jobs;
 mod media;
 mod ops;
+mod preview;
 mod resources;
 mod routes;
 mod schema;
 mod state;
+mod templates;
+mod transcript;
 mod webhooks;
 
-pub use config::{FaultPlan, JobDurations, SimConfig, SimEnvelope};
+pub use config::{FaultPlan, JobDurations, JobVariants, SimConfig, SimProfile, UnknownRoute};
 pub use counters::Counters;
 pub use envelope::express_404_body;
 
@@ -139,7 +156,7 @@ impl Simulator {
         self.addr
     }
 
-    /// The first accepted token (`"sim-token"` by default; empty if
+    /// The first accepted token (`"at_sim-token"` by default; empty if
     /// [`SimConfig::tokens`] is empty, which makes every request a 401).
     pub fn token(&self) -> &str {
         self.app
@@ -160,6 +177,13 @@ impl Simulator {
         self.app.counters()
     }
 
+    /// The last JSON body `operation` (an id of [`crate::OPERATIONS`], e.g.
+    /// `"render_video"`) received, as sent (before validation); `None` if it
+    /// received none.
+    pub fn received(&self, operation: &str) -> Option<serde_json::Value> {
+        self.app.received(operation)
+    }
+
     /// The bytes `PUT` to the signed URL whose hosted `url` (from
     /// `generate_upload_url`'s answer) is given; `None` before the upload.
     pub fn uploaded(&self, url: &str) -> Option<Vec<u8>> {
@@ -168,6 +192,9 @@ impl Simulator {
 
     /// A [`crate::ClientBuilder`] with this simulator's token and base URL
     /// set; add a retry policy, URL mode or HTTP client, then `build()`.
+    /// Under [`SimProfile::OpenSource`] only old-format URLs reach
+    /// path-parameter operations: use `.url_mode(UrlMode::OldOnly)` unless
+    /// you are testing the client's fallback.
     /// For `start_paused` tests pass an HTTP client built with
     /// `reqwest::Client::builder().pool_idle_timeout(None)`.
     pub fn client_builder(&self) -> crate::ClientBuilder {

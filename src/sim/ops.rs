@@ -4,16 +4,16 @@
 
 use super::counters::bump;
 use super::envelope::Reply;
-use super::jobs::{Job, JobInput, JobKind, Phase, scene_texts, short};
+use super::jobs::{Job, JobInput, JobKind, Phase, Timing};
 use super::state::App;
-use super::{media, resources, webhooks};
+use super::{media, preview, resources, templates, webhooks};
 use crate::operations::OperationSpec;
+use crate::wire::JOB_ID_KEYS;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::time::Instant;
 
 /// One part of a `multipart/form-data` body.
@@ -21,7 +21,6 @@ use tokio::time::Instant;
 pub(crate) struct FormPart {
     pub(crate) name: String,
     pub(crate) file_name: Option<String>,
-    pub(crate) content_type: Option<String>,
     pub(crate) bytes: Bytes,
 }
 
@@ -34,6 +33,8 @@ pub(crate) enum Input {
     Json(Value),
     /// A multipart form.
     Form(Vec<FormPart>),
+    /// Raw bytes (`application/octet-stream`).
+    Bytes(Bytes),
 }
 
 impl Input {
@@ -66,18 +67,11 @@ pub(crate) fn dispatch(
         "create_video_summary" => create_video_summary(app, &body),
         "create_video_from_template" => create_video_from_template(app, &body),
         "generate_upload_url" => media::generate_upload_url(app, &body),
-        "create_template" => match input {
-            Input::Form(parts) => resources::create_template(app, parts),
-            _ => Reply::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_MULTIPART",
-                "expected a multipart/form-data body",
-            ),
-        },
-        "list_templates" => resources::list_templates(app),
-        "get_template" => resources::get_template(app, param("templateId")),
-        "update_template" => resources::update_template(app, param("templateId"), &body),
-        "delete_template" => resources::delete_template(app, param("templateId")),
+        "create_template" => templates::create(app, input),
+        "list_templates" => templates::list(app),
+        "get_template" => templates::get(app, param("templateId")),
+        "update_template" => templates::update(app, param("templateId"), &body),
+        "delete_template" => templates::delete(app, param("templateId")),
         "list_brands" => resources::list_brands(app),
         "create_brand" => resources::create_brand(app, &body),
         "get_brand" => resources::get_brand(app, param("brandId")),
@@ -108,7 +102,7 @@ fn get_job(app: &App, job_id: &str) -> Reply {
     let store = app.store();
     match store.jobs.get(job_id) {
         Some(job) => Reply::Ok(job.body(Instant::now(), &app.origin)),
-        None => Reply::job_not_found(job_id),
+        None => Reply::job_not_found(),
     }
 }
 
@@ -124,7 +118,19 @@ struct NewJob {
 
 /// Stores a job, counts it, schedules its webhook; returns its id.
 fn start_job(app: &Arc<App>, new: NewJob) -> String {
-    let duration = scaled_duration(app, new.kind);
+    let config = &app.config;
+    let d = &config.durations;
+    let run = match new.kind {
+        JobKind::Storyboard => d.storyboard,
+        JobKind::Render => d.render,
+        JobKind::Transcription => d.transcription,
+        JobKind::Summary => d.summary,
+    };
+    let timing = Timing {
+        pending: config.scaled(config.jobs.pending),
+        run: config.scaled(run),
+        retention: config.jobs.retention.map(|r| config.scaled(r)),
+    };
     let (id, due) = {
         let mut store = app.store();
         let id = store.new_id();
@@ -132,9 +138,10 @@ fn start_job(app: &Arc<App>, new: NewJob) -> String {
             id: id.clone(),
             kind: new.kind,
             created: Instant::now(),
-            duration,
+            timing,
             failure: new.failure,
             input: new.input,
+            variants: config.jobs,
         };
         let due = job.due();
         store.jobs.insert(id.clone(), job);
@@ -150,14 +157,24 @@ fn start_job(app: &Arc<App>, new: NewJob) -> String {
     id
 }
 
-/// The failure a video job with these scenes is to end in, if any scene
-/// text contains the fail marker.
-fn failure_for(app: &App, scenes: Option<&Value>) -> Option<(String, String)> {
+/// `job_id`, where render starts put the new id (under `data`).
+const SNAKE_ID: &str = JOB_ID_KEYS[0];
+/// `jobId`, where the other starts put it.
+const CAMEL_ID: &str = JOB_ID_KEYS[1];
+
+/// `{"success": true, "data": {<key>: id}}`, how most starts answer.
+fn started(key: &str, id: String) -> Reply {
+    Reply::Ok(json!({"success": true, "data": {(key): id}}))
+}
+
+/// The failure a video job with these render parameters is to end in, if
+/// any scene text contains the fail marker.
+fn failure_for(app: &App, render_params: &Value) -> Option<(String, String)> {
     let marker = &app.config.fail_marker;
     if marker.is_empty() {
         return None;
     }
-    scene_texts(scenes)
+    preview::texts(render_params)
         .iter()
         .any(|t| t.contains(marker.as_str()))
         .then(|| {
@@ -168,73 +185,44 @@ fn failure_for(app: &App, scenes: Option<&Value>) -> Option<(String, String)> {
         })
 }
 
-fn string_field(body: &Value, key: &str) -> Option<String> {
+pub(crate) fn string_field(body: &Value, key: &str) -> Option<String> {
     body.get(key)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }
 
-/// The render parameters a storyboard request yields.
-fn storyboard_render_params(body: &Value, video_name: &str) -> Value {
-    let dimension = |key: &str, default: u64| {
-        match body.get(key) {
-            Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
-            Some(Value::Number(n)) => n.as_u64(),
-            _ => None,
-        }
-        .unwrap_or(default)
-    };
-    let mut output = json!({
-        "name": video_name,
-        "format": "mp4",
-        "width": dimension("videoWidth", 1920),
-        "height": dimension("videoHeight", 1080),
-    });
-    if let Some(logo) = body.get("brandLogo") {
-        output["brandLogo"] = logo.clone();
-    }
-    if let Some(language) = body.get("language") {
-        output["language"] = language.clone();
-    }
-    let scenes: Vec<Value> = body
-        .get("scenes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut scene)| {
-            if let Some(obj) = scene.as_object_mut() {
-                obj.entry("sceneId").or_insert(json!(i + 1));
-                obj.entry("minimumDuration").or_insert(json!(10));
-            }
-            scene
-        })
-        .collect();
-    json!({
-        "audio": body.get("audio").cloned().unwrap_or_else(|| json!({})),
-        "output": output,
-        "scenes": scenes,
-    })
-}
-
-/// `POST /video/storyboard`: a storyboard job.
-fn create_storyboard(app: &Arc<App>, body: &Value) -> Reply {
-    let video_name = string_field(body, "videoName").unwrap_or_default();
-    let render_params = storyboard_render_params(body, &video_name);
-    let failure = failure_for(app, render_params.get("scenes"));
-    let id = start_job(
+/// Starts a storyboard (preview) job for a storyboard request.
+fn start_storyboard(
+    app: &Arc<App>,
+    name: String,
+    request: &Value,
+    webhook: Option<String>,
+) -> String {
+    let render_params = preview::classic_render_params(request, &app.origin);
+    let failure = failure_for(app, &render_params);
+    start_job(
         app,
         NewJob {
             kind: JobKind::Storyboard,
-            name: video_name,
+            name,
             input: JobInput::Video { render_params },
             failure,
-            webhook: string_field(body, "webhook"),
+            webhook,
         },
-    );
-    Reply::Ok(json!({"success": true, "data": {"jobId": id}}))
+    )
+}
+
+/// `POST /video/storyboard`: a storyboard job; the id at `data.jobId`, or
+/// at the top level when [`JobVariants::storyboard_id_top_level`](super::JobVariants::storyboard_id_top_level).
+fn create_storyboard(app: &Arc<App>, body: &Value) -> Reply {
+    let name = string_field(body, "videoName").unwrap_or_default();
+    let id = start_storyboard(app, name, body, string_field(body, "webhook"));
+    if app.config.jobs.storyboard_id_top_level {
+        Reply::Ok(json!({(CAMEL_ID): id}))
+    } else {
+        started(CAMEL_ID, id)
+    }
 }
 
 /// `PUT /video/render/{job_id}`: renders a completed storyboard as is.
@@ -242,7 +230,7 @@ fn render_storyboard(app: &Arc<App>, storyboard_id: &str, body: &Value) -> Reply
     let render_params = {
         let store = app.store();
         let Some(job) = store.jobs.get(storyboard_id) else {
-            return Reply::job_not_found(storyboard_id);
+            return Reply::job_not_found();
         };
         if job.kind != JobKind::Storyboard {
             return Reply::error(
@@ -251,53 +239,46 @@ fn render_storyboard(app: &Arc<App>, storyboard_id: &str, body: &Value) -> Reply
                 format!("job {storyboard_id} is not a storyboard job"),
             );
         }
+        let refuse = |code: &str, what: &str| {
+            Reply::error(
+                StatusCode::BAD_REQUEST,
+                code,
+                format!("storyboard job {storyboard_id} {what}"),
+            )
+        };
         match job.phase(Instant::now()) {
             Phase::Completed => {}
-            Phase::Running(_) => {
-                return Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "STORYBOARD_NOT_READY",
-                    format!("storyboard job {storyboard_id} has not completed yet"),
-                );
+            Phase::Pending | Phase::Running(_) => {
+                return refuse("STORYBOARD_NOT_READY", "has not completed yet");
             }
-            Phase::Failed => {
-                return Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "STORYBOARD_FAILED",
-                    format!("storyboard job {storyboard_id} failed"),
-                );
-            }
+            Phase::Failed => return refuse("STORYBOARD_FAILED", "failed"),
+            Phase::Cleaned => return refuse("STORYBOARD_CLEANED", "was cleaned"),
         }
         job.render_params().cloned().unwrap_or_else(|| json!({}))
     };
     start_render(app, format!("render:{storyboard_id}"), render_params, body)
 }
 
-/// `POST /video/render`: renders the given parameters (top level or under
-/// `renderParams`).
+/// `POST /video/render`: the body is the preview's `renderParams` itself
+/// (classic or element-based) plus `webhook`; rendered as received.
 fn render_video(app: &Arc<App>, body: &Value) -> Reply {
-    let source = match body.get("renderParams") {
-        Some(params) if params.is_object() => params,
-        _ => body,
-    };
-    let render_params = json!({
-        "audio": source.get("audio").cloned().unwrap_or_else(|| json!({})),
-        "output": source.get("output").cloned().unwrap_or_else(|| json!({})),
-        "scenes": source.get("scenes").cloned().unwrap_or_else(|| json!([])),
-    });
-    let label = render_params["output"]
-        .get("name")
+    let mut render_params = body.clone();
+    if let Some(obj) = render_params.as_object_mut() {
+        obj.remove("webhook");
+    }
+    let label = render_params
+        .pointer("/output/name")
         .and_then(Value::as_str)
         .map(str::to_string)
-        .or_else(|| scene_texts(render_params.get("scenes")).into_iter().next())
+        .or_else(|| preview::texts(&render_params).into_iter().next())
         .unwrap_or_default();
     start_render(app, format!("render:{label}"), render_params, body)
 }
 
 /// Starts a render job from `render_params` (failing if a scene carries the
-/// fail marker) and answers with its id, as Pictory's render calls do.
+/// fail marker) and answers with its id at `data.job_id`.
 fn start_render(app: &Arc<App>, name: String, render_params: Value, body: &Value) -> Reply {
-    let failure = failure_for(app, render_params.get("scenes"));
+    let failure = failure_for(app, &render_params);
     let id = start_job(
         app,
         NewJob {
@@ -308,7 +289,7 @@ fn start_render(app: &Arc<App>, name: String, render_params: Value, body: &Value
             webhook: string_field(body, "webhook"),
         },
     );
-    Reply::Ok(json!({"data": {"job_id": id}}))
+    started(SNAKE_ID, id)
 }
 
 /// `POST /v2/transcription`. A `fileUrl` on the simulator's `/media/` that
@@ -323,20 +304,25 @@ fn create_transcription(app: &Arc<App>, body: &Value) -> Reply {
             format!("Could not read the media at {file_url}: nothing was uploaded there"),
         )
     });
+    let media_type = string_field(body, "mediaType").unwrap_or_else(|| "video".into());
     let id = start_job(
         app,
         NewJob {
             kind: JobKind::Transcription,
             name: format!("transcription:{file_url}"),
-            input: JobInput::Transcription { file_url },
+            input: JobInput::Transcription {
+                file_url,
+                media_type,
+            },
             failure,
             webhook: string_field(body, "webhook"),
         },
     );
-    Reply::Ok(json!({"data": {"jobId": id}}))
+    started(CAMEL_ID, id)
 }
 
-/// `POST /v2/transcription/highlights`: a summary job.
+/// `POST /v2/transcription/highlights`: a summary job that marks words of
+/// the transcript filling about `highlight_duration` seconds (default 30).
 fn create_video_summary(app: &Arc<App>, body: &Value) -> Reply {
     let transcript = body.get("transcript").cloned().unwrap_or(Value::Null);
     let highlight_duration = body
@@ -344,7 +330,10 @@ fn create_video_summary(app: &Arc<App>, body: &Value) -> Reply {
         .and_then(Value::as_f64)
         .filter(|d| d.is_finite() && *d > 0.0)
         .unwrap_or(30.0);
-    let name = format!("summary:{}", short(&transcript.to_string(), 40));
+    let name = format!(
+        "summary:{}",
+        transcript.to_string().chars().take(40).collect::<String>()
+    );
     let id = start_job(
         app,
         NewJob {
@@ -358,61 +347,18 @@ fn create_video_summary(app: &Arc<App>, body: &Value) -> Reply {
             webhook: string_field(body, "webhook"),
         },
     );
-    Reply::Ok(json!({"data": {"jobId": id}}))
+    started(CAMEL_ID, id)
 }
 
-/// `POST /video/from-template`: a storyboard job from a stored template.
-/// Every other string field of the body replaces `{{field}}` in the
-/// template's scene texts.
+/// `POST /video/from-template`: a storyboard job from a stored template,
+/// its `{{name}}` placeholders filled from the body's `variables` (the
+/// template's own `variables` fill the rest).
 fn create_video_from_template(app: &Arc<App>, body: &Value) -> Reply {
     let template_id = string_field(body, "templateId").unwrap_or_default();
-    let Some(template) = app.store().templates.get(&template_id).cloned() else {
+    let Some(request) = templates::video_request(app, &template_id, body.get("variables")) else {
         return Reply::not_found("Template", &template_id);
     };
-    let video_name = string_field(body, "videoName")
-        .or_else(|| string_field(&template, "name"))
-        .unwrap_or_else(|| format!("template {template_id}"));
-    let mut scenes = template
-        .get("scenes")
-        .and_then(Value::as_array)
-        .cloned()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| vec![json!({"text": video_name.clone()})]);
-    if let Some(vars) = body.as_object() {
-        for scene in &mut scenes {
-            if let Some(Value::String(text)) = scene.get_mut("text") {
-                for (key, value) in vars {
-                    if let Value::String(v) = value {
-                        *text = text.replace(&format!("{{{{{key}}}}}"), v);
-                    }
-                }
-            }
-        }
-    }
-    let request = json!({"videoName": video_name, "scenes": scenes});
-    let render_params = storyboard_render_params(&request, &video_name);
-    let failure = failure_for(app, render_params.get("scenes"));
     let name = string_field(body, "videoName").unwrap_or_else(|| format!("template:{template_id}"));
-    let id = start_job(
-        app,
-        NewJob {
-            kind: JobKind::Storyboard,
-            name,
-            input: JobInput::Video { render_params },
-            failure,
-            webhook: string_field(body, "webhook"),
-        },
-    );
-    Reply::Ok(json!({"success": true, "data": {"jobId": id}}))
-}
-
-/// How long a job of `kind` runs, the time factor applied.
-fn scaled_duration(app: &App, kind: JobKind) -> Duration {
-    let d = &app.config.durations;
-    app.config.scaled(match kind {
-        JobKind::Storyboard => d.storyboard,
-        JobKind::Render => d.render,
-        JobKind::Transcription => d.transcription,
-        JobKind::Summary => d.summary,
-    })
+    let id = start_storyboard(app, name, &request, string_field(body, "webhook"));
+    started(CAMEL_ID, id)
 }

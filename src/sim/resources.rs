@@ -1,15 +1,12 @@
-//! Stored resources with ids: templates (created from a multipart project
-//! file), brands, AWS connections and voice-over tracks. Unknown ids get
-//! Pictory's JSON 404.
+//! Stored resources with ids: brands (in Pictory's `{"success", "data"}`
+//! body), AWS connections and voice-over tracks (bare bodies, as in
+//! `tests/fixtures/pictory-docs/{aws,voiceovers}`). Templates are in
+//! `templates.rs`. Unknown ids get Pictory's JSON 404.
 
 use super::envelope::Reply;
-use super::ops::FormPart;
 use super::state::{App, Collection, Store};
 use axum::http::StatusCode;
-use serde_json::{Map, Value, json};
-
-/// The form field holding a template's project file.
-pub(crate) const TEMPLATE_FILE_FIELD: &str = "pictoryprojectfile";
+use serde_json::{Value, json};
 
 /// AWS connections per page of `list_aws_connections`.
 const AWS_PAGE_SIZE: usize = 20;
@@ -45,87 +42,6 @@ fn delete_in(
         Some(_) => ok(json!({(id_key): id, "deleted": true})),
         None => Reply::not_found(what, id),
     }
-}
-
-// ---- templates -------------------------------------------------------------
-
-/// `POST /templates` (multipart): stores the project file's description.
-/// A project file that is a JSON object with `scenes` gives the template
-/// those scenes (their texts may hold `{{variable}}` placeholders that
-/// `create_video_from_template` fills in); any other file gives none.
-pub(crate) fn create_template(app: &App, parts: Vec<FormPart>) -> Reply {
-    let Some(file) = parts
-        .iter()
-        .find(|p| p.name == TEMPLATE_FILE_FIELD && !p.bytes.is_empty())
-    else {
-        return Reply::invalid_field(TEMPLATE_FILE_FIELD, "is required (a .pictai project file)");
-    };
-    let project: Value = serde_json::from_slice(&file.bytes).unwrap_or(Value::Null);
-    let scenes = project
-        .get("scenes")
-        .filter(|s| s.is_array())
-        .cloned()
-        .unwrap_or_else(|| json!([]));
-    let file_name = file.file_name.clone().unwrap_or_default();
-    let mut fields = Map::new();
-    for part in parts.iter().filter(|p| p.name != TEMPLATE_FILE_FIELD) {
-        if let Ok(text) = std::str::from_utf8(&part.bytes) {
-            fields.insert(part.name.clone(), Value::String(text.to_string()));
-        }
-    }
-    let name = fields
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| {
-            project
-                .get("name")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .or_else(|| file_name.rsplit_once('.').map(|(stem, _)| stem.to_string()))
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "Untitled template".to_string());
-    let mut store = app.store();
-    let id = store.new_id();
-    let template = json!({
-        "templateId": id,
-        "name": name,
-        "fileName": file_name,
-        "contentType": file.content_type,
-        "size": file.bytes.len(),
-        "scenes": scenes,
-        "fields": fields,
-    });
-    store.templates.insert(id.clone(), template);
-    Reply::Ok(json!({"data": {"templateId": id}}))
-}
-
-/// `GET /templates`.
-pub(crate) fn list_templates(app: &App) -> Reply {
-    ok(Value::Array(app.store().templates.values()))
-}
-
-/// `GET /templates/{templateId}`.
-pub(crate) fn get_template(app: &App, id: &str) -> Reply {
-    get_in(app, |s| &s.templates, "Template", id)
-}
-
-/// `PUT /templates/{templateId}`: replaces the scenes when given.
-pub(crate) fn update_template(app: &App, id: &str, body: &Value) -> Reply {
-    let mut store = app.store();
-    let Some(template) = store.templates.get_mut(id) else {
-        return Reply::not_found("Template", id);
-    };
-    if let Some(scenes) = body.get("scenes").filter(|s| !s.is_null()) {
-        template["scenes"] = scenes.clone();
-    }
-    ok(template.clone())
-}
-
-/// `DELETE /templates/{templateId}`.
-pub(crate) fn delete_template(app: &App, id: &str) -> Reply {
-    delete_in(app, |s| &mut s.templates, "Template", "templateId", id)
 }
 
 // ---- brands ----------------------------------------------------------------
@@ -169,6 +85,7 @@ pub(crate) fn delete_brand(app: &App, id: &str) -> Reply {
 
 // ---- AWS connections -------------------------------------------------------
 
+/// The fields a caller sets on an AWS connection.
 const AWS_FIELDS: &[&str] = &[
     "name",
     "description",
@@ -177,8 +94,46 @@ const AWS_FIELDS: &[&str] = &[
     "awsRegion",
 ];
 
-/// `GET /awsconnections?pageKey=...`: pages of 20; `nextPageKey` is the id
-/// of the next page's first connection (null on the last page). An unknown
+/// The current time as Pictory writes dates: `2025-12-17T08:06:56.862Z`.
+fn iso_now() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let days = (secs / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let rem = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+/// What create and update answer: the connection without `type` and dates.
+fn aws_answer(stored: &Value) -> Value {
+    let mut answer = stored.clone();
+    if let Some(obj) = answer.as_object_mut() {
+        for key in ["type", "createdDate", "updatedDate"] {
+            obj.remove(key);
+        }
+    }
+    answer
+}
+
+/// `GET /awsconnections?pageKey=...`: `{"Items": [...]}` in pages of 20;
+/// when more follow, `nextPageKey` (a simulator invention: Pictory documents
+/// no paging key) is the id of the next page's first connection. An unknown
 /// `pageKey` gives an empty page.
 pub(crate) fn list_aws_connections(app: &App, page_key: Option<&str>) -> Reply {
     let store = app.store();
@@ -196,28 +151,38 @@ pub(crate) fn list_aws_connections(app: &App, page_key: Option<&str>) -> Reply {
         .take(AWS_PAGE_SIZE)
         .map(|r| r.value.clone())
         .collect();
-    let next = items.get(start + AWS_PAGE_SIZE).map(|r| r.id.clone());
-    ok(json!({"items": page, "nextPageKey": next}))
+    let mut answer = json!({"Items": page});
+    if let Some(next) = items.get(start.saturating_add(AWS_PAGE_SIZE)) {
+        answer["nextPageKey"] = json!(next.id);
+    }
+    Reply::Ok(answer)
 }
 
-/// `POST /awsconnections`.
+/// `POST /awsconnections`: answers the bare connection (version 1).
 pub(crate) fn create_aws_connection(app: &App, body: &Value) -> Reply {
     let mut store = app.store();
     let id = store.new_id();
-    let mut connection = json!({"connectionId": id, "version": 1});
+    let now = iso_now();
+    let mut connection = json!({
+        "connectionId": id, "type": "AWS", "enabled": true,
+        "createdDate": now, "updatedDate": now, "version": 1,
+    });
     merge(&mut connection, body, AWS_FIELDS);
-    store.aws_connections.insert(id.clone(), connection.clone());
-    ok(connection)
+    store.aws_connections.insert(id, connection.clone());
+    Reply::Ok(aws_answer(&connection))
 }
 
-/// `GET /awsconnections/{connectionid}`.
+/// `GET /awsconnections/{connectionid}`: the bare connection.
 pub(crate) fn get_aws_connection(app: &App, id: &str) -> Reply {
-    get_in(app, |s| &s.aws_connections, "AWS connection", id)
+    match app.store().aws_connections.get(id) {
+        Some(v) => Reply::Ok(v.clone()),
+        None => Reply::not_found("AWS connection", id),
+    }
 }
 
 /// `PUT /awsconnections/{connectionid}`: optimistic concurrency — the
 /// body's `version` must equal the stored one (else `409 VERSION_CONFLICT`);
-/// the stored version then goes up by one.
+/// the stored version then goes up by one. Answers the bare connection.
 pub(crate) fn update_aws_connection(app: &App, id: &str, body: &Value) -> Reply {
     let mut store = app.store();
     let Some(connection) = store.aws_connections.get_mut(id) else {
@@ -234,33 +199,57 @@ pub(crate) fn update_aws_connection(app: &App, id: &str, body: &Value) -> Reply 
     }
     merge(connection, body, AWS_FIELDS);
     connection["version"] = json!(current as u64 + 1);
-    ok(connection.clone())
+    connection["updatedDate"] = json!(iso_now());
+    Reply::Ok(aws_answer(connection))
 }
 
 /// `DELETE /awsconnections/{connectionid}`.
 pub(crate) fn delete_aws_connection(app: &App, id: &str) -> Reply {
-    delete_in(
-        app,
-        |s| &mut s.aws_connections,
-        "AWS connection",
-        "connectionId",
-        id,
-    )
+    match app.store().aws_connections.remove(id) {
+        Some(_) => Reply::Ok(json!({"connectionId": id, "deleted": true})),
+        None => Reply::not_found("AWS connection", id),
+    }
 }
 
 // ---- voice-over tracks -----------------------------------------------------
 
-/// `GET /voiceovers/tracks`.
+/// The fields of a track that come from the request as they are.
+const TRACK_FIELDS: &[&str] = &[
+    "accent", "engine", "gender", "language", "name", "sample", "service",
+];
+
+/// `GET /voiceovers/tracks`: a bare JSON array.
 pub(crate) fn list_voiceover_tracks(app: &App) -> Reply {
-    ok(Value::Array(app.store().voiceover_tracks.values()))
+    Reply::Ok(Value::Array(app.store().voiceover_tracks.values()))
 }
 
-/// `POST /voiceovers/tracks`.
+/// `POST /voiceovers/tracks`: stores the track with a numeric `id` and
+/// answers it bare (without `voice`, as Pictory's add response).
 pub(crate) fn add_voiceover_track(app: &App, body: &Value) -> Reply {
     let mut store = app.store();
-    let id = store.new_id();
-    let mut track = body.clone();
-    track["trackId"] = json!(id);
-    store.voiceover_tracks.insert(id.clone(), track.clone());
-    ok(track)
+    let id = store.new_number();
+    let mut track = json!({
+        "id": id,
+        "category": "standard",
+        "ssmlHelp": "https://docs.pictory.ai/docs/supported-ssml-tags#category-c",
+        "ssmlSupportCategory": "C",
+    });
+    merge(&mut track, body, TRACK_FIELDS);
+    let answer = track.clone();
+    track["voice"] = body.get("voiceId").cloned().unwrap_or(Value::Null);
+    store.voiceover_tracks.insert(id.to_string(), track);
+    Reply::Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_look_like_pictorys() {
+        let now = iso_now();
+        assert_eq!(now.len(), "2025-12-17T08:06:56.862Z".len(), "{now}");
+        assert!(now.starts_with("20") && now.ends_with('Z'), "{now}");
+        assert_eq!(&now[10..11], "T");
+    }
 }

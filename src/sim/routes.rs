@@ -1,7 +1,8 @@
 //! The router: one route per operation and URL format, built from
-//! [`OPERATIONS`] at startup, plus the upload and asset routes, and the
-//! per-request pipeline (format check → token → fault plan → path values →
-//! body validation → operation → envelope → spoiling faults).
+//! [`OPERATIONS`] at startup, plus the upload and asset routes and the
+//! redirect of a bare `/pictory`, and the per-request pipeline (route
+//! served? → token → fault plan → path values → body validation →
+//! operation → envelope → spoiling faults).
 
 use super::envelope::{self, Reply};
 use super::faults::{self, Fault};
@@ -15,7 +16,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, Sta
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{MethodFilter, MethodRouter, get, put};
+use axum::routing::{MethodFilter, MethodRouter, any, get, put};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -123,6 +124,12 @@ pub(crate) fn router(app: Arc<App>) -> Result<Router, String> {
         )
         .route("/preview/{id}", get(media::get_page).fallback(routing_404))
         .route("/share/{id}", get(media::get_page).fallback(routing_404))
+        .route("/pictory", any(redirect))
+        .route("/pictory/", any(redirect))
+        .route(
+            envelope::WEB_UI_PATH,
+            get(envelope::web_ui).fallback(routing_404),
+        )
         .fallback(routing_404)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(middleware::from_fn_with_state(app.clone(), latency))
@@ -138,16 +145,38 @@ async fn latency(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
     next.run(req).await
 }
 
-/// Express's `Cannot GET /path` page, counted.
+/// The unknown-route answer ([`SimConfig::unknown_route`](super::SimConfig::unknown_route)), counted.
 async fn routing_404(State(app): State<Arc<App>>, req: Request) -> Response {
     app.count(|c| c.route_not_found += 1);
-    envelope::express_404(req.method().as_str(), req.uri().path())
+    envelope::unknown_route(
+        app.config.unknown_route,
+        req.method().as_str(),
+        req.uri().path(),
+    )
 }
 
-/// A JSON answer in the configured envelope.
+/// A bare `/pictory`: LowCodeAPI redirects to its web UI.
+async fn redirect(State(app): State<Arc<App>>) -> Response {
+    envelope::redirect_to_ui(&app.origin)
+}
+
+/// A JSON answer in the profile's envelope.
 fn json_response(app: &App, reply: Reply, fault: Fault) -> Response {
-    let (status, bytes) = envelope::render(app.config.envelope, reply);
+    let (status, bytes) = envelope::render(app.config.profile, reply);
     faults::finish(status, envelope::json_headers(), bytes, fault)
+}
+
+/// Whether the simulator serves `op` in `format` under its configuration.
+fn is_served(app: &App, op: &OperationSpec, format: Format) -> bool {
+    let config = &app.config;
+    if op.id == "get_job" && !config.job_route {
+        return false;
+    }
+    op.path_params.is_empty()
+        || match format {
+            Format::New => config.serves_new_format(),
+            Format::Old => config.old_format,
+        }
 }
 
 /// The decoded query pairs of a request.
@@ -170,16 +199,7 @@ async fn handle_operation(
     req: Request,
 ) -> Response {
     let RouteInfo { op, format } = route;
-    let config = &app.config;
-    let enabled = if op.path_params.is_empty() {
-        config.new_format || config.old_format
-    } else {
-        match format {
-            Format::New => config.new_format,
-            Format::Old => config.old_format,
-        }
-    };
-    if !enabled {
+    if !is_served(&app, op, format) {
         return routing_404(State(app.clone()), req).await;
     }
     app.count(|c| {
@@ -192,18 +212,10 @@ async fn handle_operation(
     let token_ok = query
         .iter()
         .find(|(k, _)| k == "api_token")
-        .is_some_and(|(_, v)| config.tokens.iter().any(|t| t == v));
+        .is_some_and(|(_, v)| app.config.accepts(v));
     if !token_ok {
         app.count(|c| c.unauthorized += 1);
-        return json_response(
-            &app,
-            Reply::error(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHORIZED",
-                "Invalid or missing api_token",
-            ),
-            Fault::None,
-        );
+        return json_response(&app, Reply::bad_token(), Fault::None);
     }
 
     let fault = app.faults.decide();
@@ -294,9 +306,10 @@ fn path_values(
     Ok(out)
 }
 
-/// Reads and checks the body: JSON validated against the spec and
-/// Pictory's rules, multipart parsed into parts, nothing for bodiless
-/// operations.
+/// Reads and checks the body: JSON kept (see [`App::received`]) and
+/// validated against the spec and Pictory's rules; for a file upload a
+/// multipart form parsed into parts or raw `application/octet-stream`
+/// bytes; nothing for bodiless operations.
 async fn read_input(app: &App, op: &OperationSpec, req: Request) -> Result<Input, Reply> {
     match op.body {
         BodyKind::None => Ok(Input::None),
@@ -319,6 +332,7 @@ async fn read_input(app: &App, op: &OperationSpec, req: Request) -> Result<Input
                 serde_json::from_slice(&bytes)
                     .map_err(|e| Reply::invalid_field("body", &format!("is not valid JSON: {e}")))?
             };
+            app.keep_received(op.id, &body);
             let errors = app.schemas.check(op, &body);
             if errors.is_empty() {
                 Ok(Input::Json(body))
@@ -326,21 +340,35 @@ async fn read_input(app: &App, op: &OperationSpec, req: Request) -> Result<Input
                 Err(Reply::validation(errors))
             }
         }
-        BodyKind::Manual => read_form(req).await.map(Input::Form),
+        BodyKind::Manual => {
+            let media_type = header_str(req.headers().get(header::CONTENT_TYPE))
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if media_type.starts_with("multipart/form-data") {
+                read_form(req).await.map(Input::Form)
+            } else if media_type.starts_with("application/octet-stream") {
+                axum::body::to_bytes(req.into_body(), FORM_LIMIT)
+                    .await
+                    .map(Input::Bytes)
+                    .map_err(|e| {
+                        Reply::error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "BODY_UNREADABLE",
+                            format!(
+                                "request body unreadable or larger than {FORM_LIMIT} bytes: {e}"
+                            ),
+                        )
+                    })
+            } else {
+                Ok(Input::None)
+            }
+        }
     }
 }
 
 /// Parses a `multipart/form-data` body into its parts.
 async fn read_form(req: Request) -> Result<Vec<FormPart>, Reply> {
     let bad = |e: String| Reply::error(StatusCode::BAD_REQUEST, "INVALID_MULTIPART", e);
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_form {
-        return Err(bad("expected a multipart/form-data body".into()));
-    }
     let mut form = Multipart::from_request(req, &())
         .await
         .map_err(|e| bad(format!("unreadable multipart body: {e}")))?;
@@ -353,7 +381,6 @@ async fn read_form(req: Request) -> Result<Vec<FormPart>, Reply> {
         };
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
-        let content_type = field.content_type().map(str::to_string);
         let bytes = field
             .bytes()
             .await
@@ -361,7 +388,6 @@ async fn read_form(req: Request) -> Result<Vec<FormPart>, Reply> {
         parts.push(FormPart {
             name,
             file_name,
-            content_type,
             bytes,
         });
     }

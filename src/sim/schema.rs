@@ -209,18 +209,16 @@ fn pictory_rules(op: &OperationSpec, body: &Value, out: &mut FieldErrors) {
             require_string(body, "videoName", out);
             require_scenes(body.get("scenes"), "", true, out);
         }
-        "render_video" => {
-            // The render parameters sit at the top level or under `renderParams`.
-            let (scenes, prefix) = match body.get("renderParams") {
-                Some(params) if params.is_object() => (params.get("scenes"), "renderParams."),
-                _ => (body.get("scenes"), ""),
-            };
-            require_scenes(scenes, prefix, false, out);
+        // The body is a preview's renderParams: classic (`scenes`) or
+        // element-based (`elements`).
+        "render_video" if !body.get("elements").is_some_and(Value::is_array) => {
+            require_scenes(body.get("scenes"), "", false, out);
         }
         "create_transcription" => require_string(body, "fileUrl", out),
         "create_video_summary" => match body.get("transcript") {
             None | Some(Value::Null) => push(out, "transcript", "is required"),
-            _ => {}
+            Some(Value::Array(_)) => {}
+            Some(_) => push(out, "transcript", "must be an array of sentences"),
         },
         "generate_upload_url" => {
             require_string(body, "fileName", out);

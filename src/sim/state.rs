@@ -91,22 +91,31 @@ impl Store {
 
     /// A fresh UUID-like id (version 4 layout), reproducible for a seed.
     pub(crate) fn new_id(&mut self) -> String {
-        let n = self.ids.u128(..);
-        let hex = format!("{n:032x}");
-        format!(
-            "{}-{}-4{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[13..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        uuid_from(self.ids.u128(..))
+    }
+
+    /// A fresh positive number id (voice-over tracks), reproducible for a seed.
+    pub(crate) fn new_number(&mut self) -> u64 {
+        self.ids.u64(10_000..100_000_000)
     }
 
     /// A random hex token (upload signatures).
     pub(crate) fn token_hex(&mut self) -> String {
         format!("{:016x}", self.ids.u64(..))
     }
+}
+
+/// `n` laid out as a UUID (version 4 layout).
+pub(crate) fn uuid_from(n: u128) -> String {
+    let hex = format!("{n:032x}");
+    format!(
+        "{}-{}-4{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// The state every handler shares.
@@ -119,6 +128,8 @@ pub(crate) struct App {
     pub(crate) faults: Faults,
     counters: Mutex<Counters>,
     store: Mutex<Store>,
+    /// The last JSON body each operation received, by operation id.
+    received: Mutex<HashMap<&'static str, Value>>,
     /// Turns `true` (or closes) when the simulator shuts down.
     pub(crate) shutdown: watch::Receiver<bool>,
 }
@@ -138,6 +149,7 @@ impl App {
             schemas,
             counters: Mutex::new(Counters::default()),
             store: Mutex::new(Store::new(seed)),
+            received: Mutex::new(HashMap::new()),
             shutdown,
         }
     }
@@ -153,6 +165,23 @@ impl App {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Keeps `body` as the last JSON body `operation` received.
+    pub(crate) fn keep_received(&self, operation: &'static str, body: &Value) {
+        self.received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(operation, body.clone());
+    }
+
+    /// The last JSON body `operation` received.
+    pub(crate) fn received(&self, operation: &str) -> Option<Value> {
+        self.received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(operation)
+            .cloned()
     }
 
     /// Locks the store; keep the guard briefly and never across an `.await`.

@@ -1,5 +1,5 @@
 //! Webhooks: when a job request carries `webhook`, Pictory POSTs the job's
-//! final body there. The simulator does the same, but only to loopback
+//! final body (the documented job body, in the configured variant) there. The simulator does the same, but only to loopback
 //! hosts (`127.0.0.1`, `localhost`, `[::1]`), so tests never reach out to
 //! the network; other URLs are accepted and silently not called.
 
@@ -37,7 +37,7 @@ pub(crate) fn schedule(app: Arc<App>, job_id: String, url: String, due: Instant)
             store
                 .jobs
                 .get(&job_id)
-                .map(|job| job.body(Instant::now(), &app.origin))
+                .map(|job| job.final_body(&app.origin))
         };
         let Some(body) = body else { return };
         // No pooling: the client is used once, and no idle timer is left behind.
