@@ -2,7 +2,9 @@
 //! changes for progress bars. Sleeps go through `tokio::time`, so tests pause
 //! time; dropping a wait cancels it between reads.
 
-use super::model::{Job, JobId, JobOutput, JobState, parse_job};
+use super::id::JobId;
+use super::model::{Job, JobState, parse_job};
+use super::output::JobOutput;
 use super::policy::{
     ExponentialBackoff, PollContext, PollingBackoff, PollingErrorPolicy, ProgressSample,
 };
@@ -93,14 +95,16 @@ impl JobHandle {
         self
     }
 
-    /// One status read. A failed job is `Ok` with [`JobState::Failed`];
-    /// an unknown id is [`Error::JobNotFound`].
+    /// One status read. A failed or cleaned job is `Ok` with
+    /// [`JobState::Failed`] / [`JobState::Cleaned`]; an unknown id is
+    /// [`Error::JobNotFound`]; an id that is not a safe path segment is
+    /// [`Error::InvalidRequest`] (nothing is sent).
     pub async fn poll(&self) -> Result<Job> {
         match self
             .client
             .api()
             .get_job()
-            .job_id(self.id.as_str())
+            .job_id(self.id.checked()?.as_str())
             .call()
             .await
         {
@@ -114,15 +118,16 @@ impl JobHandle {
             }
             Err(Error::NotFound { response, .. }) if response.body.contains("JOB_NOT_FOUND") => {
                 Err(Error::JobNotFound {
-                    job_id: self.id.0.clone(),
+                    job_id: self.id.to_string(),
                 })
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Reads until the job completes (its output) or fails
-    /// ([`Error::JobFailed`]), within the error policy's deadline.
+    /// Reads until the job completes (its output), fails
+    /// ([`Error::JobFailed`]) or is found cleaned ([`Error::JobCleaned`], at
+    /// the first read that says so), within the error policy's deadline.
     pub async fn wait(&self) -> Result<JobOutput> {
         let mut run = PollRun::new(self.clone());
         loop {
@@ -183,7 +188,7 @@ impl PollRun {
             if elapsed >= limit {
                 self.done = true;
                 return Some(Err(Error::JobDeadline {
-                    job_id: self.handle.id.0.clone(),
+                    job_id: self.handle.id.to_string(),
                     elapsed,
                     polls: self.tracker.polls(),
                     last_status: self.last_status.clone(),
