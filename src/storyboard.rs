@@ -76,6 +76,27 @@ fn as_string<S: serde::Serializer>(v: &Option<u32>, s: S) -> std::result::Result
     }
 }
 
+/// A whole number goes on the wire as an integer (`20`, not `20.0`), as
+/// Pictory's examples write them; anything else as a float.
+fn compact<S: serde::Serializer>(v: &f64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if v.fract() == 0.0 && v.abs() <= EXACT {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
+fn compact_opt<S: serde::Serializer>(
+    v: &Option<f64>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(n) => compact(n, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// The default text style (`textStyles`) of every scene.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -93,7 +114,10 @@ pub struct TextStyles {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub font_name: Option<String>,
     /// Font size (positive).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_opt"
+    )]
     pub font_size: Option<f64>,
     /// `top`, `middle` or `bottom`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,8 +131,10 @@ pub struct TextStyles {
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
 pub struct Segment {
     /// Start, seconds (0 or more).
+    #[serde(serialize_with = "compact")]
     pub start: f64,
     /// End, seconds (after `start`).
+    #[serde(serialize_with = "compact")]
     pub end: f64,
 }
 
@@ -175,7 +201,10 @@ pub struct Scene {
     pub split_text_on_period: Option<bool>,
     /// Minimum duration in seconds (`minimumDuration`; older docs say
     /// `minDuration`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_opt"
+    )]
     pub minimum_duration: Option<f64>,
     /// A caption.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,7 +219,10 @@ pub struct Scene {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub font_family: Option<String>,
     /// Font size (positive).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_opt"
+    )]
     pub font_size: Option<f64>,
     /// Text colour.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -334,7 +366,8 @@ pub struct Audio {
     /// Background music volume, 0-1 (Pictory's default 0.1).
     #[serde(
         rename = "backGroundMusicVolume",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_opt"
     )]
     pub background_music_volume: Option<f64>,
     /// The AI voice-over.
@@ -373,7 +406,10 @@ pub struct AiVoice {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speed: Option<u32>,
     /// Loudness, -1 to 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_opt"
+    )]
     pub amplify_level: Option<f64>,
 }
 
@@ -626,17 +662,17 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
             json!({"videoName": "v", "saveProject": true,
-                "textStyles": {"fontSize": 20.0, "verticalAlignment": "top"},
+                "textStyles": {"fontSize": 20, "verticalAlignment": "top"},
                 "scenes": [{"backgroundUri": "https://b/clip.mp4", "backgroundType": "video",
-                    "backgroundVideoSegments": [{"start": 0.0, "end": 5.0}],
+                    "backgroundVideoSegments": [{"start": 0, "end": 5}],
                     "loopBackgroundVideo": true, "muteBackgroundVideo": false,
                     "backgroundVisualFilter": {"category": "Technology"},
-                    "voiceOverUri": "https://b/vo.mp3", "voiceOverSegment": {"start": 1.0, "end": 3.5},
+                    "voiceOverUri": "https://b/vo.mp3", "voiceOverSegment": {"start": 1, "end": 3.5},
                     "caption": "Hi", "captionLanguage": "en", "awsConnectionId": "conn-1",
                     "transition": {"type": "fade"}}]})
         );
         let raw = r.into_raw().unwrap();
-        assert_eq!(raw.text_styles.get("fontSize"), Some(&json!(20.0)));
+        assert_eq!(raw.text_styles.get("fontSize"), Some(&json!(20)));
         assert_eq!(raw.extra.get("saveProject"), Some(&json!(true)));
 
         let msg = |r: StoryboardRequest| r.validate().unwrap_err().to_string();

@@ -258,7 +258,10 @@ async fn server_500_empty_body_post_is_possibly_processed_get_is_retried() {
     let err = client
         .api()
         .render_video()
-        .body_map(|b| b.webhook(Some("https://h".into())))
+        .body(serde_json::Map::from_iter([(
+            "webhook".to_string(),
+            serde_json::json!("https://h"),
+        )]))
         .call()
         .await
         .unwrap_err();
@@ -295,7 +298,7 @@ async fn bad_gateway_and_unavailable_are_retried_for_posts_too() {
     let resp = client
         .api()
         .render_video()
-        .body_map(|b| b)
+        .body(serde_json::Map::new())
         .call()
         .await
         .unwrap();

@@ -176,7 +176,10 @@ async fn render_video_and_the_failure_marker() {
     let ok = client
         .api()
         .render_video()
-        .body_map(|b| b.scenes(vec![json!({"text": "Fine"})]))
+        .body(serde_json::Map::from_iter([(
+            "scenes".to_string(),
+            json!([{"text": "Fine"}]),
+        )]))
         .call()
         .await
         .unwrap();
