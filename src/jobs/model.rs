@@ -12,6 +12,9 @@ use crate::wire::{JOB_ID_KEYS, StatusWord};
 use serde_json::Value;
 
 /// Where a job is.
+// One reading per poll: the size of a completed output is not worth a box
+// that every `match` on `Completed(JobOutput::...)` would have to see through.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobState {
     /// `pending`: queued, not started.
