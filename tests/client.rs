@@ -197,6 +197,7 @@ async fn rate_limited_then_ok_waits_the_advertised_delay() {
     let resp = client
         .api()
         .create_storyboard()
+        .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b.video_name(Some("v".into())))
         .call()
         .await
@@ -350,6 +351,7 @@ async fn bad_request_keeps_pictory_field_messages() {
     let err = client
         .api()
         .create_storyboard()
+        .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b)
         .call()
         .await
@@ -414,6 +416,7 @@ async fn connection_reset_mid_body_post_is_not_resent_get_is_retried() {
     let err = client
         .api()
         .create_storyboard()
+        .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b)
         .call()
         .await
@@ -473,6 +476,7 @@ async fn connection_refused_is_retried_then_reported() {
     let err = client
         .api()
         .create_storyboard()
+        .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b)
         .call()
         .await

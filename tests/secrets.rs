@@ -128,6 +128,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         post_500
             .api()
             .create_storyboard()
+            .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| b)
             .call()
             .await
@@ -146,6 +147,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
     errors.extend(
         slow.api()
             .create_storyboard()
+            .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| b)
             .call()
             .await

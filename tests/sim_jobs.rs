@@ -40,6 +40,7 @@ async fn create_storyboard(client: &Client, name: &str, texts: &[&str]) -> Strin
     let resp = client
         .api()
         .create_storyboard()
+        .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b.video_name(Some(name.to_string())).scenes(scenes))
         .call()
         .await

@@ -382,6 +382,7 @@ async fn both_envelopes_wrap_success_and_errors() {
         let resp = client
             .api()
             .create_storyboard()
+            .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| {
                 b.video_name(Some("w".to_string()))
                     .scenes(vec![json!({"text": "Hi"})])
@@ -400,6 +401,7 @@ async fn validation_errors_name_the_fields() {
     let err = client
         .api()
         .create_storyboard()
+        .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| {
             b.language(Some("en".to_string()))
                 .scenes(vec![json!({"voiceOver": true})])

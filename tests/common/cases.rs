@@ -81,6 +81,7 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         case!("create_storyboard", |c, v| c
             .api()
             .create_storyboard()
+            .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| b
                 .video_name(Some("demo".to_string()))
                 .language(Some("en".to_string()))
