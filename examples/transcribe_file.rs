@@ -44,9 +44,11 @@ async fn run() -> pictory::Result<()> {
     });
     let (job, transcript) = client.transcribe(&uploaded.url, "en-US", &opts).await?;
     println!("transcription job {job}:");
-    println!("{}", transcript.text.unwrap_or_default());
-    for h in transcript.highlights {
-        println!("highlight ({:?} s): {}", h.duration_secs, h.text);
+    for sentence in &transcript.sentences {
+        println!("{}", sentence.text());
+    }
+    for h in transcript.highlight_ranges() {
+        println!("highlight {:.1}-{:.1} s: {}", h.start, h.end, h.text);
     }
     Ok(())
 }

@@ -211,6 +211,17 @@ pub enum Error {
         /// The job.
         job_id: String,
     },
+    /// The job's status is `cleaned`: Pictory removed its output after its
+    /// retention period, so it cannot be fetched again. Store output URLs
+    /// (or download the files) as soon as a job completes.
+    #[error(
+        "job {job_id} was cleaned: Pictory removed its output after its retention period; \
+         store outputs when a job completes"
+    )]
+    JobCleaned {
+        /// The job (empty when the body carried no id).
+        job_id: String,
+    },
     /// Waiting for a job ran out of time.
     #[error("job {job_id} still not finished after {elapsed:?} and {polls} poll(s){}", .rate_limited.map(|d| format!("; rate limited: the server asked to wait {d:?}, past the deadline")).unwrap_or_default())]
     JobDeadline {

@@ -8,7 +8,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::jobs::{
     Job, JobHandle, JobId, JobOutput, PollingBackoff, PollingErrorPolicy, PreviewOutput,
-    RenderOutput, SummaryOutput, TranscriptionOutput, find_job_id,
+    RenderOutput, RenderParams, SummaryOutput, TranscriptionOutput, find_job_id,
 };
 use crate::response::ApiResponse;
 use crate::storyboard::StoryboardRequest;
@@ -31,8 +31,9 @@ pub enum Stage {
 
 /// A progress callback: the stage and the job's latest reading.
 pub type ProgressFn = Arc<dyn Fn(Stage, &Job) + Send + Sync>;
-/// Edits a preview's `renderParams` before rendering.
-pub type EditRenderParams = Arc<dyn Fn(&mut Value) + Send + Sync>;
+/// Edits a preview's `renderParams` before rendering (see [`RenderParams`]'s
+/// accessors; every key not edited is sent back as received).
+pub type EditRenderParams = Arc<dyn Fn(&mut RenderParams) + Send + Sync>;
 
 /// How a journey waits and renders. `Default` = the client's default
 /// polling policies, no callback, render the preview as is.
@@ -82,8 +83,12 @@ impl FlowOptions {
         self
     }
 
-    /// Renders with `renderParams` edited by `f`.
-    pub fn edit_render_params(mut self, f: impl Fn(&mut Value) + Send + Sync + 'static) -> Self {
+    /// Renders with the preview's `renderParams` edited by `f`, sent whole
+    /// to `render_video` (instead of rendering the preview as is).
+    pub fn edit_render_params(
+        mut self,
+        f: impl Fn(&mut RenderParams) + Send + Sync + 'static,
+    ) -> Self {
         self.edit_render_params = Some(Arc::new(f));
         self
     }
@@ -103,7 +108,7 @@ pub struct VideoResult {
 }
 
 fn job_id_of(resp: &ApiResponse) -> Result<JobId> {
-    find_job_id(resp.raw()).ok_or_else(|| Error::UndecodableBody {
+    find_job_id(resp.raw())?.ok_or_else(|| Error::UndecodableBody {
         operation: resp.operation(),
         status: Some(resp.status()),
         reason: "no job id (jobId / job_id) in the response".into(),
@@ -215,30 +220,25 @@ impl Client {
             &self
                 .api()
                 .render_storyboard()
-                .job_id(preview_job.as_str())
+                .job_id(preview_job.checked()?.as_str())
                 .body(body)
                 .call()
                 .await?,
         )
     }
 
-    /// Renders from `renderParams` (`audio`, `output`, `scenes`), e.g. edited
-    /// ones from a preview (`render_video`).
+    /// Renders from `render_params` (`render_video`): the whole object is
+    /// the body, every key exactly as in the [`RenderParams`] (as a preview
+    /// returned it, plus any edits), with `webhook` set when given.
     pub async fn start_render(
         &self,
-        render_params: &Value,
+        render_params: &RenderParams,
         webhook: Option<&str>,
     ) -> Result<JobId> {
-        let mut body = json!({});
-        for key in ["audio", "output", "scenes"] {
-            if let Some(v) = render_params.get(key).filter(|v| !v.is_null()) {
-                body[key] = v.clone();
-            }
-        }
+        let mut body = render_params.object()?.clone();
         if let Some(w) = webhook {
-            body["webhook"] = json!(w);
+            body.insert("webhook".into(), json!(w));
         }
-        let body: crate::raw::types::RenderVideoBody = to_body("render_video", body)?;
         job_id_of(&self.api().render_video().body(body).call().await?)
     }
 
@@ -253,7 +253,16 @@ impl Client {
         let id = match &opts.edit_render_params {
             None => self.start_render_from_preview(preview_job, webhook).await?,
             Some(edit) => {
-                let mut params = preview.render_params.clone();
+                let mut params =
+                    preview
+                        .render_params
+                        .clone()
+                        .ok_or_else(|| Error::InvalidRequest {
+                            operation: "render_video",
+                            message: format!(
+                                "preview job {preview_job} has no renderParams object to edit"
+                            ),
+                        })?;
                 edit(&mut params);
                 self.start_render(&params, webhook).await?
             }
@@ -315,13 +324,15 @@ impl Client {
             "a transcript",
             |out| match out {
                 JobOutput::Transcription(t) => Ok(t),
+                JobOutput::Summary(s) => Ok(s.transcription),
                 other => Err(Box::new(other)),
             },
         )
         .await
     }
 
-    /// Starts a summary of `duration_secs` from a transcript.
+    /// Starts a summary (highlights) of about `duration_secs` from a
+    /// transcript ([`TranscriptionOutput::transcript`], sent unchanged).
     pub async fn start_summary(
         &self,
         transcript: &Value,
@@ -334,7 +345,8 @@ impl Client {
         job_id_of(&self.api().create_video_summary().body(body).call().await?)
     }
 
-    /// Summarises a transcript and waits.
+    /// Summarises a transcript and waits: the result is the transcript with
+    /// highlighted words, grouped into [`SummaryOutput::ranges`].
     pub async fn summarize(
         &self,
         transcript: &Value,
@@ -344,11 +356,7 @@ impl Client {
         let id = self.start_summary(transcript, duration_secs, None).await?;
         self.wait_kind(id, Stage::Summary, opts, "a summary", |out| match out {
             JobOutput::Summary(s) => Ok(s),
-            JobOutput::Transcription(t) => Ok(SummaryOutput {
-                text: t.text,
-                highlights: t.highlights,
-                raw: t.raw,
-            }),
+            JobOutput::Transcription(t) => Ok(SummaryOutput::from(t)),
             other => Err(Box::new(other)),
         })
         .await

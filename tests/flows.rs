@@ -112,7 +112,7 @@ async fn text_to_video_end_to_end_makes_exactly_these_requests() {
 async fn render_with_edited_params_uses_render_video() {
     let (server, log) = scripted(pictory_like(Arc::default())).await;
     let client = paused_client(&server.url("/pictory"));
-    let opts = FlowOptions::default().edit_render_params(|p| p["output"]["name"] = json!("edited"));
+    let opts = FlowOptions::default().edit_render_params(|p| p.set_output_name("edited"));
     let result = client.text_to_video_with(&request(), &opts).await.unwrap();
     assert_eq!(result.render_job, JobId::from("r2"));
     let log = log.lock().unwrap();
@@ -283,9 +283,12 @@ async fn transcribe_then_summarize() {
         } else if path.ends_with("/transcription/highlights") {
             ok(json!({"data": {"jobId": "h1"}}))
         } else if path.ends_with("/jobs/t1") {
-            ok(json!({"job_id": "t1", "success": true, "data": {"status": "completed", "transcript": [{"sentence": "Hi there."}], "txt": "Hi there.", "highlight": [{"duration": 30, "text": "Hi"}]}}))
+            ok(json!({"job_id": "t1", "success": true, "data": {"status": "completed", "transcript": [{"uid": "s", "words": [
+                {"word": "Hi", "start_time": 0, "end_time": 0.4}, {"word": "there.", "start_time": 0.4, "end_time": 0.9}]}], "txt": "Hi there."}}))
         } else {
-            ok(json!({"job_id": "h1", "success": true, "data": {"status": "completed", "summary": "Greeting."}}))
+            // Pictory's highlights result: the transcript again, chosen words flagged.
+            ok(json!({"job_id": "h1", "success": true, "data": {"status": "completed", "transcript": [{"uid": "s", "words": [
+                {"word": "Hi", "start_time": 0, "end_time": 0.4, "highlight": true}, {"word": "there.", "start_time": 0.4, "end_time": 0.9}]}]}}))
         }
     })
     .await;
@@ -296,9 +299,16 @@ async fn transcribe_then_summarize() {
         .await
         .unwrap();
     assert_eq!(t.text.as_deref(), Some("Hi there."));
-    assert_eq!(t.highlights.len(), 1);
+    assert_eq!(t.sentences[0].text(), "Hi there.");
     let (_, s) = client.summarize(&t.transcript, 30.0, &opts).await.unwrap();
-    assert_eq!(s.text.as_deref(), Some("Greeting."));
+    assert_eq!(
+        s.ranges,
+        vec![pictory::jobs::HighlightRange {
+            start: 0.0,
+            end: 0.4,
+            text: "Hi".into()
+        }]
+    );
     assert_eq!(log.lock().unwrap().len(), 4);
 }
 

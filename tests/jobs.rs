@@ -67,7 +67,7 @@ async fn progress_stream_in_progress_40_90_completed() {
     match &seen.last().unwrap().as_ref().unwrap().state {
         JobState::Completed(JobOutput::Render(r)) => {
             assert_eq!(r.video_url, "https://cdn/v.mp4");
-            assert_eq!(r.share_url.as_deref(), Some("https://share/v"));
+            assert_eq!(r.share_page_url.as_deref(), Some("https://share/v"));
             assert_eq!(r.duration_secs, Some(42.5));
         }
         other => panic!("{other:?}"),
@@ -217,7 +217,7 @@ fn every_job_body_shape_parses() {
         json!({"status": "in-progress"}),
     ] {
         let job = parse_job(&body, Some(&id)).unwrap();
-        assert_eq!(job.id, id, "{body}");
+        assert_eq!(job.id.as_ref(), Some(&id), "{body}");
         assert_eq!(job.state.name(), "in-progress");
     }
     let preview = parse_webhook(br#"{"job_id":"p1","success":true,"data":{"status":"completed","preview":"https://p/1","renderParams":{"audio":{},"output":{},"scenes":[]}}}"#).unwrap();

@@ -171,6 +171,7 @@ async fn dropped_and_truncated_answers_come_after_processing() {
             .unwrap()
             .api()
             .create_storyboard()
+            .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| {
                 b.video_name(Some("w".to_string()))
                     .scenes(vec![json!({"text": "a"})])
@@ -231,6 +232,7 @@ async fn a_client_rides_through_rate_limits_and_5xx_without_duplicates() {
     let resp = client
         .api()
         .create_storyboard()
+        .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| {
             b.video_name(Some("Faulty".to_string()))
                 .scenes(vec![json!({"text": "a"})])

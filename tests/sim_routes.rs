@@ -570,6 +570,7 @@ async fn each_profile_wraps_success_and_errors_in_its_envelope() {
         let resp = client
             .api()
             .create_storyboard()
+            .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| {
                 b.video_name(Some("w".to_string()))
                     .scenes(vec![json!({"text": "Hi"})])
@@ -588,6 +589,7 @@ async fn validation_errors_name_the_fields() {
     let err = client
         .api()
         .create_storyboard()
+        .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| {
             b.language(Some("en".to_string()))
                 .scenes(vec![json!({"voiceOver": true})])

@@ -1,18 +1,27 @@
-//! Pictory's asynchronous jobs: typed job bodies, polling policies, the
-//! poller, webhook parsing, and simulated timelines to compare policies.
+//! Pictory's asynchronous jobs: job ids, typed job bodies and outputs,
+//! `renderParams`, polling policies, the poller, webhook parsing, and
+//! simulated timelines to compare policies.
 
+mod fields;
+mod id;
 mod model;
+mod output;
 mod policy;
 mod poller;
+mod render_params;
 mod timeline;
+mod transcript;
 
-pub use model::{
-    Highlight, Job, JobId, JobOutput, JobState, PreviewOutput, RenderOutput, SummaryOutput,
-    TranscriptionOutput, classify_output, find_job_id, parse_job, parse_webhook,
-};
+pub use id::JobId;
+pub use model::{Job, JobState, find_job_id, parse_job, parse_webhook};
+pub use output::{JobOutput, PreviewOutput, RenderOutput, classify_output};
 pub use policy::{
     AdaptiveBackoff, ExponentialBackoff, FixedInterval, PollContext, PollingBackoff,
     PollingErrorPolicy, ProgressSample,
 };
 pub use poller::{JobHandle, PollTracker};
+pub use render_params::{RenderParams, RenderParamsLayout, TextLine};
 pub use timeline::{JobTimeline, PolicyFigures, comparison_policies, measure};
+pub use transcript::{
+    HighlightRange, MediaInfo, Sentence, SummaryOutput, TranscriptionOutput, Word,
+};

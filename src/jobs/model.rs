@@ -1,72 +1,50 @@
 //! Typed jobs, parsed tolerantly from every shape Pictory and LowCodeAPI use:
-//! the job id under `jobId` or `job_id`, at the top level or inside `data`;
-//! LowCodeAPI's envelope around Pictory's body or none.
+//! the job id under `jobId` or `job_id`, at the top level or inside `data`,
+//! or absent; LowCodeAPI's envelope around Pictory's body or none; a
+//! finished body with or without a `status`.
 
+use super::fields::{num_at, str_at};
+use super::id::JobId;
+use super::output::{JobOutput, classify_output};
 use crate::envelope::unwrap_success;
 use crate::error::{Error, Result};
+use crate::wire::{JOB_ID_KEYS, StatusWord};
 use serde_json::Value;
 
-/// A Pictory job id.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct JobId(pub String);
-
-impl JobId {
-    /// The id as a string.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for JobId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for JobId {
-    fn from(s: &str) -> Self {
-        JobId(s.to_string())
-    }
-}
-
-impl From<String> for JobId {
-    fn from(s: String) -> Self {
-        JobId(s)
-    }
-}
-
-impl From<&JobId> for JobId {
-    fn from(id: &JobId) -> Self {
-        id.clone()
-    }
-}
-
 /// Where a job is.
+// One reading per poll: the size of a completed output is not worth a box
+// that every `match` on `Completed(JobOutput::...)` would have to see through.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobState {
-    /// Still running. `progress` is Pictory's `renderProgress` (0-100) once
-    /// rendering has started.
+    /// `pending`: queued, not started.
+    Pending,
+    /// `in-progress`: running. Once rendering has started Pictory adds
+    /// `renderProgress`, `renderProgressMessage` and `renderState`.
     InProgress {
-        /// Percent done, when reported.
+        /// Percent done (`renderProgress`, else `progress`). A finite value
+        /// outside 0-100 is clamped into it; a non-finite one (NaN, inf) is
+        /// unknown (`None`), as is a missing one.
         progress: Option<f64>,
         /// `renderProgressMessage`, e.g. "Generating video".
         message: Option<String>,
         /// `renderState`, e.g. "RUNNING".
         state: Option<String>,
     },
-    /// Finished; the output is typed by kind.
+    /// `completed`, or no status with an output present: the output, typed.
     Completed(JobOutput),
-    /// Ended in failure.
+    /// `failed`.
     Failed {
         /// Pictory's `error_code`, e.g. `TEXT_TO_VIDEO_FAILED`.
         code: String,
         /// Pictory's `error_message`.
         message: String,
     },
-    /// A status this crate does not know, kept rather than rejected.
+    /// `cleaned`: Pictory removed the job's data after its retention period;
+    /// the output is gone for good (terminal).
+    Cleaned,
+    /// A status word Pictory does not document, kept rather than rejected
+    /// (not terminal: a wait goes on until its deadline).
     Unknown {
         /// The status as sent.
         status: String,
@@ -74,12 +52,15 @@ pub enum JobState {
 }
 
 impl JobState {
-    /// Completed or failed.
+    /// Completed, failed or cleaned: nothing will change any more.
     pub fn is_terminal(&self) -> bool {
-        matches!(self, JobState::Completed(_) | JobState::Failed { .. })
+        matches!(
+            self,
+            JobState::Completed(_) | JobState::Failed { .. } | JobState::Cleaned
+        )
     }
 
-    /// The reported progress, when in progress (100 when completed).
+    /// The reported progress while in progress; 100 when completed.
     pub fn progress(&self) -> Option<f64> {
         match self {
             JobState::InProgress { progress, .. } => *progress,
@@ -88,22 +69,28 @@ impl JobState {
         }
     }
 
-    /// A short name: `in-progress`, `completed`, `failed` or the unknown status.
+    /// The status word: `pending`, `in-progress`, `completed`, `failed`,
+    /// `cleaned`, or the unknown status as sent.
     pub fn name(&self) -> &str {
-        match self {
-            JobState::InProgress { .. } => "in-progress",
-            JobState::Completed(_) => "completed",
-            JobState::Failed { .. } => "failed",
-            JobState::Unknown { status } => status,
-        }
+        let word = match self {
+            JobState::Pending => StatusWord::Pending,
+            JobState::InProgress { .. } => StatusWord::InProgress,
+            JobState::Completed(_) => StatusWord::Completed,
+            JobState::Failed { .. } => StatusWord::Failed,
+            JobState::Cleaned => StatusWord::Cleaned,
+            JobState::Unknown { status } => return status,
+        };
+        word.as_str()
     }
 }
 
 /// One reading of a job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
-    /// The job id.
-    pub id: JobId,
+    /// The job id: the caller's when polling; from the body for a webhook,
+    /// `None` when the body carries none (Pictory's documented finished
+    /// transcription has none).
+    pub id: Option<JobId>,
     /// Its state.
     pub state: JobState,
     /// The body it was read from (LowCodeAPI's envelope included).
@@ -111,120 +98,32 @@ pub struct Job {
 }
 
 impl Job {
-    /// `Some(Ok(output))` when completed, `Some(Err(`[`Error::JobFailed`]`))`
-    /// when failed, `None` while the job is still going.
+    /// `Some(Ok(output))` when completed; `Some(Err(`[`Error::JobFailed`]`))`
+    /// when failed; `Some(Err(`[`Error::JobCleaned`]`))` when cleaned; `None`
+    /// while the job is still going. The errors' `job_id` is empty when the
+    /// job has no id.
     pub fn into_outcome(self) -> Option<Result<JobOutput>> {
+        let job_id = || self.id.clone().map(JobId::into_string).unwrap_or_default();
         match self.state {
             JobState::Completed(output) => Some(Ok(output)),
             JobState::Failed { code, message } => Some(Err(Error::JobFailed {
                 operation: "get_job",
-                job_id: self.id.0,
+                job_id: job_id(),
                 code,
                 message,
             })),
+            JobState::Cleaned => Some(Err(Error::JobCleaned { job_id: job_id() })),
             _ => None,
         }
     }
 }
 
-/// What a completed job produced, typed by kind; each keeps the raw JSON.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobOutput {
-    /// A storyboard preview: review it, then render.
-    Preview(PreviewOutput),
-    /// A rendered video.
-    Render(RenderOutput),
-    /// A transcription (v2 also carries highlights/summaries).
-    Transcription(TranscriptionOutput),
-    /// A video summary.
-    Summary(SummaryOutput),
-    /// A completed job of a shape this crate does not recognise.
-    Other(Value),
-}
-
-/// A completed storyboard (preview) job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreviewOutput {
-    /// The preview URL.
-    pub preview_url: Option<String>,
-    /// `renderParams` (`audio`, `output`, `scenes`): the body for a render call.
-    pub render_params: Value,
-    /// The job's `data` as received.
-    pub raw: Value,
-}
-
-/// A completed render job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RenderOutput {
-    /// The .mp4 (`videoURL`).
-    pub video_url: String,
-    /// The share page (`videoShareURL`, or the older `shareVideoURL`).
-    pub share_url: Option<String>,
-    /// The thumbnail image.
-    pub thumbnail: Option<String>,
-    /// Subtitles as SRT.
-    pub srt_file: Option<String>,
-    /// Subtitles as WebVTT.
-    pub vtt_file: Option<String>,
-    /// The transcript as text.
-    pub txt_file: Option<String>,
-    /// The duration in seconds.
-    pub duration_secs: Option<f64>,
-    /// The job's `data` as received.
-    pub raw: Value,
-}
-
-/// One AI highlight/summary of a given length.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Highlight {
-    /// The target length in seconds, when given.
-    pub duration_secs: Option<f64>,
-    /// The text.
-    pub text: String,
-}
-
-/// A completed transcription job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TranscriptionOutput {
-    /// The sentence objects (with words and times), as sent.
-    pub transcript: Value,
-    /// The plain text (`txt`), when given.
-    pub text: Option<String>,
-    /// AI highlights/summaries (v2), when given.
-    pub highlights: Vec<Highlight>,
-    /// The job's `data` as received.
-    pub raw: Value,
-}
-
-/// A completed video-summary job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SummaryOutput {
-    /// The summary text, when given as one string.
-    pub text: Option<String>,
-    /// The highlights, when given as a list.
-    pub highlights: Vec<Highlight>,
-    /// The job's `data` as received.
-    pub raw: Value,
-}
-
-fn str_at(v: &Value, key: &str) -> Option<String> {
-    match v.get(key)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn num_at(v: &Value, key: &str) -> Option<f64> {
-    match v.get(key)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().trim_end_matches('%').parse().ok(),
-        _ => None,
-    }
-}
-
-/// Finds a job id in a start response or job body, whatever the shape.
-pub fn find_job_id(body: &Value) -> Option<JobId> {
+/// Finds a job id in a start response or job body, whatever the shape:
+/// `jobId` / `job_id` at the top level, inside `data` or `data.data`, with
+/// or without LowCodeAPI's envelope. `Ok(None)` when there is none; an id
+/// that is not a safe path segment is [`Error::InvalidRequest`] (see
+/// [`JobId::parse`]).
+pub fn find_job_id(body: &Value) -> Result<Option<JobId>> {
     let (pictory, _) = unwrap_success(body);
     let mut candidates = vec![pictory, body];
     if let Some(data) = pictory.get("data") {
@@ -235,77 +134,16 @@ pub fn find_job_id(body: &Value) -> Option<JobId> {
     }
     candidates
         .into_iter()
-        .find_map(|v| str_at(v, "jobId").or_else(|| str_at(v, "job_id")))
-        .map(JobId)
+        .find_map(|v| JOB_ID_KEYS.iter().find_map(|k| str_at(v, k)))
+        .map(|id| JobId::parse(&id))
+        .transpose()
 }
 
-fn highlights(v: &Value) -> Vec<Highlight> {
-    let list = ["highlight", "highlights", "summaries"]
-        .iter()
-        .find_map(|k| v.get(*k)?.as_array().cloned());
-    list.unwrap_or_default()
-        .iter()
-        .filter_map(|h| match h {
-            Value::String(s) => Some(Highlight {
-                duration_secs: None,
-                text: s.clone(),
-            }),
-            Value::Object(_) => Some(Highlight {
-                duration_secs: num_at(h, "duration").or_else(|| num_at(h, "highlight_duration")),
-                text: str_at(h, "text")
-                    .or_else(|| str_at(h, "summary"))
-                    .or_else(|| str_at(h, "sentence"))?,
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Types a completed job's `data` by what it carries.
-pub fn classify_output(data: &Value) -> JobOutput {
-    let raw = data.clone();
-    if let Some(video_url) = str_at(data, "videoURL").or_else(|| str_at(data, "videoUrl")) {
-        return JobOutput::Render(RenderOutput {
-            video_url,
-            share_url: str_at(data, "videoShareURL").or_else(|| str_at(data, "shareVideoURL")),
-            thumbnail: str_at(data, "thumbnail"),
-            srt_file: str_at(data, "srtFile"),
-            vtt_file: str_at(data, "vttFile"),
-            txt_file: str_at(data, "txtFile"),
-            duration_secs: num_at(data, "videoDuration"),
-            raw,
-        });
-    }
-    if data.get("renderParams").is_some() || data.get("preview").is_some() {
-        return JobOutput::Preview(PreviewOutput {
-            preview_url: str_at(data, "preview").or_else(|| str_at(data, "previewURL")),
-            render_params: data.get("renderParams").cloned().unwrap_or(Value::Null),
-            raw,
-        });
-    }
-    if data.get("transcript").is_some() || data.get("txt").is_some() {
-        return JobOutput::Transcription(TranscriptionOutput {
-            transcript: data.get("transcript").cloned().unwrap_or(Value::Null),
-            text: str_at(data, "txt"),
-            highlights: highlights(data),
-            raw,
-        });
-    }
-    if data.get("summary").is_some()
-        || data.get("highlight").is_some()
-        || data.get("highlights").is_some()
-    {
-        return JobOutput::Summary(SummaryOutput {
-            text: str_at(data, "summary"),
-            highlights: highlights(data),
-            raw,
-        });
-    }
-    JobOutput::Other(raw)
-}
-
-/// Parses a job body (from `get_job` or a webhook). `id` is used when the
-/// body carries none. `JOB_NOT_FOUND` is [`Error::JobNotFound`].
+/// Parses a job body (from `get_job` or a webhook). When `id` is given (the
+/// caller polled that id) it is the job's id, whatever the body says;
+/// otherwise the body's id, if any, is read and checked. `JOB_NOT_FOUND` is
+/// [`Error::JobNotFound`]; a body that is neither a status nor an output
+/// is [`Error::UndecodableBody`].
 pub fn parse_job(body: &Value, id: Option<&JobId>) -> Result<Job> {
     let (pictory, _) = unwrap_success(body);
     // LowCodeAPI error envelopes put Pictory's body under `error`.
@@ -317,43 +155,59 @@ pub fn parse_job(body: &Value, id: Option<&JobId>) -> Result<Job> {
         Some(d) if d.is_object() => d,
         _ => pictory,
     };
-    let found = find_job_id(body).or_else(|| id.cloned());
-    let Some(job_id) = found else {
-        return Err(undecodable(
-            "the body has no job id and none was given",
-            body,
-        ));
+    let job_id = match id {
+        Some(id) => Some(id.clone()),
+        None => find_job_id(body)?,
     };
     let error_message = str_at(data, "error_message").or_else(|| str_at(pictory, "error_message"));
     if error_message.as_deref() == Some("JOB_NOT_FOUND")
         || str_at(data, "message").as_deref() == Some("JOB_NOT_FOUND")
     {
-        return Err(Error::JobNotFound { job_id: job_id.0 });
+        return Err(Error::JobNotFound {
+            job_id: job_id.map(JobId::into_string).unwrap_or_default(),
+        });
     }
-    let status = str_at(data, "status").map(|s| s.to_ascii_lowercase());
-    let success = pictory.get("success").and_then(Value::as_bool);
-    let state = match status.as_deref() {
-        Some("completed") | Some("complete") | Some("succeeded") | Some("success") => {
-            JobState::Completed(classify_output(data))
-        }
-        Some("failed") | Some("error") => failed(data, pictory),
-        None if success == Some(false) || error_message.is_some() => failed(data, pictory),
-        Some("in-progress") | Some("in_progress") | Some("inprogress") | Some("pending")
-        | Some("queued") | Some("running") | Some("processing") => JobState::InProgress {
-            progress: num_at(data, "renderProgress").or_else(|| num_at(data, "progress")),
+    let status = str_at(data, "status");
+    let failed_marks =
+        pictory.get("success") == Some(&Value::Bool(false)) || error_message.is_some();
+    let state = match status.as_deref().map(|s| (s, StatusWord::parse(s))) {
+        Some((_, Some(StatusWord::Pending))) => JobState::Pending,
+        Some((_, Some(StatusWord::InProgress))) => JobState::InProgress {
+            progress: progress(data),
             message: str_at(data, "renderProgressMessage"),
             state: str_at(data, "renderState"),
         },
-        Some(other) => JobState::Unknown {
+        Some((_, Some(StatusWord::Completed))) => JobState::Completed(classify_output(data)),
+        Some((_, Some(StatusWord::Failed))) => failed(data, pictory),
+        Some((_, Some(StatusWord::Cleaned))) => JobState::Cleaned,
+        Some((other, None)) => JobState::Unknown {
             status: other.to_string(),
         },
-        None => return Err(undecodable("the job body has no status", body)),
+        None if failed_marks => failed(data, pictory),
+        // Older finished previews carry no status: the output tells.
+        None => match classify_output(data) {
+            JobOutput::Other(_) => {
+                return Err(undecodable(
+                    "the job body has no status and no output",
+                    body,
+                ));
+            }
+            output => JobState::Completed(output),
+        },
     };
     Ok(Job {
         id: job_id,
         state,
         raw: body.clone(),
     })
+}
+
+/// `renderProgress` (else `progress`): clamped into 0-100 when finite,
+/// unknown otherwise.
+fn progress(data: &Value) -> Option<f64> {
+    num_at(data, "renderProgress")
+        .or_else(|| num_at(data, "progress"))
+        .map(|p| p.clamp(0.0, 100.0))
 }
 
 fn failed(data: &Value, pictory: &Value) -> JobState {
@@ -379,11 +233,14 @@ fn undecodable(reason: &str, body: &Value) -> Error {
 }
 
 /// Parses a webhook body (Pictory POSTs the job's result) into the same
-/// typed [`Job`] polling gives.
+/// typed [`Job`] polling gives. The body may carry no job id
+/// ([`Job::id`] is then `None`); an id it carries is checked with
+/// [`JobId::parse`].
 ///
 /// ```
 /// let body = br#"{"job_id":"j1","success":true,"data":{"status":"completed","videoURL":"https://v/1.mp4"}}"#;
 /// let job = pictory::jobs::parse_webhook(body).unwrap();
+/// assert_eq!(job.id.as_ref().map(|id| id.as_str()), Some("j1"));
 /// assert!(matches!(job.state, pictory::jobs::JobState::Completed(pictory::jobs::JobOutput::Render(_))));
 /// ```
 pub fn parse_webhook(body: &[u8]) -> Result<Job> {
@@ -399,6 +256,7 @@ pub fn parse_webhook(body: &[u8]) -> Result<Job> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::PreviewOutput;
     use serde_json::json;
 
     #[test]
@@ -410,62 +268,100 @@ mod tests {
             json!({"data": {"data": {"jobId": "a"}}}),
             json!({"message": "ok", "provider": "pictory", "result": {"success": true, "data": {"jobId": "a"}}}),
         ] {
-            assert_eq!(find_job_id(&body), Some(JobId::from("a")), "{body}");
+            assert_eq!(
+                find_job_id(&body).unwrap(),
+                Some(JobId::from("a")),
+                "{body}"
+            );
         }
-        assert_eq!(find_job_id(&json!({"data": {}})), None);
+        assert_eq!(find_job_id(&json!({"data": {}})).unwrap(), None);
+        assert!(matches!(
+            find_job_id(&json!({"jobId": "../../oauth2"})),
+            Err(Error::InvalidRequest { .. })
+        ));
+    }
+
+    fn state(body: Value) -> JobState {
+        parse_job(&body, None).unwrap().state
     }
 
     #[test]
     fn job_states() {
-        let j = parse_job(&json!({"job_id": "j", "success": true, "data": {"status": "in-progress", "renderProgress": 40, "renderProgressMessage": "Generating video", "renderState": "RUNNING"}}), None).unwrap();
         assert_eq!(
-            j.state,
+            state(
+                json!({"job_id": "j", "success": true, "data": {"status": "in-progress", "renderProgress": 40, "renderProgressMessage": "Generating video", "renderState": "RUNNING"}})
+            ),
             JobState::InProgress {
                 progress: Some(40.0),
                 message: Some("Generating video".into()),
                 state: Some("RUNNING".into())
             }
         );
-        let j = parse_job(&json!({"data": {"job_id": "j", "success": false, "data": {"status": "failed", "error_code": "TEXT_TO_VIDEO_FAILED", "error_message": "boom"}}}), None).unwrap();
         assert_eq!(
-            j.state,
+            state(json!({"job_id": "j", "data": {"status": "pending"}})),
+            JobState::Pending
+        );
+        assert_eq!(
+            state(json!({"job_id": "j", "data": {"status": "Cleaned"}})),
+            JobState::Cleaned
+        );
+        assert_eq!(
+            state(
+                json!({"data": {"job_id": "j", "success": false, "data": {"status": "failed", "error_code": "TEXT_TO_VIDEO_FAILED", "error_message": "boom"}}})
+            ),
             JobState::Failed {
                 code: "TEXT_TO_VIDEO_FAILED".into(),
                 message: "boom".into()
             }
         );
-        let j = parse_job(&json!({"job_id": "j", "data": {"status": "paused"}}), None).unwrap();
         assert_eq!(
-            j.state,
+            state(json!({"job_id": "j", "data": {"status": "paused"}})),
             JobState::Unknown {
                 status: "paused".into()
             }
         );
         let e = parse_job(&json!({"job_id": "j", "success": false, "data": {"error_code": "5000", "error_message": "JOB_NOT_FOUND"}}), None).unwrap_err();
-        assert!(matches!(e, Error::JobNotFound { .. }));
+        assert!(matches!(e, Error::JobNotFound { ref job_id } if job_id == "j"));
         let e = parse_job(&json!({"job_id": "j", "data": {}}), None).unwrap_err();
         assert!(matches!(e, Error::UndecodableBody { .. }));
     }
 
     #[test]
-    fn outputs_by_kind() {
-        let render = classify_output(
-            &json!({"status": "completed", "videoURL": "v.mp4", "shareVideoURL": "s", "videoDuration": 12.5}),
-        );
+    fn progress_is_clamped_or_unknown() {
+        let p = |v: Value| {
+            state(json!({"job_id": "j", "data": {"status": "in-progress", "renderProgress": v}}))
+                .progress()
+        };
+        assert_eq!(p(json!(140)), Some(100.0));
+        assert_eq!(p(json!(-3)), Some(0.0));
+        assert_eq!(p(json!("55.5")), Some(55.5));
+        assert_eq!(p(json!("NaN")), None);
+        assert_eq!(p(json!("-inf")), None);
+        assert_eq!(p(json!(null)), None);
+    }
+
+    #[test]
+    fn no_status_with_output_is_completed_and_the_callers_id_wins() {
+        let body = json!({"job_id": "from-body", "data": {"preview": "p", "renderParams": {"scenes": []}}});
+        let job = parse_job(&body, Some(&JobId::from("mine"))).unwrap();
+        assert_eq!(job.id, Some(JobId::from("mine")));
+        assert!(matches!(
+            job.state,
+            JobState::Completed(JobOutput::Preview(PreviewOutput { ref preview_url, .. })) if preview_url.as_deref() == Some("p")
+        ));
+        // A body id that is unsafe is refused unless the caller knows the id.
+        let bad = json!({"job_id": "a/b", "data": {"status": "in-progress"}});
+        assert!(matches!(
+            parse_job(&bad, None),
+            Err(Error::InvalidRequest { .. })
+        ));
+        assert!(parse_job(&bad, Some(&JobId::from("a"))).is_ok());
+        // No id anywhere: fine, and said so.
+        let job = parse_job(&json!({"data": {"status": "completed", "txt": "hi"}}), None).unwrap();
+        assert_eq!(job.id, None);
+        let cleaned = parse_job(&json!({"data": {"status": "cleaned"}}), None).unwrap();
         assert!(
-            matches!(render, JobOutput::Render(RenderOutput { ref share_url, duration_secs: Some(d), .. }) if share_url.as_deref() == Some("s") && d == 12.5)
+            matches!(cleaned.into_outcome(), Some(Err(Error::JobCleaned { ref job_id })) if job_id.is_empty())
         );
-        let preview = classify_output(&json!({"preview": "p", "renderParams": {"scenes": []}}));
-        assert!(
-            matches!(preview, JobOutput::Preview(PreviewOutput { ref preview_url, .. }) if preview_url.as_deref() == Some("p"))
-        );
-        let t = classify_output(
-            &json!({"transcript": [], "txt": "hi", "highlight": [{"duration": 30, "text": "short"}]}),
-        );
-        assert!(
-            matches!(t, JobOutput::Transcription(TranscriptionOutput { ref highlights, .. }) if highlights.len() == 1)
-        );
-        let s = classify_output(&json!({"summary": "sum"}));
-        assert!(matches!(s, JobOutput::Summary(_)));
     }
 }

@@ -2,7 +2,9 @@
 //! changes for progress bars. Sleeps go through `tokio::time`, so tests pause
 //! time; dropping a wait cancels it between reads.
 
-use super::model::{Job, JobId, JobOutput, JobState, parse_job};
+use super::id::JobId;
+use super::model::{Job, JobState, parse_job};
+use super::output::JobOutput;
 use super::policy::{
     ExponentialBackoff, PollContext, PollingBackoff, PollingErrorPolicy, ProgressSample,
 };
@@ -92,15 +94,17 @@ impl JobHandle {
         self
     }
 
-    /// One status read. A failed job is `Ok` with [`JobState::Failed`];
-    /// an unknown id is [`Error::JobNotFound`].
+    /// One status read. A failed or cleaned job is `Ok` with
+    /// [`JobState::Failed`] / [`JobState::Cleaned`]; an unknown id is
+    /// [`Error::JobNotFound`]; an id that is not a safe path segment is
+    /// [`Error::InvalidRequest`] (nothing is sent).
     pub async fn poll(&self) -> Result<Job> {
         self.read(None).await
     }
 
     /// One status read that ends by `deadline`, retries included.
     async fn read(&self, deadline: Option<tokio::time::Instant>) -> Result<Job> {
-        let request = self.client.api().get_job().job_id(self.id.as_str());
+        let request = self.client.api().get_job().job_id(self.id.checked()?.as_str());
         match crate::call::call_until(request, deadline).await {
             Ok(resp) => parse_job(resp.raw(), Some(&self.id)),
             Err(Error::NotFound { response, .. })
@@ -108,15 +112,16 @@ impl JobHandle {
                     || response.body.contains("JOB_NOT_FOUND") =>
             {
                 Err(Error::JobNotFound {
-                    job_id: self.id.0.clone(),
+                    job_id: self.id.to_string(),
                 })
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Reads until the job completes (its output) or fails
-    /// ([`Error::JobFailed`]), within the error policy's deadline.
+    /// Reads until the job completes (its output), fails
+    /// ([`Error::JobFailed`]) or is found cleaned ([`Error::JobCleaned`], at
+    /// the first read that says so), within the error policy's deadline.
     pub async fn wait(&self) -> Result<JobOutput> {
         let mut run = PollRun::new(self.clone());
         loop {
@@ -231,7 +236,7 @@ impl PollRun {
     fn deadline_error(&mut self, rate_limited: Option<Duration>) -> Error {
         self.done = true;
         Error::JobDeadline {
-            job_id: self.handle.id.0.clone(),
+            job_id: self.handle.id.to_string(),
             elapsed: self.start.elapsed(),
             polls: self.tracker.polls(),
             last_status: self.last_status.clone(),

@@ -1,7 +1,8 @@
 //! Simulated job timelines, to compare polling policies in virtual time with
 //! the same policy code the poller uses ([`PollTracker`]).
 
-use super::model::{JobOutput, JobState};
+use super::model::JobState;
+use super::output::JobOutput;
 use super::policy::PollingBackoff;
 use super::poller::PollTracker;
 use std::time::Duration;

@@ -81,16 +81,18 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         case!("create_storyboard", |c, v| c
             .api()
             .create_storyboard()
+            .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| b
                 .video_name(Some("demo".to_string()))
                 .language(Some("en".to_string()))
                 .scenes(vec![
                     json!({"text": "Hello", "voiceOver": true})
                 ]))),
-        case!("render_video", |c, v| c.api().render_video().body_map(
-            |b| b
-                .webhook(Some("https://example.test/hook".to_string()))
-                .scenes(vec![json!({"text": "Hello"})])
+        case!("render_video", |c, v| c.api().render_video().body(
+            serde_json::Map::from_iter([
+                ("webhook".to_string(), json!("https://example.test/hook")),
+                ("scenes".to_string(), json!([{"text": "Hello"}])),
+            ])
         )),
         case!("render_storyboard", |c, v| c
             .api()

@@ -410,6 +410,9 @@ fn normalize_body(method: &str, body: &Value, fixes: &Value) -> BodyOutcome {
             }
         }
     }
+    if let Some(patch) = fixes.get("bodySchemaPatch") {
+        merge_patch(&mut schema, patch);
+    }
     let empty_object = schema
         .get("properties")
         .and_then(Value::as_object)
@@ -505,6 +508,29 @@ fn normalize_schema(schema: &Value) -> (Value, bool) {
     (Value::Object(out), has_file)
 }
 
+/// Applies a JSON merge patch (RFC 7396) to `target`: objects merge key by
+/// key, `null` removes a key, anything else replaces. The overlay uses it to
+/// declare body fields the served document forgets (`bodySchemaPatch`).
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Some(patch) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let Some(obj) = target.as_object_mut() else {
+        return;
+    };
+    for (k, v) in patch {
+        if v.is_null() {
+            obj.remove(k);
+        } else {
+            merge_patch(obj.entry(k.clone()).or_insert(Value::Null), v);
+        }
+    }
+}
+
 /// Returns a copy of `v` with every object's keys sorted.
 pub fn sort_keys(v: &Value) -> Value {
     match v {
@@ -553,6 +579,25 @@ mod tests {
         assert_eq!(
             canonical_path("/pictoryapis/v1/templates/{templateId}", item),
             "/pictoryapis/v1/templates/{templateId}"
+        );
+    }
+
+    #[test]
+    fn body_schema_patch_merges_removes_and_adds() {
+        let mut schema = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        merge_patch(
+            &mut schema,
+            &json!({"properties": {"b": {"type": "object"}}, "additionalProperties": {}}),
+        );
+        assert_eq!(
+            schema,
+            json!({"type": "object", "additionalProperties": {},
+                "properties": {"a": {"type": "string"}, "b": {"type": "object"}}})
+        );
+        merge_patch(&mut schema, &json!({"properties": null}));
+        assert_eq!(
+            schema,
+            json!({"type": "object", "additionalProperties": {}})
         );
     }
 
