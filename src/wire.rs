@@ -29,11 +29,16 @@ pub(crate) fn unknown_route_body() -> Value {
 }
 
 /// Whether an error body positively came from Pictory (through LowCodeAPI):
-/// LowCodeAPI's provider envelope (a `provider` key), or a Pictory error
-/// body (`success: false`, an `error_code`, or `code` together with
-/// `fields`), at the top level or under `error` / `data`. Anything else
-/// (JSON without these marks, HTML, text, nothing) never reached Pictory.
+/// LowCodeAPI's provider envelope (a `provider` key; on the provider page,
+/// `{"data": {"error": {...}}}`), or a Pictory error body (`success: false`,
+/// an `error_code`, or `code` together with `fields`), at the top level or
+/// under `error` / `data`. Anything else (JSON without these marks, HTML,
+/// text, nothing) never reached Pictory.
 pub(crate) fn is_pictory_answer(body: &Value) -> bool {
+    let provider_page = body
+        .get("data")
+        .and_then(|d| d.get("error"))
+        .is_some_and(Value::is_object);
     fn marked(v: &Value, depth: u8) -> bool {
         let Some(obj) = v.as_object() else {
             return false;
@@ -50,7 +55,7 @@ pub(crate) fn is_pictory_answer(body: &Value) -> bool {
                 .filter_map(|k| obj.get(*k))
                 .any(|inner| marked(inner, depth - 1))
     }
-    body.get("provider").is_some() || marked(body, 2)
+    body.get("provider").is_some() || provider_page || marked(body, 2)
 }
 
 /// The job status words Pictory documents.
@@ -124,6 +129,7 @@ mod tests {
             "lowcodeapi/401-bad-token.json",
             "errors/pictory-400-validation.json",
             "jobs/failed.json",
+            "lowcodeapi/provider-page-error-envelope.json",
         ] {
             assert!(is_pictory_answer(&fixture(reached)), "{reached}");
         }

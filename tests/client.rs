@@ -13,7 +13,7 @@ use httpmock::HttpMockResponse;
 use pictory::{Call, Client, Error, OPERATIONS, RetryPolicy, TransportKind, UrlFormat, UrlMode};
 use serde_json::json;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 #[tokio::test]

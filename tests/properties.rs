@@ -1,7 +1,6 @@
 //! Property tests: bad input of any shape is a typed error, never a panic;
 //! the token never survives redaction; the old URL format round-trips.
 
-use pictory::OperationSpec;
 use pictory::envelope::{decode_error, unwrap_success};
 use pictory::jobs::{find_job_id, parse_job, parse_webhook};
 use proptest::prelude::*;

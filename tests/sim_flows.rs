@@ -35,6 +35,42 @@ fn client_for(sim: &Simulator) -> Client {
         .unwrap()
 }
 
+/// Behind LowCodeAPI's open-source server (result envelope, JSON 404 for
+/// unknown routes, old-format routes only, `at_` tokens) with its job route
+/// enabled, and with every documented body variant on.
+#[tokio::test]
+async fn text_to_video_against_the_open_source_profile_with_documented_variants() {
+    use pictory::sim::JobVariants;
+    let sim = Simulator::start(SimConfig {
+        job_route: true,
+        time_factor: 0.002,
+        jobs: JobVariants {
+            preview_without_status: true,
+            render_share_url_only: true,
+            storyboard_id_top_level: true,
+            pending: Duration::from_secs(2),
+            ..JobVariants::default()
+        },
+        ..SimConfig::open_source()
+    })
+    .await
+    .unwrap();
+    let client = client_for(&sim);
+    let request = StoryboardRequest::new("open-source").scene(Scene::text("Hello"));
+    let video = client
+        .text_to_video_with(&request, &quick_polls())
+        .await
+        .unwrap();
+    assert!(video.video.video_url.ends_with(".mp4"), "{:?}", video.video);
+    assert_eq!(
+        video.video.raw.get("videoURL"),
+        None,
+        "the .mp4 came only under shareVideoURL"
+    );
+    assert_eq!(client.remembered_format("get_job"), Some(UrlFormat::Old));
+    assert_eq!(sim.counters().jobs_of("render"), 1);
+}
+
 #[tokio::test]
 async fn text_to_video_preview_and_failure_marker() {
     let sim = Simulator::start(fast(0.002)).await.unwrap();
@@ -149,18 +185,39 @@ async fn template_from_file_then_video_from_template() {
     assert!(video.video.video_url.ends_with(".mp4"));
 }
 
+/// Each path-parameter operation behind a proxy that serves only the old
+/// URL format: 2 requests on the first call (new, routing miss, old), 1
+/// after, for every kind of routing-miss answer and both profiles.
 #[tokio::test]
 async fn every_path_operation_works_through_the_fallback_with_new_format_off() {
-    // Behind an HTML 404 (what the client falls back on today; LowCodeAPI's
-    // JSON 404 is covered by an ignored test in sim_routes.rs).
-    let sim = Simulator::start(SimConfig {
-        new_format: false,
-        unknown_route: UnknownRoute::Html,
-        ..fast(0.002)
-    })
-    .await
-    .unwrap();
-    let client = client_for(&sim);
+    use pictory::sim::SimProfile;
+    let setups = [
+        (SimProfile::OpenSource, UnknownRoute::Json),
+        (SimProfile::Hosted, UnknownRoute::Json),
+        (SimProfile::Hosted, UnknownRoute::Html),
+        (SimProfile::Hosted, UnknownRoute::Text),
+        (SimProfile::Hosted, UnknownRoute::Empty),
+    ];
+    for (profile, unknown_route) in setups {
+        let base = match profile {
+            SimProfile::OpenSource => SimConfig::open_source(),
+            SimProfile::Hosted => SimConfig::hosted(),
+        };
+        let sim = Simulator::start(SimConfig {
+            new_format: false,
+            job_route: true,
+            unknown_route,
+            time_factor: 0.002,
+            ..base
+        })
+        .await
+        .unwrap();
+        every_path_operation_falls_back_once(&sim, &format!("{profile:?}/{unknown_route:?}")).await;
+    }
+}
+
+async fn every_path_operation_falls_back_once(sim: &Simulator, setup: &str) {
+    let client = client_for(sim);
     let path_ops: Vec<_> = OPERATIONS
         .iter()
         .filter(|op| !op.path_params.is_empty())
@@ -214,14 +271,14 @@ async fn every_path_operation_works_through_the_fallback_with_new_format_off() {
             let result = call().await;
             assert!(
                 !matches!(result, Err(Error::RouteNotFound { .. })),
-                "{}: {result:?}",
+                "{setup} {}: {result:?}",
                 op.id
             );
             let sent = client.requests_sent() - before;
             assert_eq!(
                 sent,
                 if round == 0 { 2 } else { 1 },
-                "{} round {round}",
+                "{setup} {} round {round}",
                 op.id
             );
             assert_eq!(

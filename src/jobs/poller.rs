@@ -104,7 +104,11 @@ impl JobHandle {
 
     /// One status read that ends by `deadline`, retries included.
     async fn read(&self, deadline: Option<tokio::time::Instant>) -> Result<Job> {
-        let request = self.client.api().get_job().job_id(self.id.checked()?.as_str());
+        let request = self
+            .client
+            .api()
+            .get_job()
+            .job_id(self.id.checked()?.as_str());
         match crate::call::call_until(request, deadline).await {
             Ok(resp) => parse_job(resp.raw(), Some(&self.id)),
             Err(Error::NotFound { response, .. })
