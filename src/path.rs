@@ -180,6 +180,26 @@ pub(crate) fn check_route(
     None
 }
 
+/// The percent-decoded value of path parameter `name` in a new-format
+/// `url` of `op`.
+pub(crate) fn param_value(
+    url: &url::Url,
+    base_path: &str,
+    op: &OperationSpec,
+    name: &str,
+) -> Option<String> {
+    let rest = url.path().strip_prefix(base_path)?;
+    let position = op
+        .path
+        .split('/')
+        .position(|t| t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) == Some(name))?;
+    let segment = rest.split('/').nth(position)?;
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        .map(|v| v.into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,30 @@ pub(crate) fn is_pictory_answer(body: &Value) -> bool {
     body.get("provider").is_some() || provider_page || marked(body, 2)
 }
 
+/// Pictory's answer for an unknown job id: `error_message` (or `message`)
+/// `JOB_NOT_FOUND`, with `error_code` `"5000"`, in any envelope and under
+/// any HTTP status (Pictory documents none).
+pub(crate) const JOB_NOT_FOUND: &str = "JOB_NOT_FOUND";
+
+/// Whether `body` is Pictory's [`JOB_NOT_FOUND`] answer, at the top level or
+/// under `error`, `data` or `result` (LowCodeAPI's envelopes).
+pub(crate) fn is_job_not_found(body: &Value) -> bool {
+    fn found(v: &Value, depth: u8) -> bool {
+        let Some(obj) = v.as_object() else {
+            return false;
+        };
+        ["error_message", "message"]
+            .iter()
+            .any(|k| obj.get(*k).and_then(Value::as_str) == Some(JOB_NOT_FOUND))
+            || (depth > 0
+                && ["error", "data", "result"]
+                    .iter()
+                    .filter_map(|k| obj.get(*k))
+                    .any(|inner| found(inner, depth - 1)))
+    }
+    found(body, 3)
+}
+
 /// The job status words Pictory documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StatusWord {
@@ -144,6 +168,20 @@ mod tests {
         assert!(is_pictory_answer(
             &json!({"success": false, "error": {"error_message": "x", "error_code": 890}})
         ));
+    }
+
+    #[test]
+    fn job_not_found_in_every_envelope() {
+        assert!(is_job_not_found(&fixture(
+            "lowcodeapi/pictory-error-envelope-404.json"
+        )));
+        let bare = json!({"success": false, "data": {"error_code": "5000", "error_message": "JOB_NOT_FOUND"}});
+        assert!(is_job_not_found(&bare));
+        assert!(is_job_not_found(&json!({"data": bare.clone()})));
+        assert!(is_job_not_found(
+            &json!({"provider": "pictory", "result": bare})
+        ));
+        assert!(!is_job_not_found(&fixture("jobs/failed.json")));
     }
 
     #[test]

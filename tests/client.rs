@@ -594,3 +594,41 @@ async fn success_envelopes_data_result_and_bare() {
         assert_eq!(resp.raw(), &body);
     }
 }
+
+/// A missing job is `JobNotFound` whichever way it is read, whatever
+/// status and envelope Pictory's `JOB_NOT_FOUND` comes in.
+#[tokio::test]
+async fn a_missing_job_is_the_same_error_through_call_and_poll() {
+    let not_found =
+        json!({"success": false, "data": {"error_code": "5000", "error_message": "JOB_NOT_FOUND"}});
+    let answers = [
+        (200, json!({"data": not_found.clone()})),
+        (
+            404,
+            json!({"message": "Error received from the pictory API", "provider": "pictory", "error": not_found.clone(), "headers": {}}),
+        ),
+        (
+            400,
+            json!({"message": "Error received from the pictory API", "provider": "pictory", "error": not_found}),
+        ),
+    ];
+    for (status, body) in answers {
+        let (server, log) = scripted(move |_, _| json_response(status, body.clone())).await;
+        let client = common::client_for(&server.url("/pictory"));
+        let called = client
+            .api()
+            .get_job()
+            .job_id("j-9")
+            .call()
+            .await
+            .unwrap_err();
+        let polled = client.job("j-9").poll().await.unwrap_err();
+        for err in [&called, &polled] {
+            assert!(
+                matches!(err, Error::JobNotFound { job_id } if job_id == "j-9"),
+                "{status}: {err:?}"
+            );
+        }
+        assert_eq!(log.lock().unwrap().len(), 2, "{status}: not re-sent");
+    }
+}

@@ -160,9 +160,7 @@ pub fn parse_job(body: &Value, id: Option<&JobId>) -> Result<Job> {
         None => find_job_id(body)?,
     };
     let error_message = str_at(data, "error_message").or_else(|| str_at(pictory, "error_message"));
-    if error_message.as_deref() == Some("JOB_NOT_FOUND")
-        || str_at(data, "message").as_deref() == Some("JOB_NOT_FOUND")
-    {
+    if crate::wire::is_job_not_found(body) {
         return Err(Error::JobNotFound {
             job_id: job_id.map(JobId::into_string).unwrap_or_default(),
         });

@@ -21,12 +21,14 @@ const FIELD_MESSAGES_MAX: usize = 8;
 const FIELD_TEXT_MAX: usize = 512;
 
 /// What the pipeline knows about the call when it gives up.
-pub(crate) struct Context {
+pub(crate) struct Context<'a> {
     pub(crate) operation: &'static str,
     pub(crate) idempotent: bool,
     pub(crate) attempts: u32,
     /// URL formats that met a routing miss.
     pub(crate) misses: Misses,
+    /// The `job_id` path value, for operations that have one.
+    pub(crate) job_id: Option<&'a str>,
 }
 
 /// The URL formats that met a routing miss during one call.
@@ -54,13 +56,16 @@ impl Misses {
 
 /// The error for an answer with a non-2xx, non-3xx status.
 pub(crate) fn status_error(
-    ctx: &Context,
+    ctx: &Context<'_>,
     status: u16,
     retry_after: Option<Duration>,
     body: &[u8],
     pictory_answer: bool,
 ) -> Error {
     let operation = ctx.operation;
+    if pictory_answer && ctx.job_id.is_some() && is_job_not_found(body) {
+        return job_not_found(ctx);
+    }
     let details = decode_error(body);
     let response = ErrorResponse {
         status,
@@ -112,8 +117,27 @@ pub(crate) fn status_error(
     }
 }
 
+/// Whether `body` is Pictory's `JOB_NOT_FOUND` answer.
+pub(crate) fn is_job_not_found(body: &[u8]) -> bool {
+    memchr_contains(body, crate::wire::JOB_NOT_FOUND.as_bytes())
+        && serde_json::from_slice::<serde_json::Value>(body)
+            .is_ok_and(|v| crate::wire::is_job_not_found(&v))
+}
+
+fn memchr_contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// [`Error::JobNotFound`] for the call's job id: the same error whichever
+/// way the job was read (`.call()` or a job handle).
+pub(crate) fn job_not_found(ctx: &Context<'_>) -> Error {
+    Error::JobNotFound {
+        job_id: ctx.job_id.unwrap_or_default().to_string(),
+    }
+}
+
 /// The error for an attempt that got no answer.
-pub(crate) fn failure_error(ctx: &Context, failure: &Failure) -> Error {
+pub(crate) fn failure_error(ctx: &Context<'_>, failure: &Failure) -> Error {
     let operation = ctx.operation;
     let message = truncate(&failure.message, MESSAGE_MAX);
     if failure.maybe_sent && !ctx.idempotent {
@@ -148,7 +172,7 @@ pub(crate) fn failure_error(ctx: &Context, failure: &Failure) -> Error {
 
 /// The error for a redirect, which is never followed.
 pub(crate) fn redirect_error(
-    ctx: &Context,
+    ctx: &Context<'_>,
     status: u16,
     location: Option<&str>,
     redactor: &crate::redact::Redactor,

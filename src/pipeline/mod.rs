@@ -147,9 +147,13 @@ impl Pipeline {
         });
         let mut misses = classify::Misses::default();
         let mut attempts = 0u32;
+        let mut job_id: Option<String> = None;
         loop {
             let mut request = make().await?;
             if let Some(op) = route {
+                if job_id.is_none() && op.path_params.contains(&"job_id") {
+                    job_id = crate::path::param_value(request.url(), &self.base_path, op, "job_id");
+                }
                 self.prepare(&mut request, op, format)?;
             }
             attempts += 1;
@@ -175,6 +179,7 @@ impl Pipeline {
                 idempotent,
                 attempts,
                 misses,
+                job_id: job_id.as_deref(),
             };
             let delay = match outcome {
                 Attempt::Answer {
@@ -195,6 +200,9 @@ impl Pipeline {
                         self.learn(op, format);
                     }
                     if (200..300).contains(&status) {
+                        if ctx.job_id.is_some() && classify::is_job_not_found(&body) {
+                            return Err(classify::job_not_found(&ctx).into());
+                        }
                         return Ok(Delivered {
                             status,
                             headers,
@@ -266,7 +274,7 @@ impl Pipeline {
     /// ends before the deadline.
     fn retry_delay(
         &self,
-        ctx: &Context,
+        ctx: &Context<'_>,
         failure: AttemptFailure,
         start: Instant,
         deadline: Option<Instant>,
