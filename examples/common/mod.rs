@@ -28,17 +28,13 @@ pub async fn client() -> pictory::Result<(Client, Option<Simulator>)> {
     Ok((client, Some(sim)))
 }
 
-/// Prints an error, with Pictory's code and message for a failed job.
+/// Prints an error on one line (a failed job with Pictory's code and
+/// message, a cleaned job with what to do next).
 pub fn report(error: &pictory::Error) {
-    match error {
-        pictory::Error::JobFailed {
-            job_id,
-            code,
-            message,
-            ..
-        } => {
-            eprintln!("error: job {job_id} failed: {code}: {message}")
-        }
-        other => eprintln!("error: {other}"),
-    }
+    let text = error.to_string();
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    eprintln!("error: {one_line}");
 }

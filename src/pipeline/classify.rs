@@ -69,8 +69,8 @@ pub(crate) fn status_error(
     let details = decode_error(body);
     let response = ErrorResponse {
         status,
-        code: details.code.as_deref().map(|c| truncate(c, CODE_MAX)),
-        message: details.message.as_deref().map(|m| truncate(m, MESSAGE_MAX)),
+        code: details.code.as_deref().map(|c| line(c, CODE_MAX)),
+        message: details.message.as_deref().map(|m| line(m, MESSAGE_MAX)),
         body: truncate(&String::from_utf8_lossy(body), BODY_MAX),
     };
     match status {
@@ -139,7 +139,7 @@ pub(crate) fn job_not_found(ctx: &Context<'_>) -> Error {
 /// The error for an attempt that got no answer.
 pub(crate) fn failure_error(ctx: &Context<'_>, failure: &Failure) -> Error {
     let operation = ctx.operation;
-    let message = truncate(&failure.message, MESSAGE_MAX);
+    let message = line(&failure.message, MESSAGE_MAX);
     if failure.maybe_sent && !ctx.idempotent {
         let what = if failure.timed_out {
             "timed out after sending"
@@ -192,17 +192,30 @@ fn tried(misses: Misses) -> &'static str {
     }
 }
 
+/// `s` cut to `max` characters, on one line (control characters become
+/// spaces), for text that ends up in an error's `Display`.
+fn line(s: &str, max: usize) -> String {
+    let cut = truncate(s, max);
+    if cut.chars().any(char::is_control) {
+        cut.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    } else {
+        cut
+    }
+}
+
 fn bounded_fields(fields: Vec<FieldError>) -> Vec<FieldError> {
     fields
         .into_iter()
         .take(FIELDS_MAX)
         .map(|f| FieldError {
-            name: truncate(&f.name, FIELD_TEXT_MAX),
+            name: line(&f.name, FIELD_TEXT_MAX),
             errors: f
                 .errors
                 .iter()
                 .take(FIELD_MESSAGES_MAX)
-                .map(|e| truncate(e, FIELD_TEXT_MAX))
+                .map(|e| line(e, FIELD_TEXT_MAX))
                 .collect(),
         })
         .collect()
