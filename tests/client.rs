@@ -13,6 +13,7 @@ use httpmock::HttpMockResponse;
 use pictory::{Call, Client, Error, OPERATIONS, RetryPolicy, TransportKind, UrlFormat, UrlMode};
 use serde_json::json;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
 
@@ -631,4 +632,76 @@ async fn a_missing_job_is_the_same_error_through_call_and_poll() {
         }
         assert_eq!(log.lock().unwrap().len(), 2, "{status}: not re-sent");
     }
+}
+
+/// The template upload, in both forms, is re-sent after a 429 (nothing was
+/// processed) with the whole file again, read afresh; after a 503 it is not
+/// re-sent (a POST that may have reached Pictory).
+#[tokio::test(start_paused = true)]
+async fn template_upload_is_resent_whole_after_429_but_not_after_503() {
+    let dir = std::env::temp_dir().join(format!("pictory-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("project.pictai");
+    let content = b"PK\x03\x04 a project file".repeat(1000);
+    std::fs::write(&path, &content).unwrap();
+    for how in [
+        pictory::TemplateUpload::Multipart,
+        pictory::TemplateUpload::OctetStream,
+    ] {
+        let bodies: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+        let sink = bodies.clone();
+        let (server, _) = scripted(move |n, req| {
+            let ct = req
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            sink.lock().unwrap().push((ct, req.body().to_vec()));
+            match n {
+                0 => HttpMockResponse::builder()
+                    .status(429)
+                    .header("retry-after", "2")
+                    .build(),
+                _ => json_response(200, json!({"templateId": "t1", "name": "x"})),
+            }
+        })
+        .await;
+        let client = paused_client(&server.url("/pictory"));
+        let resp = client.create_template_from_file(&path, how).await.unwrap();
+        assert_eq!(resp.payload()["templateId"], "t1");
+        let bodies = bodies.lock().unwrap();
+        assert_eq!(bodies.len(), 2, "{how:?}");
+        for (ct, body) in bodies.iter() {
+            match how {
+                pictory::TemplateUpload::OctetStream => {
+                    assert_eq!(ct, "application/octet-stream");
+                    assert_eq!(body, &content);
+                }
+                pictory::TemplateUpload::Multipart => {
+                    assert!(ct.starts_with("multipart/form-data"), "{ct}");
+                    let text = String::from_utf8_lossy(body);
+                    assert!(text.contains("name=\"pictoryprojectfile\""));
+                    assert!(body.windows(content.len()).any(|w| w == content.as_slice()));
+                }
+            }
+        }
+    }
+    let (server, log) = scripted(|_, _| HttpMockResponse::builder().status(503).build()).await;
+    let client = paused_client(&server.url("/pictory"));
+    let err = client
+        .create_template_from_file(&path, pictory::TemplateUpload::OctetStream)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::PossiblyProcessed { .. }), "{err:?}");
+    assert_eq!(log.lock().unwrap().len(), 1);
+    let err = client
+        .create_template_from_file(&dir, pictory::TemplateUpload::OctetStream)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "a directory: {err:?}");
+    let err = client.upload_file(&dir, "video/mp4").await.unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "a directory: {err:?}");
+    assert_eq!(log.lock().unwrap().len(), 1, "nothing sent for a directory");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
