@@ -634,6 +634,9 @@ async fn a_missing_job_is_the_same_error_through_call_and_poll() {
     }
 }
 
+/// A request's content type and body.
+type Received = (String, Vec<u8>);
+
 /// The template upload, in both forms, is re-sent after a 429 (nothing was
 /// processed) with the whole file again, read afresh; after a 503 it is not
 /// re-sent (a POST that may have reached Pictory).
@@ -648,7 +651,7 @@ async fn template_upload_is_resent_whole_after_429_but_not_after_503() {
         pictory::TemplateUpload::Multipart,
         pictory::TemplateUpload::OctetStream,
     ] {
-        let bodies: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+        let bodies: Arc<Mutex<Vec<Received>>> = Arc::default();
         let sink = bodies.clone();
         let (server, _) = scripted(move |n, req| {
             let ct = req
