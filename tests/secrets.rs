@@ -49,11 +49,16 @@ async fn echoing_server() -> MockServer {
                     404 if uri.contains("html") => format!("<html><body><pre>Cannot GET {uri}</pre></body></html>"),
                     400 => json!({"code": uri, "message": uri, "fields": [{"name": uri, "errors": [uri]}]}).to_string(),
                     200 => format!("{{\"data\": \"{uri}"),
+                    201 => json!({"data": {"uri": uri, "forms": encoded_forms()}}).to_string(),
+                    302 => String::new(),
                     _ => json!({"message": format!("failed for {uri}"), "provider": "pictory", "error": {"code": uri, "message": uri}}).to_string(),
                 };
                 let mut b = HttpMockResponse::builder().status(status).body(body);
                 if status == 429 {
                     b = b.header("retry-after", "3600");
+                }
+                if status == 302 {
+                    b = b.header("location", format!("https://elsewhere.example{uri}"));
                 }
                 b.build()
             });
@@ -62,11 +67,33 @@ async fn echoing_server() -> MockServer {
     server
 }
 
+/// The token as a server may echo it: raw, percent-encoded (upper and
+/// lower hex), form-encoded, JSON-escaped.
+fn encoded_forms() -> Vec<String> {
+    let pct =
+        percent_encoding::utf8_percent_encode(SENTINEL_TOKEN, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    let json = serde_json::to_string(SENTINEL_TOKEN).unwrap();
+    vec![
+        SENTINEL_TOKEN.to_string(),
+        pct.clone(),
+        pct.replace("%2D", "%2d"),
+        url::form_urlencoded::byte_serialize(SENTINEL_TOKEN.as_bytes()).collect(),
+        json[1..json.len() - 1].to_string(),
+        SENTINEL_TOKEN
+            .chars()
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect(),
+    ]
+}
+
 fn assert_clean(what: &str, text: &str) {
-    assert!(
-        !text.contains(SENTINEL_TOKEN),
-        "{what} leaks the token: {text}"
-    );
+    for form in encoded_forms() {
+        assert!(
+            !text.contains(&form),
+            "{what} leaks the token ({form}): {text}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -104,6 +131,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         "code429",
         "code503",
         "code409",
+        "code302",
         "code200",
     ] {
         let e = client.api().get_template().template_id(status).call().await;
@@ -111,6 +139,39 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
             errors.push(e);
         }
     }
+    // A 2xx body echoing the token in every form: the response and its
+    // Debug are clean.
+    let echoed = client
+        .api()
+        .get_template()
+        .template_id("code201")
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(echoed.status(), 201);
+    assert_clean("2xx Debug", &format!("{echoed:?} {echoed:#?}"));
+    assert_clean("2xx raw", &echoed.raw().to_string());
+    let forms = echoed.payload()["forms"].as_array().unwrap();
+    assert_eq!(forms.len(), encoded_forms().len());
+    for form in forms {
+        assert_clean("2xx value", form.as_str().unwrap());
+    }
+    // A successful body over the limit.
+    let small = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(server.url("/pictory"))
+        .max_body_bytes(16)
+        .build()
+        .unwrap();
+    errors.extend(
+        small
+            .api()
+            .get_template()
+            .template_id("code201")
+            .call()
+            .await
+            .err(),
+    );
     // Statuses on the last segment for operations without path parameters.
     let e = client
         .api()
@@ -186,6 +247,8 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
             let uri = req.uri().to_string();
             let body = if uri.contains("/jobs/failed") {
                 json!({"job_id": "failed", "success": false, "data": {"status": "failed", "error_code": uri, "error_message": uri}})
+            } else if uri.contains("/jobs/cleaned") {
+                json!({"job_id": "cleaned", "success": true, "data": {"status": "cleaned", "note": uri}})
             } else if uri.contains("/jobs/gone") {
                 json!({"job_id": "gone", "success": false, "data": {"error_code": "5000", "error_message": "JOB_NOT_FOUND"}})
             } else {
@@ -204,6 +267,14 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
     errors.extend(
         job_client
             .job("failed")
+            .with_backoff(quick)
+            .wait()
+            .await
+            .err(),
+    );
+    errors.extend(
+        job_client
+            .job("cleaned")
             .with_backoff(quick)
             .wait()
             .await
@@ -255,12 +326,18 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
     kinds.sort();
     let expected = [
         "BadRequest",
+        "BodyTooLarge",
         "Config",
         "Forbidden",
         "InvalidRequest",
+        "JobCleaned",
+        "JobDeadline",
+        "JobFailed",
+        "JobNotFound",
         "NotFound",
         "PossiblyProcessed",
         "RateLimited",
+        "Redirect",
         "RouteNotFound",
         "Server",
         "Timeout",
