@@ -126,18 +126,20 @@ impl StatusWord {
     }
 }
 
+/// A documented body from `tests/fixtures/pictory-docs/`, for unit tests.
+#[cfg(test)]
+pub(crate) fn fixture(path: &str) -> Value {
+    let file = format!(
+        "{}/tests/fixtures/pictory-docs/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn fixture(path: &str) -> Value {
-        let file = format!(
-            "{}/tests/fixtures/pictory-docs/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
-    }
 
     #[test]
     fn documented_bodies_are_told_apart() {

@@ -231,13 +231,7 @@ pub(crate) fn captions(cues: &[(f64, f64, &str)], ext: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn fixture(path: &str) -> Value {
-        let file = format!(
-            "{}/tests/fixtures/pictory-docs/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
-    }
+    use crate::wire::fixture;
 
     /// Every key of `documented` is in `ours`, recursively through objects
     /// and the first item of arrays.
