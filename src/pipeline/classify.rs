@@ -73,29 +73,29 @@ pub(crate) fn status_error(
         message: details.message.as_deref().map(|m| line(m, MESSAGE_MAX)),
         body: truncate(&String::from_utf8_lossy(body), BODY_MAX),
     };
+    // The variants that carry only the operation and the response.
+    macro_rules! plain {
+        ($variant:ident) => {
+            Error::$variant {
+                operation,
+                response,
+            }
+        };
+    }
     match status {
         400 | 422 => Error::BadRequest {
             operation,
             response,
             fields: bounded_fields(details.fields),
         },
-        401 => Error::Unauthorized {
-            operation,
-            response,
-        },
-        403 => Error::Forbidden {
-            operation,
-            response,
-        },
+        401 => plain!(Unauthorized),
+        403 => plain!(Forbidden),
         404 if !pictory_answer => Error::RouteNotFound {
             operation,
             tried: tried(ctx.misses),
             response,
         },
-        404 => Error::NotFound {
-            operation,
-            response,
-        },
+        404 => plain!(NotFound),
         429 => Error::RateLimited {
             operation,
             retry_after,
@@ -106,26 +106,17 @@ pub(crate) fn status_error(
             status: Some(status),
             reason: response.to_string(),
         },
-        500..=599 => Error::Server {
-            operation,
-            response,
-        },
-        _ => Error::UnexpectedStatus {
-            operation,
-            response,
-        },
+        500..=599 => plain!(Server),
+        _ => plain!(UnexpectedStatus),
     }
 }
 
 /// Whether `body` is Pictory's `JOB_NOT_FOUND` answer.
 pub(crate) fn is_job_not_found(body: &[u8]) -> bool {
-    memchr_contains(body, crate::wire::JOB_NOT_FOUND.as_bytes())
+    let needle = crate::wire::JOB_NOT_FOUND.as_bytes();
+    body.windows(needle.len()).any(|w| w == needle)
         && serde_json::from_slice::<serde_json::Value>(body)
             .is_ok_and(|v| crate::wire::is_job_not_found(&v))
-}
-
-fn memchr_contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// [`Error::JobNotFound`] for the call's job id: the same error whichever
