@@ -13,6 +13,16 @@ use sim_support::{err_body, fixture, http, keys, ok_body, send, url};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+/// A Hosted simulator with these job-body variants.
+async fn hosted_with(jobs: JobVariants) -> Simulator {
+    sim::start(SimConfig {
+        jobs,
+        ..SimConfig::hosted()
+    })
+    .await
+    .unwrap()
+}
+
 /// POSTs `body` to `path` and returns Pictory's body of the 200 answer.
 async fn post(sim: &Simulator, path: &str, body: &Value) -> Value {
     let (status, v) = send(http().post(url(sim, path)).json(body)).await;
@@ -109,16 +119,12 @@ async fn a_preview_never_reports_progress_and_completes_as_documented() {
 
 #[tokio::test(start_paused = true)]
 async fn preview_without_status_and_storyboard_id_at_the_top_level() {
-    let sim = sim::start(SimConfig {
-        jobs: JobVariants {
-            preview_without_status: true,
-            storyboard_id_top_level: true,
-            ..JobVariants::default()
-        },
-        ..SimConfig::hosted()
+    let sim = hosted_with(JobVariants {
+        preview_without_status: true,
+        storyboard_id_top_level: true,
+        ..JobVariants::default()
     })
-    .await
-    .unwrap();
+    .await;
     let started = post(
         &sim,
         "/pictoryapis/v1/video/storyboard",
@@ -234,15 +240,11 @@ async fn render_with_changes_under_open_source_then_documented_progress_and_outp
 
 #[tokio::test(start_paused = true)]
 async fn render_accepts_classic_and_element_based_params_but_not_a_wrapper() {
-    let sim = sim::start(SimConfig {
-        jobs: JobVariants {
-            render_share_url_only: true,
-            ..JobVariants::default()
-        },
-        ..SimConfig::hosted()
+    let sim = hosted_with(JobVariants {
+        render_share_url_only: true,
+        ..JobVariants::default()
     })
-    .await
-    .unwrap();
+    .await;
     let classic = fixture("starts/render-request-classic.json");
     let a = start_render(&sim, &classic).await;
     assert_eq!(sim.received("render_video"), Some(classic.clone()));
@@ -511,15 +513,11 @@ async fn transcription_and_highlights_complete_as_documented() {
 
 #[tokio::test(start_paused = true)]
 async fn a_finished_transcription_can_come_without_any_job_id() {
-    let sim = sim::start(SimConfig {
-        jobs: JobVariants {
-            transcription_without_job_id: true,
-            ..JobVariants::default()
-        },
-        ..SimConfig::hosted()
+    let sim = hosted_with(JobVariants {
+        transcription_without_job_id: true,
+        ..JobVariants::default()
     })
-    .await
-    .unwrap();
+    .await;
     let started = post(
         &sim,
         "/pictoryapis/v2/transcription",
