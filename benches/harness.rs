@@ -393,7 +393,7 @@ fn memory(rows: &mut Vec<Row>) {
                 "6. memory: one get_job reading a {what} (default 32 MiB limit, own process)"
             ),
             figure,
-            target: "BodyTooLarge; peak RSS well under 2 GiB".into(),
+            target: "BodyTooLarge; peak RSS < 100 MB".into(),
         });
     }
 }
