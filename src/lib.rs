@@ -36,6 +36,7 @@ pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod sim;
 pub mod storyboard;
+pub mod testing;
 pub mod upload;
 pub(crate) mod wire;
 

@@ -1,6 +1,6 @@
 //! Pictory's asynchronous jobs: job ids, typed job bodies and outputs,
-//! `renderParams`, polling policies, the poller, webhook parsing, and
-//! simulated timelines to compare policies.
+//! `renderParams`, polling policies, the poller and webhook parsing.
+//! Simulated timelines to compare policies are in [`crate::testing`].
 
 mod fields;
 mod id;
@@ -9,7 +9,6 @@ mod output;
 mod policy;
 mod poller;
 mod render_params;
-mod timeline;
 mod transcript;
 
 pub use id::JobId;
@@ -19,9 +18,9 @@ pub use policy::{
     AdaptiveBackoff, ExponentialBackoff, FixedInterval, PollContext, PollingBackoff,
     PollingErrorPolicy, ProgressSample,
 };
-pub use poller::{JobHandle, PollTracker};
+pub use poller::JobHandle;
+pub(crate) use poller::PollTracker;
 pub use render_params::{RenderParams, RenderParamsLayout, TextLine};
-pub use timeline::{JobTimeline, PolicyFigures, comparison_policies, measure};
 pub use transcript::{
     HighlightRange, MediaInfo, Sentence, SummaryOutput, TranscriptionOutput, Word,
 };

@@ -15,9 +15,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The record of one wait that every backoff policy sees: reads made and
-/// progress readings. The poller and the policy simulation share it.
+/// progress readings. The poller and the policy simulation
+/// ([`crate::testing`]) share it.
 #[derive(Debug, Clone, Default)]
-pub struct PollTracker {
+pub(crate) struct PollTracker {
     polls: u32,
     progress: Vec<ProgressSample>,
 }
