@@ -270,14 +270,23 @@ fn route_advice(operation: &str) -> &'static str {
     }
 }
 
+/// The field errors for `Display`: at most a few, each cut short, so a
+/// hostile answer cannot make an error message large. All of them are in
+/// [`Error::field_errors`].
 fn fields_suffix(fields: &[FieldError]) -> String {
+    const SHOWN: usize = 4;
+    const EACH: usize = 160;
     if fields.is_empty() {
         return String::new();
     }
-    let parts: Vec<String> = fields
+    let mut parts: Vec<String> = fields
         .iter()
-        .map(|f| format!("{}: {}", f.name, f.errors.join(", ")))
+        .take(SHOWN)
+        .map(|f| crate::envelope::truncate(&format!("{}: {}", f.name, f.errors.join(", ")), EACH))
         .collect();
+    if fields.len() > SHOWN {
+        parts.push(format!("and {} more", fields.len() - SHOWN));
+    }
     format!("; {}", parts.join("; "))
 }
 

@@ -136,7 +136,7 @@ impl Redactor {
 
 /// The lengths of the encodings of byte `want` at the start of `s`,
 /// longest first.
-fn encoded_lens(s: &[u8], want: u8) -> [Option<usize>; 5] {
+fn encoded_lens(s: &[u8], want: u8) -> [Option<usize>; 6] {
     let hex = |h: &[u8]| {
         std::str::from_utf8(h)
             .ok()
@@ -149,8 +149,12 @@ fn encoded_lens(s: &[u8], want: u8) -> [Option<usize>; 5] {
     let unicode_twice = matches!(s, [b'\\', b'\\', b'u', a, b, c, d, ..]
         if hex(&[*a, *b]) == Some(0) && hex(&[*c, *d]) == Some(want));
     let single = matches!(s, [b'%', h1, h2, ..] if hex(&[*h1, *h2]) == Some(want));
+    // `\u0025XX`: a percent-encoded byte whose `%` is JSON-escaped.
+    let escaped_percent = matches!(s, [b'\\', b'u', b'0', b'0', b'2', b'5', h1, h2, ..]
+        if hex(&[*h1, *h2]) == Some(want));
     let escaped = matches!(s, [b'\\', e, ..] if *e == want && matches!(want, b'/' | b'"' | b'\\'));
     [
+        escaped_percent.then_some(8),
         unicode_twice.then_some(7),
         double.then_some(5),
         unicode.then_some(6),
@@ -230,12 +234,17 @@ mod tests {
     fn json_stays_valid_and_twice_escaped_forms_go_too() {
         let red = Redactor::new(T);
         let escaped: String = T.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+        let percent_escaped: String = T.bytes().map(|b| format!("\\u0025{b:02X}")).collect();
         for inner in [T.to_string(), escaped] {
             let body = serde_json::json!({ "echo": inner, "n": 1 }).to_string();
             let out = red.bytes(body.as_bytes(), false);
             let v: serde_json::Value = serde_json::from_slice(&out).expect("still JSON");
             assert_eq!(v["echo"], MASK, "{body}");
         }
+        let body = format!(r#"{{"echo":"{percent_escaped}"}}"#);
+        let out = red.bytes(body.as_bytes(), false);
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("still JSON");
+        assert_eq!(v["echo"], MASK, "{body}");
     }
 
     #[test]

@@ -780,7 +780,6 @@ async fn fifty_megabyte_error_message_is_kept_short() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: a 400 with many long field errors gives an error whose Display is ~150 KB (32 fields x 8 messages x 512 chars are all shown)"]
 async fn many_long_field_errors_are_kept_short_in_display() {
     let long = "e".repeat(520);
     let fields: Vec<_> = (0..34)
@@ -854,7 +853,6 @@ async fn absurd_retry_after_is_a_typed_error_without_panic() {
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "BUG: AdaptiveBackoff::default() panics (Duration::mul_f64 overflow in ExponentialBackoff::delay_for, 3 s x 2^63) at the 64th in-progress read without progress"]
 async fn unbounded_job_wait_survives_a_hundred_in_progress_reads() {
     let server = Hostile::start(|_, _| {
         Reply::json(
@@ -976,7 +974,6 @@ async fn token_echoed_as_job_status_never_shows_in_the_deadline_error() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: response headers are kept unredacted; a 200 echoing the token in a header shows it in ApiResponse's Debug (and headers())"]
 async fn token_echoed_in_a_success_header_never_shows() {
     let server = Hostile::start(|_, r| {
         let echo = r.target.clone();
@@ -998,7 +995,6 @@ async fn token_echoed_in_a_success_header_never_shows() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: a JSON body whose percent signs are JSON-escaped (\\u0025) decodes to the percent-encoded token, which the byte-level redactor did not see"]
 async fn token_percent_encoded_behind_json_escapes_never_shows() {
     // `\u0025` is `%`: after JSON decoding this is `at_SENT%2Fnel%2Btok%229`.
     let hidden = form_encoded().replace('%', "\\u0025");

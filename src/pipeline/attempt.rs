@@ -94,7 +94,7 @@ async fn exchange(
             limit: body_limit,
         };
     }
-    let headers = std::mem::take(response.headers_mut());
+    let headers = redact_headers(std::mem::take(response.headers_mut()), redactor);
     let capacity = response.content_length().unwrap_or(0).min(limit as u64) as usize;
     let mut body = BytesMut::with_capacity(capacity);
     let mut cut = false;
@@ -125,6 +125,18 @@ async fn exchange(
         body,
         cut,
     }
+}
+
+/// `headers` with the token removed from every value that echoes it (a
+/// value that no longer parses as a header value is dropped).
+fn redact_headers(mut headers: HeaderMap, redactor: &Redactor) -> HeaderMap {
+    for value in headers.values_mut() {
+        if let std::borrow::Cow::Owned(clean) = redactor.bytes(value.as_bytes(), false) {
+            *value = reqwest::header::HeaderValue::from_bytes(&clean)
+                .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("[REDACTED]"));
+        }
+    }
+    headers
 }
 
 fn failure(e: reqwest::Error, redactor: &Redactor) -> Failure {
