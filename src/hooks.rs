@@ -10,7 +10,8 @@
 //!
 //! Without a slot (progenitor's `send()` called directly) `exec` still runs
 //! the pipeline, and answers progenitor with the redacted body, or with
-//! the HTTP stack's error stripped of its URL.
+//! the HTTP stack's error stripped of its URL. Every attempt's URL is
+//! checked against the operation's route in the pipeline.
 
 use crate::operations::OperationSpec;
 use crate::pipeline::{Delivered, Failed, Pipeline, Target};
@@ -36,23 +37,6 @@ tokio::task_local! {
 }
 
 impl ClientHooks<HookState> for crate::raw::Client {
-    /// Refuses a URL that is not exactly the operation's route before
-    /// anything else happens (the pipeline checks every attempt again).
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> std::result::Result<(), progenitor_client::Error<E>> {
-        let Some(op) = OperationSpec::find(info.operation_id) else {
-            return Ok(());
-        };
-        let base = &self.inner.0.base_path;
-        match crate::path::check_route(request.url(), base, op, crate::fallback::UrlFormat::New) {
-            None => Ok(()),
-            Some(problem) => Err(progenitor_client::Error::InvalidRequest(problem)),
-        }
-    }
-
     async fn exec(
         &self,
         request: reqwest::Request,
@@ -85,9 +69,10 @@ impl ClientHooks<HookState> for crate::raw::Client {
         };
         let mut carried = Some(outcome);
         if SLOT.try_with(|s| s.outcome.replace(carried.take())).is_ok() {
-            // `.call()` reads the slot; progenitor's decoding of this
-            // placeholder is ignored.
-            return Ok(placeholder(status, bytes::Bytes::new()));
+            // `.call()` reads the slot and ignores what progenitor makes of
+            // this placeholder; its status is one no spec declares, so
+            // progenitor does not try to decode it.
+            return Ok(placeholder(IGNORED_STATUS, bytes::Bytes::new()));
         }
         let Some(outcome) = carried else {
             return Ok(placeholder(status, bytes::Bytes::new()));
@@ -109,11 +94,25 @@ impl ClientHooks<HookState> for crate::raw::Client {
     }
 }
 
+/// The status of the placeholder `exec` hands progenitor when `.call()`
+/// takes the outcome from the slot.
+const IGNORED_STATUS: u16 = 299;
+
 /// A response that was not read from the wire: `status` (or 500 when there
 /// was none) and `body`.
 fn placeholder(status: u16, body: bytes::Bytes) -> reqwest::Response {
-    let mut resp = http::Response::new(body);
-    *resp.status_mut() =
+    use reqwest::ResponseBuilderExt;
+    static URL: std::sync::LazyLock<url::Url> = std::sync::LazyLock::new(|| {
+        url::Url::parse("http://placeholder.invalid/").expect("a valid URL")
+    });
+    let status =
         http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    reqwest::Response::from(resp)
+    let built = http::Response::builder()
+        .status(status)
+        .url(URL.clone())
+        .body(body);
+    match built {
+        Ok(resp) => reqwest::Response::from(resp),
+        Err(_) => reqwest::Response::from(http::Response::new(bytes::Bytes::new())),
+    }
 }

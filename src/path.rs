@@ -46,6 +46,10 @@ impl PathValue {
 
 /// Why `value` cannot be one path segment, if it cannot.
 pub(crate) fn problem(value: &str) -> Option<String> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    if !value.is_empty() && value.bytes().all(plain) {
+        return None; // the common case: a UUID-like id
+    }
     if value.is_empty() {
         return Some("a path value is empty".into());
     }

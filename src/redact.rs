@@ -58,26 +58,33 @@ impl Redactor {
     /// `cut`: the input was cut short, so a start of the token at its very
     /// end (three bytes or more) is removed too.
     pub(crate) fn bytes<'a>(&self, input: &'a [u8], cut: bool) -> Cow<'a, [u8]> {
-        let first = self.token[0];
+        let (first, second) = (self.token[0], self.token[1]);
         let mut out: Option<Vec<u8>> = None;
         let mut copied = 0;
-        let mut i = 0;
-        while i < input.len() {
-            let b = input[i];
-            if b == first || b == b'%' || b == b'\\' {
-                let (matched, end) = self.match_at(input, i);
-                let whole = matched == self.token.len();
-                let tail = cut && end == input.len() && matched >= 3;
-                if whole || tail {
-                    let buf = out.get_or_insert_with(|| Vec::with_capacity(input.len()));
-                    buf.extend_from_slice(&input[copied..i]);
-                    buf.extend_from_slice(MASK.as_bytes());
-                    copied = end;
-                    i = end;
-                    continue;
-                }
+        let mut from = 0;
+        // Every encoding of the token's first byte starts with it, `%` or `\`.
+        while let Some(pos) = memchr::memchr3(first, b'%', b'\\', &input[from..]) {
+            let i = from + pos;
+            from = i + 1;
+            // A literal first byte must be followed by some encoding of the
+            // second (each starts with it, `%` or `\`), or end the input.
+            if input[i] == first
+                && !matches!(first, b'%' | b'\\')
+                && !matches!(input.get(i + 1), None | Some(b'%' | b'\\'))
+                && input[i + 1] != second
+            {
+                continue;
             }
-            i += 1;
+            let (matched, end) = self.match_at(input, i);
+            let whole = matched == self.token.len();
+            let tail = cut && end == input.len() && matched >= 3;
+            if whole || tail {
+                let buf = out.get_or_insert_with(|| Vec::with_capacity(input.len()));
+                buf.extend_from_slice(&input[copied..i]);
+                buf.extend_from_slice(MASK.as_bytes());
+                copied = end;
+                from = end;
+            }
         }
         match out {
             None => Cow::Borrowed(input),
