@@ -184,15 +184,15 @@ pub(crate) fn check_route(
     None
 }
 
-/// The percent-decoded value of path parameter `name` in a new-format
-/// `url` of `op`.
+/// The percent-decoded value of path parameter `name` in the new-format
+/// URL path `path` of `op`.
 pub(crate) fn param_value(
-    url: &url::Url,
+    path: &str,
     base_path: &str,
     op: &OperationSpec,
     name: &str,
 ) -> Option<String> {
-    let rest = url.path().strip_prefix(base_path)?;
+    let rest = path.strip_prefix(base_path)?;
     let position = op
         .path
         .split('/')

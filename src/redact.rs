@@ -66,16 +66,9 @@ impl Redactor {
         while let Some(pos) = memchr::memchr3(first, b'%', b'\\', &input[from..]) {
             let i = from + pos;
             from = i + 1;
-            // A literal first byte must be followed by some encoding of the
-            // second (each starts with it, `%` or `\`), or end the input.
-            if input[i] == first
-                && !matches!(first, b'%' | b'\\')
-                && !matches!(input.get(i + 1), None | Some(b'%' | b'\\'))
-                && input[i + 1] != second
-            {
+            let Some((matched, end)) = self.candidate(input, i, first, second) else {
                 continue;
-            }
-            let (matched, end) = self.match_at(input, i);
+            };
             let whole = matched == self.token.len();
             let tail = cut && end == input.len() && matched >= 3;
             if whole || tail {
@@ -104,6 +97,30 @@ impl Redactor {
             Cow::Owned(b) => String::from_utf8_lossy(&b).into_owned(),
         };
         scrub_token_params(out)
+    }
+
+    /// The match at `i` (see [`match_at`](Self::match_at)), with the cheap
+    /// cases first: where no `%` or `\` is in reach, only the token as sent
+    /// can start at `i`.
+    fn candidate(&self, input: &[u8], i: usize, first: u8, second: u8) -> Option<(usize, usize)> {
+        let reach = &input[i..input.len().min(i + self.token.len())];
+        let plain = !matches!(first, b'%' | b'\\') && memchr::memchr2(b'%', b'\\', reach).is_none();
+        if input[i] == first && plain {
+            let n = reach
+                .iter()
+                .zip(self.token.iter())
+                .take_while(|(a, b)| a == b)
+                .count();
+            return (n >= 2 || reach.len() == 1).then_some((n, i + n));
+        }
+        if input[i] == first
+            && !matches!(first, b'%' | b'\\')
+            && !matches!(input.get(i + 1), None | Some(b'%' | b'\\'))
+            && input[i + 1] != second
+        {
+            return None;
+        }
+        Some(self.match_at(input, i))
     }
 
     /// How many token bytes match from `at`, and where the match ends:

@@ -27,8 +27,22 @@ pub(crate) struct Context<'a> {
     pub(crate) attempts: u32,
     /// URL formats that met a routing miss.
     pub(crate) misses: Misses,
-    /// The `job_id` path value, for operations that have one.
-    pub(crate) job_id: Option<&'a str>,
+    /// Where the job id is, for operations with a `job_id` path value.
+    pub(crate) job: Option<JobRef<'a>>,
+}
+
+/// The URL path that carries a call's `job_id`, read only when needed.
+#[derive(Clone, Copy)]
+pub(crate) struct JobRef<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) base_path: &'a str,
+    pub(crate) op: &'static crate::operations::OperationSpec,
+}
+
+impl JobRef<'_> {
+    fn id(self) -> String {
+        crate::path::param_value(self.path, self.base_path, self.op, "job_id").unwrap_or_default()
+    }
 }
 
 /// The URL formats that met a routing miss during one call.
@@ -63,7 +77,7 @@ pub(crate) fn status_error(
     pictory_answer: bool,
 ) -> Error {
     let operation = ctx.operation;
-    if pictory_answer && ctx.job_id.is_some() && is_job_not_found(body) {
+    if pictory_answer && ctx.job.is_some() && is_job_not_found(body) {
         return job_not_found(ctx);
     }
     let details = decode_error(body);
@@ -113,8 +127,7 @@ pub(crate) fn status_error(
 
 /// Whether `body` is Pictory's `JOB_NOT_FOUND` answer.
 pub(crate) fn is_job_not_found(body: &[u8]) -> bool {
-    let needle = crate::wire::JOB_NOT_FOUND.as_bytes();
-    body.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(body, crate::wire::JOB_NOT_FOUND.as_bytes()).is_some()
         && serde_json::from_slice::<serde_json::Value>(body)
             .is_ok_and(|v| crate::wire::is_job_not_found(&v))
 }
@@ -123,7 +136,7 @@ pub(crate) fn is_job_not_found(body: &[u8]) -> bool {
 /// way the job was read (`.call()` or a job handle).
 pub(crate) fn job_not_found(ctx: &Context<'_>) -> Error {
     Error::JobNotFound {
-        job_id: ctx.job_id.unwrap_or_default().to_string(),
+        job_id: ctx.job.map(JobRef::id).unwrap_or_default(),
     }
 }
 

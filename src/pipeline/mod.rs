@@ -147,12 +147,14 @@ impl Pipeline {
         });
         let mut misses = classify::Misses::default();
         let mut attempts = 0u32;
-        let mut job_id: Option<String> = None;
+        // The first URL's path, kept for an operation with a `job_id` (its
+        // value names the job in `JobNotFound`).
+        let mut job_path: Option<String> = None;
         loop {
             let mut request = make().await?;
             if let Some(op) = route {
-                if job_id.is_none() && op.path_params.contains(&"job_id") {
-                    job_id = crate::path::param_value(request.url(), &self.base_path, op, "job_id");
+                if job_path.is_none() && op.path_params.contains(&"job_id") {
+                    job_path = Some(request.url().path().to_owned());
                 }
                 self.prepare(&mut request, op, format)?;
             }
@@ -179,7 +181,14 @@ impl Pipeline {
                 idempotent,
                 attempts,
                 misses,
-                job_id: job_id.as_deref(),
+                job: job_path
+                    .as_deref()
+                    .zip(route)
+                    .map(|(path, op)| classify::JobRef {
+                        path,
+                        base_path: &self.base_path,
+                        op,
+                    }),
             };
             let delay = match outcome {
                 Attempt::Answer {
@@ -200,7 +209,7 @@ impl Pipeline {
                         self.learn(op, format);
                     }
                     if (200..300).contains(&status) {
-                        if ctx.job_id.is_some() && classify::is_job_not_found(&body) {
+                        if ctx.job.is_some() && classify::is_job_not_found(&body) {
                             return Err(classify::job_not_found(&ctx).into());
                         }
                         return Ok(Delivered {
