@@ -63,8 +63,7 @@ impl Redactor {
         let mut copied = 0;
         let mut from = 0;
         // Every encoding of the token's first byte starts with it, `%` or `\`.
-        while let Some(pos) = memchr::memchr3(first, b'%', b'\\', &input[from..]) {
-            let i = from + pos;
+        while let Some(i) = next_candidate(input, from, first) {
             from = i + 1;
             let Some((matched, end)) = self.candidate(input, i, first, second) else {
                 continue;
@@ -104,7 +103,8 @@ impl Redactor {
     /// can start at `i`.
     fn candidate(&self, input: &[u8], i: usize, first: u8, second: u8) -> Option<(usize, usize)> {
         let reach = &input[i..input.len().min(i + self.token.len())];
-        let plain = !matches!(first, b'%' | b'\\') && memchr::memchr2(b'%', b'\\', reach).is_none();
+        let plain =
+            !matches!(first, b'%' | b'\\') && !reach.iter().any(|b| matches!(b, b'%' | b'\\'));
         if input[i] == first && plain {
             let n = reach
                 .iter()
@@ -156,6 +156,20 @@ impl Redactor {
         }
         best
     }
+}
+
+/// The next position at or after `from` holding `first`, `%` or `\\`
+/// (where an encoding of the token's first byte can start); a plain loop
+/// for short input (header values), memchr for bodies.
+fn next_candidate(input: &[u8], from: usize, first: u8) -> Option<usize> {
+    let rest = input.get(from..)?;
+    let found = if rest.len() < 64 {
+        rest.iter()
+            .position(|&b| b == first || b == b'%' || b == b'\\')
+    } else {
+        memchr::memchr3(first, b'%', b'\\', rest)
+    };
+    found.map(|pos| from + pos)
 }
 
 /// The lengths of the encodings of byte `want` at the start of `s`,

@@ -127,7 +127,9 @@ pub(crate) fn status_error(
 
 /// Whether `body` is Pictory's `JOB_NOT_FOUND` answer.
 pub(crate) fn is_job_not_found(body: &[u8]) -> bool {
-    memchr::memmem::find(body, crate::wire::JOB_NOT_FOUND.as_bytes()).is_some()
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(crate::wire::JOB_NOT_FOUND));
+    FINDER.find(body).is_some()
         && serde_json::from_slice::<serde_json::Value>(body)
             .is_ok_and(|v| crate::wire::is_job_not_found(&v))
 }
