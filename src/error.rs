@@ -180,10 +180,11 @@ pub enum Error {
         location: Option<String>,
     },
     /// A successful answer's body is larger than the client's body limit
-    /// ([`crate::ClientBuilder::max_body_bytes`]); it was not read. The
-    /// request itself was processed.
+    /// ([`crate::ClientBuilder::max_body_bytes`]): reading stopped at the
+    /// limit (or before it, when `Content-Length` said so) and nothing was
+    /// kept. The request itself was processed.
     #[error(
-        "{operation}: the answer (HTTP {status}) is larger than the body limit of {limit} bytes; it was not read"
+        "{operation}: the answer (HTTP {status}) is larger than the body limit of {limit} bytes; reading stopped and nothing was kept"
     )]
     BodyTooLarge {
         /// The operation id.
