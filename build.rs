@@ -33,6 +33,8 @@ fn generate() -> Result<(), String> {
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
+        // JSON Schemas of every generated type (`pictory::schema`).
+        .with_derive("schemars::JsonSchema")
         .with_inner_type(
             "crate::hooks::HookState"
                 .parse::<proc_macro2::TokenStream>()
@@ -73,14 +75,139 @@ fn generate() -> Result<(), String> {
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let outputs = send_outputs(&file);
     write_if_changed(
         &Path::new(&out_dir).join("raw_client.rs"),
         &prettyplease::unparse(&file),
     )?;
     write_if_changed(
         &Path::new(&out_dir).join("operations.rs"),
-        &operation_table(&json)?,
+        &operation_table(&json, &outputs)?,
     )
+}
+
+/// For every generated builder (`builder::GetTemplate`), the success and
+/// error types its `send()` returns: `Result<ResponseValue<T>, Error<E>>`,
+/// as paths that resolve from anywhere in the crate. Read from the generated
+/// code itself, so they follow progenitor's naming.
+fn send_outputs(file: &syn::File) -> std::collections::BTreeMap<String, BuilderTypes> {
+    use quote::ToTokens;
+    let mut out = std::collections::BTreeMap::new();
+    // `types :: X` (relative to the generated module) → `crate :: raw ::
+    // types :: X`; a builder type stands for the type it builds.
+    let qualify = |t: &syn::Type| {
+        let text = t
+            .to_token_stream()
+            .to_string()
+            .replace("types :: builder ::", "types ::");
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("types ::") {
+            let relative = !rest[..at].trim_end().ends_with("::");
+            out.push_str(&rest[..at]);
+            if relative {
+                out.push_str("crate :: raw :: ");
+            }
+            out.push_str("types ::");
+            rest = &rest[at + "types ::".len()..];
+        }
+        out.push_str(rest);
+        out
+    };
+    let first_arg = |ty: &syn::Type| -> Option<syn::Type> {
+        let syn::Type::Path(p) = ty else { return None };
+        let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else {
+            return None;
+        };
+        a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+    };
+    let mut bodies = std::collections::BTreeMap::new();
+    let builder_mod = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    });
+    for item in builder_mod.into_iter().flatten() {
+        if let syn::Item::Struct(st) = item {
+            let body = st
+                .fields
+                .iter()
+                .find(|f| f.ident.as_ref().is_some_and(|i| i == "body"));
+            if let Some(ty) = body.and_then(|f| first_arg(&f.ty)) {
+                bodies.insert(st.ident.to_string(), qualify(&ty));
+            }
+            continue;
+        }
+        let syn::Item::Impl(imp) = item else { continue };
+        let syn::Type::Path(self_ty) = imp.self_ty.as_ref() else {
+            continue;
+        };
+        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        for member in &imp.items {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
+                continue;
+            };
+            // Result<ResponseValue<T>, Error<E>>
+            let args = |ty: &syn::Type| -> Vec<syn::Type> {
+                let syn::Type::Path(p) = ty else {
+                    return vec![];
+                };
+                let Some(last) = p.path.segments.last() else {
+                    return vec![];
+                };
+                let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                    return vec![];
+                };
+                a.args
+                    .iter()
+                    .filter_map(|g| match g {
+                        syn::GenericArgument::Type(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let result = args(ty);
+            let (Some(ok), Some(err)) = (result.first(), result.get(1)) else {
+                continue;
+            };
+            let (Some(t), Some(e)) = (args(ok).into_iter().next(), args(err).into_iter().next())
+            else {
+                continue;
+            };
+            out.insert(
+                name.clone(),
+                BuilderTypes {
+                    output: qualify(&t),
+                    err: qualify(&e),
+                    body: None,
+                },
+            );
+        }
+    }
+    for (name, types) in out.iter_mut() {
+        types.body = bodies.get(name).cloned();
+    }
+    out
+}
+
+/// The types of one generated builder, as paths usable anywhere in the crate.
+struct BuilderTypes {
+    /// `T` of `send()`'s `ResponseValue<T>`.
+    output: String,
+    /// `E` of `send()`'s `Error<E>`.
+    err: String,
+    /// The request body type, when the operation has a JSON body.
+    body: Option<String>,
 }
 
 fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {
@@ -92,12 +219,21 @@ fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {
 
 /// `OPERATIONS`: one `OperationSpec` per operation, and a `Call` impl per
 /// generated builder, so the hand-written layer needs no per-endpoint code.
-fn operation_table(doc: &serde_json::Value) -> Result<String, String> {
+fn operation_table(
+    doc: &serde_json::Value,
+    outputs: &std::collections::BTreeMap<String, BuilderTypes>,
+) -> Result<String, String> {
     let mut table = String::from(
         "/// Every operation of the normalized spec, in spec order.\n\
          pub static OPERATIONS: &[OperationSpec] = &[\n",
     );
     let mut impls = String::new();
+    let mut schemas = String::from(
+        "/// The JSON Schemas of an operation's request body and 2xx response\n\
+         /// types, by operation id (see `pictory::schema`).\n\
+         pub(crate) fn operation_schemas(id: &str) -> Option<(Option<schemars::Schema>, schemars::Schema)> {\n\
+         \x20   match id {\n",
+    );
     let paths = doc["paths"].as_object().ok_or("no paths")?;
     for (path, item) in paths {
         for (method, op) in item.as_object().ok_or("a path item is not an object")? {
@@ -127,18 +263,35 @@ fn operation_table(doc: &serde_json::Value) -> Result<String, String> {
                 names("path"),
                 names("query"),
             );
+            let builder = pascal_case(id);
+            let BuilderTypes {
+                output,
+                err,
+                body: body_type,
+            } = outputs
+                .get(&builder)
+                .ok_or_else(|| format!("no generated send() found for {builder}"))?;
+            let request = match body_type {
+                Some(b) => format!("Some(schemars::schema_for!({b}))"),
+                None => "None".into(),
+            };
+            let _ = writeln!(
+                schemas,
+                "        {id:?} => Some(({request}, schemars::schema_for!({output}))),"
+            );
             // A body progenitor cannot express is sent by a hand-written
             // method (`Client::create_template_from_file`); its generated
             // builder gets no `.call()`.
             if body == "BodyKind::Manual" {
                 continue;
             }
-            let builder = pascal_case(id);
             let _ = writeln!(
                 impls,
                 "impl crate::call::sealed::Sealed for crate::raw::builder::{builder}<'_> {{\n\
                  \x20   const OPERATION: &'static str = {id:?};\n\
-                 \x20   fn send_raw(self) -> impl ::std::future::Future<Output = crate::call::RawResult> + Send {{\n\
+                 \x20   type Output = {output};\n\
+                 \x20   type Err = {err};\n\
+                 \x20   fn send_raw(self) -> impl ::std::future::Future<Output = crate::call::RawResult<Self::Output, Self::Err>> + Send {{\n\
                  \x20       self.send()\n\
                  \x20   }}\n\
                  }}"
@@ -147,6 +300,8 @@ fn operation_table(doc: &serde_json::Value) -> Result<String, String> {
     }
     table.push_str("];\n\n");
     table.push_str(&impls);
+    schemas.push_str("        _ => None,\n    }\n}\n");
+    table.push_str(&schemas);
     Ok(table)
 }
 

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::hooks::{CallSlot, SLOT};
 use crate::pipeline::Delivered;
-use crate::response::ApiResponse;
+use crate::response::Response;
 use progenitor_client::ResponseValue;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -14,15 +14,22 @@ use tokio::time::Instant;
 
 /// What a generated builder's `send()` returns.
 #[doc(hidden)]
-pub type RawResult = std::result::Result<ResponseValue<Value>, progenitor_client::Error<Value>>;
+pub type RawResult<T, E> = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>;
 
 pub(crate) mod sealed {
     /// Implemented by build.rs for every generated builder.
     pub trait Sealed: Sized + Send {
         /// The operation id.
         const OPERATION: &'static str;
+        /// The generated type of a successful answer (Pictory's body,
+        /// LowCodeAPI's envelope removed).
+        type Output: serde::de::DeserializeOwned + Send;
+        /// The generated type of a documented error answer.
+        type Err: Send;
         /// Sends with the generated code.
-        fn send_raw(self) -> impl std::future::Future<Output = super::RawResult> + Send;
+        fn send_raw(
+            self,
+        ) -> impl std::future::Future<Output = super::RawResult<Self::Output, Self::Err>> + Send;
     }
 }
 
@@ -39,8 +46,10 @@ pub(crate) mod sealed {
 /// # Ok(()) }
 /// ```
 pub trait Call: sealed::Sealed {
-    /// Sends the request and returns the decoded answer.
-    fn call(self) -> impl Future<Output = Result<ApiResponse>> + Send {
+    /// Sends the request and returns the answer decoded into the
+    /// operation's generated response type (with the status, headers and
+    /// raw JSON).
+    fn call(self) -> impl Future<Output = Result<Response<Self::Output>>> + Send {
         call_until(self, None)
     }
 }
@@ -51,7 +60,7 @@ impl<T: sealed::Sealed> Call for T {}
 pub(crate) async fn call_until<B: sealed::Sealed>(
     builder: B,
     deadline: Option<Instant>,
-) -> Result<ApiResponse> {
+) -> Result<Response<B::Output>> {
     let slot = CallSlot {
         deadline,
         outcome: RefCell::new(None),
@@ -71,7 +80,7 @@ pub(crate) async fn call_until<B: sealed::Sealed>(
 
 /// A request progenitor's builder refused before sending (a missing or
 /// invalid value).
-fn refused(operation: &'static str, raw: Option<progenitor_client::Error<Value>>) -> Error {
+fn refused<E>(operation: &'static str, raw: Option<progenitor_client::Error<E>>) -> Error {
     let message = match raw {
         Some(progenitor_client::Error::InvalidRequest(m) | progenitor_client::Error::Custom(m)) => {
             friendly(&m)
@@ -96,7 +105,7 @@ fn friendly(message: &str) -> String {
     }
 }
 
-fn kind_of(e: &progenitor_client::Error<Value>) -> &'static str {
+fn kind_of<E>(e: &progenitor_client::Error<E>) -> &'static str {
     use progenitor_client::Error as P;
     match e {
         P::CommunicationError(_) | P::InvalidUpgrade(_) | P::ResponseBodyError(_) => {
@@ -106,9 +115,14 @@ fn kind_of(e: &progenitor_client::Error<Value>) -> &'static str {
     }
 }
 
-/// A 2xx answer as an [`ApiResponse`]: JSON (or nothing, for 204 and 205).
-pub(crate) fn decode(operation: &'static str, d: Delivered) -> Result<ApiResponse> {
-    let value = if d.body.iter().all(u8::is_ascii_whitespace) {
+/// A 2xx answer decoded: JSON (or nothing, for 204 and 205), LowCodeAPI's
+/// envelope removed, Pictory's body decoded into `T`. A body that does not
+/// fit `T` is [`Error::ResponseShape`], which keeps the raw body.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    operation: &'static str,
+    d: Delivered,
+) -> Result<Response<T>> {
+    let raw = if d.body.iter().all(u8::is_ascii_whitespace) {
         if matches!(d.status, 204 | 205) {
             Value::Null
         } else {
@@ -131,5 +145,13 @@ pub(crate) fn decode(operation: &'static str, d: Delivered) -> Result<ApiRespons
             snippet: crate::envelope::truncate(&String::from_utf8_lossy(&d.body), 200),
         })?
     };
-    Ok(ApiResponse::new(operation, d.status, d.headers, value))
+    let value = T::deserialize(crate::envelope::unwrap_success(&raw).0).map_err(|e| {
+        Error::ResponseShape {
+            operation,
+            status: d.status,
+            reason: crate::envelope::truncate(&e.to_string(), 300),
+            raw: Box::new(raw.clone()),
+        }
+    })?;
+    Ok(Response::new(operation, d.status, d.headers, raw, value))
 }

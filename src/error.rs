@@ -167,6 +167,20 @@ pub enum Error {
         /// The start of the body (token removed).
         snippet: String,
     },
+    /// A successful answer is JSON but does not fit the operation's
+    /// response type. Nothing is lost: [`Error::raw_body`] gives the body
+    /// as received (LowCodeAPI's envelope included, token removed).
+    #[error("{operation}: the answer (HTTP {status}) does not fit its response type: {reason}")]
+    ResponseShape {
+        /// The operation id.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// What did not fit (serde's message, cut short).
+        reason: String,
+        /// The body as received.
+        raw: Box<serde_json::Value>,
+    },
     /// The server answered with a redirect, which the client never follows
     /// (the token is in the URL). A LowCodeAPI base URL that redirects is
     /// misconfigured, or the proxy is not LowCodeAPI's API endpoint.
@@ -312,7 +326,9 @@ impl Error {
             Error::PossiblyProcessed { status, .. } | Error::UndecodableBody { status, .. } => {
                 *status
             }
-            Error::Redirect { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
+            Error::Redirect { status, .. }
+            | Error::BodyTooLarge { status, .. }
+            | Error::ResponseShape { status, .. } => Some(*status),
             _ => self.response().map(|r| r.status),
         }
     }
@@ -334,6 +350,7 @@ impl Error {
             | Error::UndecodableBody { operation, .. }
             | Error::Redirect { operation, .. }
             | Error::BodyTooLarge { operation, .. }
+            | Error::ResponseShape { operation, .. }
             | Error::JobFailed { operation, .. }
             | Error::InvalidRequest { operation, .. }
             | Error::Io { operation, .. } => Some(operation),
@@ -347,6 +364,15 @@ impl Error {
         match self {
             Error::UndecodableBody { snippet, .. } => Some(snippet),
             _ => self.response().map(|r| r.body.as_str()),
+        }
+    }
+
+    /// The body of a successful answer that did not fit its type
+    /// ([`Error::ResponseShape`]), as received.
+    pub fn raw_body(&self) -> Option<&serde_json::Value> {
+        match self {
+            Error::ResponseShape { raw, .. } => Some(raw),
+            _ => None,
         }
     }
 

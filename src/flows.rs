@@ -10,7 +10,7 @@ use crate::jobs::{
     Job, JobHandle, JobId, JobOutput, PollingBackoff, PollingErrorPolicy, PreviewOutput,
     RenderOutput, RenderParams, SummaryOutput, TranscriptionOutput, find_job_id,
 };
-use crate::response::ApiResponse;
+use crate::response::Response;
 use crate::storyboard::StoryboardRequest;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -107,7 +107,7 @@ pub struct VideoResult {
     pub video: RenderOutput,
 }
 
-fn job_id_of(resp: &ApiResponse) -> Result<JobId> {
+fn job_id_of<T>(resp: &Response<T>) -> Result<JobId> {
     find_job_id(resp.raw())?.ok_or_else(|| Error::UndecodableBody {
         operation: resp.operation(),
         status: Some(resp.status()),

@@ -33,6 +33,7 @@ pub mod raw;
 pub(crate) mod redact;
 pub mod response;
 pub mod retry;
+pub mod schema;
 #[cfg(feature = "simulator")]
 pub mod sim;
 pub mod storyboard;
@@ -48,7 +49,7 @@ pub use fallback::{UrlFormat, UrlMode};
 pub use flows::{FlowOptions, Stage, VideoResult};
 pub use operations::{OPERATIONS, OperationSpec};
 pub use path::PathValue;
-pub use response::ApiResponse;
+pub use response::{ApiResponse, Response};
 pub use retry::RetryPolicy;
 pub use upload::{TemplateUpload, UploadedFile};
 

@@ -1,32 +1,62 @@
-//! A successful response, its envelope removed, its raw body kept.
+//! A successful response: Pictory's body decoded into the operation's
+//! generated type, with the status, the headers and the raw JSON kept.
 
 use crate::envelope::{Envelope, payload, unwrap_success};
 use crate::error::{Error, Result};
 use serde_json::Value;
 
-/// A successful response from one operation.
+/// A successful response from one operation: [`value`](Self::value) is
+/// Pictory's body (LowCodeAPI's envelope removed) decoded into the
+/// operation's generated type from `pictory::raw::types`; nothing the type
+/// does not name is lost, since [`raw`](Self::raw) keeps the body as
+/// received.
+///
+/// ```no_run
+/// use pictory::{Call, Client};
+/// # async fn demo() -> pictory::Result<()> {
+/// let client = Client::from_env()?;
+/// let template = client.api().get_template().template_id("abc123").call().await?;
+/// let typed = template.value(); // pictory::raw::types::GetTemplateResponse
+/// println!("HTTP {}: {:?}", template.status(), typed);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
-pub struct ApiResponse {
+pub struct Response<T> {
     operation: &'static str,
     status: u16,
     headers: reqwest::header::HeaderMap,
     raw: Value,
+    value: T,
 }
 
-impl ApiResponse {
-    /// Wraps a decoded JSON body.
+/// A response whose body is kept as JSON only.
+pub type ApiResponse = Response<Value>;
+
+impl<T> Response<T> {
     pub(crate) fn new(
         operation: &'static str,
         status: u16,
         headers: reqwest::header::HeaderMap,
         raw: Value,
+        value: T,
     ) -> Self {
-        ApiResponse {
+        Response {
             operation,
             status,
             headers,
             raw,
+            value,
         }
+    }
+
+    /// The decoded body.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The decoded body, by value.
+    pub fn into_value(self) -> T {
+        self.value
     }
 
     /// The operation id.
@@ -34,17 +64,18 @@ impl ApiResponse {
         self.operation
     }
 
-    /// The HTTP status.
+    /// The HTTP status (any 2xx).
     pub fn status(&self) -> u16 {
         self.status
     }
 
-    /// The response headers.
+    /// The response headers (token removed from any value that echoed it).
     pub fn headers(&self) -> &reqwest::header::HeaderMap {
         &self.headers
     }
 
-    /// The body exactly as received (LowCodeAPI's envelope included).
+    /// The body exactly as received (LowCodeAPI's envelope included; an
+    /// echo of the token reads `[REDACTED]`).
     pub fn raw(&self) -> &Value {
         &self.raw
     }
@@ -54,25 +85,26 @@ impl ApiResponse {
         unwrap_success(&self.raw).1
     }
 
-    /// Pictory's own body (LowCodeAPI's envelope removed).
+    /// Pictory's own body as JSON (LowCodeAPI's envelope removed): what
+    /// [`value`](Self::value) was decoded from.
     pub fn body(&self) -> &Value {
         unwrap_success(&self.raw).0
     }
 
-    /// The useful payload: Pictory's `data` when its body is
+    /// The useful payload as JSON: Pictory's `data` when its body is
     /// `{"success": ..., "data": ...}`, else Pictory's body.
     pub fn payload(&self) -> &Value {
         payload(self.body())
     }
 
-    /// Deserializes [`payload`](Self::payload) into `T`; a body of the wrong
-    /// shape is [`Error::UndecodableBody`].
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_value(self.payload().clone()).map_err(|e| Error::UndecodableBody {
+    /// Deserializes [`payload`](Self::payload) into another type; a body of
+    /// the wrong shape is [`Error::ResponseShape`].
+    pub fn json<U: serde::de::DeserializeOwned>(&self) -> Result<U> {
+        U::deserialize(self.payload()).map_err(|e| Error::ResponseShape {
             operation: self.operation,
-            status: Some(self.status),
-            reason: format!("unexpected shape: {e}"),
-            snippet: crate::envelope::truncate(&self.payload().to_string(), 200),
+            status: self.status,
+            reason: crate::envelope::truncate(&e.to_string(), 300),
+            raw: Box::new(self.raw.clone()),
         })
     }
 }

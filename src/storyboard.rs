@@ -29,7 +29,7 @@ const OP: &str = "create_storyboard";
 ///     .size(1920, 1080);
 /// assert!(request.validate().is_ok());
 /// ```
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoryboardRequest {
     /// The output video's name (required).
@@ -98,7 +98,7 @@ fn compact_opt<S: serde::Serializer>(
 }
 
 /// The default text style (`textStyles`) of every scene.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TextStyles {
     /// Text colour, e.g. `#FFFF00`.
@@ -128,7 +128,7 @@ pub struct TextStyles {
 }
 
 /// A stretch of a media file, in seconds (`{start, end}`, start < end).
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Segment {
     /// Start, seconds (0 or more).
     #[serde(serialize_with = "compact")]
@@ -146,14 +146,14 @@ impl Segment {
 }
 
 /// A filter on the stock visuals Pictory picks (`backgroundVisualFilter`).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct VisualFilter {
     /// A visual category, e.g. `Technology`.
     pub category: String,
 }
 
 /// One scene: at least one of `text`, `article_url` or `background_uri`.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Scene {
     /// The scene's text (narrated and shown); may hold SSML and `<strong>`
@@ -354,7 +354,7 @@ impl Scene {
 }
 
 /// Voice-over and background music.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Audio {
     /// Let Pictory choose background music.
@@ -397,7 +397,7 @@ impl Audio {
 }
 
 /// An AI voice-over.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AiVoice {
     /// The speaker's name, e.g. `Jackson`.
@@ -437,7 +437,7 @@ impl AiVoice {
 }
 
 /// The brand logo and where it sits.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BrandLogo {
     /// The logo image.

@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::path::Path;
 
 /// A file uploaded to Pictory's storage.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct UploadedFile {
     /// The hosted URL: use it as `fileUrl` for transcription.
     pub url: String,
@@ -23,7 +23,7 @@ pub struct UploadedFile {
 }
 
 /// How [`Client::create_template_from_file`] sends the `.pictai` file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
 pub enum TemplateUpload {
     /// `multipart/form-data` with the file in the field
     /// `pictoryprojectfile`, as LowCodeAPI's spec declares. The default,

@@ -416,8 +416,13 @@ async fn undecodable_bodies_truncated_empty_and_wrong_shape() {
     let resp = client.api().get_job().job_id("j").call().await.unwrap();
     let err = resp.json::<Job>().unwrap_err();
     assert!(
-        matches!(&err, Error::UndecodableBody { reason, .. } if reason.contains("unexpected shape")),
+        matches!(&err, Error::ResponseShape { status: 200, .. }),
         "{err:?}"
+    );
+    assert_eq!(
+        err.raw_body(),
+        Some(&json!({"data": ["not", "an", "object"]})),
+        "the raw body is kept"
     );
 }
 

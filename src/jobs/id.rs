@@ -9,7 +9,16 @@ use crate::error::{Error, Result};
 /// are checked the same way before any URL is built from them, so an unsafe
 /// id is an [`Error::InvalidRequest`] and nothing is sent.
 #[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(transparent)]
 pub struct JobId(String);

@@ -15,7 +15,7 @@ use serde_json::Value;
 // One reading per poll: the size of a completed output is not worth a box
 // that every `match` on `Completed(JobOutput::...)` would have to see through.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub enum JobState {
     /// `pending`: queued, not started.
     Pending,
@@ -85,7 +85,7 @@ impl JobState {
 }
 
 /// One reading of a job.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Job {
     /// The job id: the caller's when polling; from the body for a webhook,
     /// `None` when the body carries none (Pictory's documented finished

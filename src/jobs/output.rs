@@ -7,7 +7,7 @@ use super::transcript::{SummaryOutput, TranscriptionOutput};
 use serde_json::Value;
 
 /// What a completed job produced, typed by kind; each keeps the raw JSON.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub enum JobOutput {
     /// A storyboard preview: review it, then render.
     Preview(PreviewOutput),
@@ -22,7 +22,7 @@ pub enum JobOutput {
 }
 
 /// A completed storyboard (preview) job.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct PreviewOutput {
     /// `preview`: the preview page URL.
     pub preview_url: Option<String>,
@@ -35,7 +35,7 @@ pub struct PreviewOutput {
 }
 
 /// A completed render job.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct RenderOutput {
     /// The video file: `videoURL`, else `shareVideoURL` (older responses
     /// carry the .mp4 only there).

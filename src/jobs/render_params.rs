@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 
 /// Which `renderParams` layout a value has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub enum RenderParamsLayout {
     /// Classic: a `scenes` array.
     Classic,
@@ -27,7 +27,7 @@ pub enum RenderParamsLayout {
 }
 
 /// One text of a `renderParams`, in document order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct TextLine {
     /// Classic: the index of the scene in `scenes`. Element-based: the
     /// index of the element in `elements`.
@@ -50,7 +50,7 @@ pub struct TextLine {
 /// assert_eq!(p.as_value()["scenes"][0]["sub_scenes"][0]["text_lines"][0]["text"], "Hi there");
 /// assert_eq!(p.as_value()["next_generation_video"], true); // untouched keys stay
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct RenderParams(Value);
 

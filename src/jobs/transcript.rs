@@ -5,7 +5,7 @@ use super::fields::{bool_at, num_at, str_at};
 use serde_json::Value;
 
 /// One word of a transcript (or a pause marker).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Word {
     /// `uid`.
     pub uid: Option<String>,
@@ -46,7 +46,7 @@ impl Word {
 }
 
 /// One sentence of a transcript.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Sentence {
     /// `uid`.
     pub uid: Option<String>,
@@ -89,7 +89,7 @@ fn join_words<'a>(words: impl Iterator<Item = &'a Word>) -> String {
 /// `mediaInfo` of a transcription: what is known of the source media. Pictory
 /// names its parts only loosely (duration, dimensions, aspect ratio), so
 /// each is read from the likely keys; the object itself is in `raw`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct MediaInfo {
     /// `duration`, seconds.
     pub duration_secs: Option<f64>,
@@ -117,7 +117,7 @@ impl MediaInfo {
 }
 
 /// A completed transcription job.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct TranscriptionOutput {
     /// The sentences with their words (`transcript`).
     pub sentences: Vec<Sentence>,
@@ -202,7 +202,7 @@ impl TranscriptionOutput {
 }
 
 /// One contiguous stretch of a summary: highlighted words and their times.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct HighlightRange {
     /// Seconds from the start of the media.
     pub start: f64,
@@ -215,7 +215,7 @@ pub struct HighlightRange {
 /// A completed summary (highlights) job: Pictory returns the transcript
 /// again with `highlight: true` on the chosen words; the summary is those
 /// words, grouped into time ranges.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct SummaryOutput {
     /// The highlighted stretches, in order.
     pub ranges: Vec<HighlightRange>,
