@@ -36,6 +36,10 @@ pub struct Counters {
     /// Successful `PUT`s to a signed upload URL.
     pub uploads: u64,
     /// Requests answered 401 (`api_token` missing, without the `at_`
+    /// Successful answers the simulator built that did not fit the
+    /// operation's response schema in the normalized spec (answered as a
+    /// 500 instead). Always 0 unless the simulator has a bug.
+    pub answers_off_spec: u64,
     /// prefix, or not listed in `SimConfig::tokens`).
     pub unauthorized: u64,
     /// Requests answered with the unknown-route 404 (unknown URL, wrong

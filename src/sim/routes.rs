@@ -262,7 +262,34 @@ async fn handle_operation(
         Err(reply) => return json_response(&app, reply, fault),
     };
     let reply = ops::dispatch(&app, op, &values, &query, input);
+    let reply = checked_answer(&app, op, reply);
     json_response(&app, reply, fault)
+}
+
+/// A successful answer that does not fit the operation's response schema
+/// is the simulator's own bug: it is counted
+/// ([`Counters::answers_off_spec`](super::Counters::answers_off_spec)),
+/// logged, and answered as a 500 naming the problem, so no test can pass on
+/// a body the generated types would not accept.
+fn checked_answer(app: &App, op: &OperationSpec, reply: Reply) -> Reply {
+    let Reply::Ok(body) = &reply else {
+        return reply;
+    };
+    let problems = app.schemas.check_answer(op, body);
+    if problems.is_empty() {
+        return reply;
+    }
+    app.count(|c| c.answers_off_spec += 1);
+    tracing::error!(
+        operation = op.id,
+        ?problems,
+        "simulator answer does not fit the spec"
+    );
+    Reply::error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "SIMULATOR_ANSWER_OFF_SPEC",
+        format!("{}: {}", op.id, problems.join("; ")),
+    )
 }
 
 /// The path-parameter values: from the path (new format) or from the query

@@ -1,6 +1,8 @@
-//! Request validation: each JSON-body operation's request schema from the
-//! normalized spec (compiled once at startup), plus Pictory's own rules
-//! that the spec does not state.
+//! Validation against the normalized spec, compiled once at startup: each
+//! JSON-body operation's request schema (plus Pictory's own rules that the
+//! spec does not state), and each operation's 2xx response schema, which
+//! every answer the simulator gives is checked against — so the simulator
+//! cannot drift from the generated response types.
 
 use crate::operations::{BodyKind, OPERATIONS, OperationSpec};
 use serde_json::Value;
@@ -21,9 +23,11 @@ struct BodySchema {
     required: bool,
 }
 
-/// Validators for every JSON-body operation, by operation id.
+/// Validators for every JSON-body operation, by operation id, and for
+/// every operation's successful answer.
 pub(crate) struct Schemas {
     by_op: HashMap<&'static str, BodySchema>,
+    responses: HashMap<&'static str, jsonschema::Validator>,
 }
 
 impl std::fmt::Debug for Schemas {
@@ -45,6 +49,25 @@ impl Schemas {
         let doc: Value =
             serde_json::from_str(SPEC).map_err(|e| format!("normalized spec is not JSON: {e}"))?;
         let mut by_op = HashMap::new();
+        let mut responses = HashMap::new();
+        for op in OPERATIONS {
+            let pointer = format!(
+                "/paths/{}/{}/responses/200/content/application~1json/schema",
+                pointer_segment(op.path),
+                op.method.to_lowercase()
+            );
+            let Some(schema) = doc.pointer(&pointer).cloned() else {
+                continue;
+            };
+            // The whole document with the schema at a plain key and a root
+            // `$ref` to it, so references to `components` resolve.
+            let mut root = doc.clone();
+            root["x-answer"] = schema;
+            root["$ref"] = Value::String("#/x-answer".into());
+            let validator = jsonschema::validator_for(&root)
+                .map_err(|e| format!("{}: response schema does not compile: {e}", op.id))?;
+            responses.insert(op.id, validator);
+        }
         for op in OPERATIONS.iter().filter(|op| op.body == BodyKind::Json) {
             let base = format!(
                 "/paths/{}/{}/requestBody",
@@ -72,7 +95,20 @@ impl Schemas {
                 },
             );
         }
-        Ok(Schemas { by_op })
+        Ok(Schemas { by_op, responses })
+    }
+
+    /// What is wrong with `body` as `op`'s successful answer (Pictory's
+    /// body, before any envelope), if anything.
+    pub(crate) fn check_answer(&self, op: &OperationSpec, body: &Value) -> Vec<String> {
+        self.responses
+            .get(op.id)
+            .map(|v| {
+                v.iter_errors(body)
+                    .map(|e| short(&format!("{}: {e}", e.instance_path())))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether `op` must carry a body.
