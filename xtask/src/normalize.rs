@@ -455,18 +455,18 @@ fn normalize_parameters(
 }
 
 /// The success response: the overlay's `response` schema (Pictory's body,
-/// which the crate reads after removing LowCodeAPI's envelope), else "any
-/// JSON", which [`response_problems`] then refuses. Error responses keep the
-/// raw document's codes, each "any JSON".
+/// which the crate reads after removing LowCodeAPI's envelope); without one
+/// the 200 has no content, which [`response_problems`] then refuses. Error
+/// responses keep the raw document's codes, each "any JSON".
 fn normalize_responses(raw: Option<&Value>, schema: Option<&Value>) -> Value {
     let mut out = Map::new();
-    out.insert(
-        "200".into(),
-        json!({
-            "description": "Success: Pictory's body, as the crate reads it after removing LowCodeAPI's envelope ({\"data\": X} or {\"result\": X, ...}).",
-            "content": { "application/json": { "schema": schema.cloned().unwrap_or_else(|| json!({})) } }
-        }),
-    );
+    let mut ok = json!({
+        "description": "Success: Pictory's body, as the crate reads it after removing LowCodeAPI's envelope ({\"data\": X} or {\"result\": X, ...})."
+    });
+    if let Some(schema) = schema {
+        ok["content"] = json!({ "application/json": { "schema": schema } });
+    }
+    out.insert("200".into(), ok);
     for (code, resp) in raw.and_then(Value::as_object).into_iter().flatten() {
         if code.starts_with('2') {
             continue;
