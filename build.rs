@@ -138,8 +138,8 @@ fn operation_table(doc: &serde_json::Value) -> Result<String, String> {
                 impls,
                 "impl crate::call::sealed::Sealed for crate::raw::builder::{builder}<'_> {{\n\
                  \x20   const OPERATION: &'static str = {id:?};\n\
-                 \x20   fn send_raw(self) -> impl ::std::future::Future<Output = crate::call::RawResult> + Send {{\n\
-                 \x20       async move {{ self.send().await.map(|v| {{ let (status, headers) = (v.status(), v.headers().clone()); ::progenitor_client::ResponseValue::new(::serde_json::to_value(v.into_inner()).unwrap_or_default(), status, headers) }}) }}\n\
+                 \x20   async fn send_raw(self) -> crate::call::RawResult {{\n\
+                 \x20       let v = self.send().await?; let (status, headers) = (v.status(), v.headers().clone()); Ok(::progenitor_client::ResponseValue::new(::serde_json::to_value(v.into_inner()).unwrap_or_default(), status, headers))\n\
                  \x20   }}\n\
                  }}"
             );
