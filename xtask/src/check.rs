@@ -2,7 +2,7 @@
 //! `normalize(raw + overlay)`, and it is well-formed for code generation.
 
 use crate::files::{NORMALIZED, OVERLAY, RAW, SpecDir};
-use crate::normalize::{normalize, template_params, to_canonical_text};
+use crate::normalize::{normalize, response_problems, template_params, to_canonical_text};
 use crate::operations::operations;
 use serde_json::Value;
 
@@ -43,7 +43,8 @@ pub fn check(dir: &SpecDir) -> Result<String, String> {
     }
 }
 
-/// Ids present and unique; every templated path has its parameter and back.
+/// Ids present and unique; every templated path has its parameter and back;
+/// every operation has a 2xx response schema that is more than "any JSON".
 pub fn structural_problems(doc: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -70,5 +71,6 @@ pub fn structural_problems(doc: &Value) -> Vec<String> {
             }
         }
     }
+    problems.extend(response_problems(doc));
     problems
 }

@@ -126,9 +126,112 @@ pub fn normalize(raw: &Value, overlay: &Value) -> Result<Normalized, String> {
             doc[k] = v.clone();
         }
     }
+    // The overlay's named schemas (`components.schemas`) join the document's.
+    if let Some(extra) = overlay.get("components") {
+        if !extra.is_object() {
+            return Err("overlay `components` is not a JSON object".into());
+        }
+        let mut components = doc.get("components").cloned().unwrap_or_else(|| json!({}));
+        merge_patch(&mut components, extra);
+        doc["components"] = components;
+    }
+    let problems = response_problems(&doc);
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
     Ok(Normalized {
         doc: sort_keys(&doc),
         warnings,
+    })
+}
+
+/// Keywords that describe a schema without constraining it.
+const ANNOTATIONS: [&str; 10] = [
+    "description",
+    "title",
+    "example",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "nullable",
+    "externalDocs",
+];
+
+/// Whether `schema` accepts any JSON: `true`, `{}`, an object of annotations
+/// only, or a `$ref` to such a component (or to a component that is absent).
+pub fn is_any_json(doc: &Value, schema: &Value) -> bool {
+    let mut seen: Vec<String> = Vec::new();
+    let mut schema = schema;
+    loop {
+        match schema {
+            Value::Bool(b) => return *b,
+            Value::Object(o) => {
+                if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+                    if seen.iter().any(|s| s == r) {
+                        return false;
+                    }
+                    seen.push(r.to_string());
+                    match resolve_ref(doc, r) {
+                        Some(target) => {
+                            schema = target;
+                            continue;
+                        }
+                        None => return true,
+                    }
+                }
+                return o
+                    .keys()
+                    .all(|k| ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-"));
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// The schema a local `$ref` (`#/components/schemas/Name`) points at.
+pub fn resolve_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    doc.pointer(reference.strip_prefix('#')?)
+}
+
+/// One line per operation whose success response says nothing: no 2xx
+/// response with a JSON schema, or only "any JSON" (`{}`, `true`).
+pub fn response_problems(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for op in crate::operations::operations(doc) {
+        let name = match &op.id {
+            Some(id) => format!("`{id}` ({} {})", op.method.to_uppercase(), op.path),
+            None => format!("`{} {}`", op.method.to_uppercase(), op.path),
+        };
+        let what = match success_schema(doc, &op.method, &op.path) {
+            None => "has no 2xx response schema",
+            Some(s) if is_any_json(doc, s) => "has only \"any JSON\" as its 2xx response schema",
+            Some(_) => continue,
+        };
+        out.push(format!(
+            "operation {name} {what}; give it a `response` schema in spec/overlay.json"
+        ));
+    }
+    out
+}
+
+/// The JSON schema of an operation's first 2xx response (by status code).
+pub fn success_schema<'a>(doc: &'a Value, method: &str, path: &str) -> Option<&'a Value> {
+    let responses = doc
+        .get("paths")?
+        .get(path)?
+        .get(method)?
+        .get("responses")?
+        .as_object()?;
+    let mut codes: Vec<&String> = responses.keys().filter(|c| c.starts_with('2')).collect();
+    codes.sort();
+    codes.into_iter().find_map(|c| {
+        let content = responses[c].get("content")?.as_object()?;
+        content
+            .iter()
+            .find(|(media, _)| media.as_str() == "application/json" || media.ends_with("+json"))
+            .and_then(|(_, m)| m.get("schema"))
     })
 }
 
@@ -260,7 +363,10 @@ fn normalize_operation(
         "parameters".into(),
         Value::Array(normalize_parameters(path, op, item)),
     );
-    out.insert("responses".into(), normalize_responses(op.get("responses")));
+    out.insert(
+        "responses".into(),
+        normalize_responses(op.get("responses"), fixes.get("response")),
+    );
 
     if let Some(body) = op.get("requestBody") {
         match normalize_body(method, body, fixes) {
@@ -348,15 +454,19 @@ fn normalize_parameters(
     out
 }
 
-fn normalize_responses(raw: Option<&Value>) -> Value {
+/// The success response: the overlay's `response` schema (Pictory's body,
+/// which the crate reads after removing LowCodeAPI's envelope); without one
+/// the 200 has no content, which [`response_problems`] then refuses. Error
+/// responses keep the raw document's codes, each "any JSON".
+fn normalize_responses(raw: Option<&Value>, schema: Option<&Value>) -> Value {
     let mut out = Map::new();
-    out.insert(
-        "200".into(),
-        json!({
-            "description": "Success: LowCodeAPI's envelope around Pictory's body (any JSON; decoded by the hand-written layer).",
-            "content": { "application/json": { "schema": {} } }
-        }),
-    );
+    let mut ok = json!({
+        "description": "Success: Pictory's body, as the crate reads it after removing LowCodeAPI's envelope ({\"data\": X} or {\"result\": X, ...})."
+    });
+    if let Some(schema) = schema {
+        ok["content"] = json!({ "application/json": { "schema": schema } });
+    }
+    out.insert("200".into(), ok);
     for (code, resp) in raw.and_then(Value::as_object).into_iter().flatten() {
         if code.starts_with('2') {
             continue;

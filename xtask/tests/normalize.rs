@@ -100,6 +100,13 @@ fn update_reports_added_and_removed_operations_and_check_passes_after() {
     );
     let modified = pretty(&doc);
     let file = scratch.write("modified.openapi.json", modified.as_bytes());
+    // A new operation needs a response schema (else normalize refuses it).
+    let mut overlay = read_json(&dir, OVERLAY);
+    overlay["operations"].as_object_mut().unwrap().insert(
+        "GET /pictoryapis/v1/music/tracks".into(),
+        json!({ "response": { "type": "array", "items": { "type": "object" } } }),
+    );
+    std::fs::write(dir.join(OVERLAY), pretty(&overlay)).unwrap();
 
     let run = spec("update", &dir, &["--from-file", file.to_str().unwrap()]);
     assert!(run.success, "update failed: {run:?}");
@@ -188,6 +195,32 @@ fn normalize_warns_about_an_operation_the_overlay_does_not_name() {
         }),
     );
     std::fs::write(dir.join(RAW), pretty(&raw)).unwrap();
+
+    // Without a response schema the new operation is refused, by name, on
+    // one line, and nothing is written.
+    let before = std::fs::read(dir.join(NORMALIZED)).unwrap();
+    let run = spec("normalize", &dir, &[]);
+    assert!(
+        !run.success,
+        "normalize accepted an operation without a response schema: {run:?}"
+    );
+    let lines = run.stderr_lines();
+    assert_eq!(lines.len(), 1, "stderr: {}", run.stderr);
+    assert!(
+        lines[0].contains("`generate_video_captions_beta` (POST /pictoryapis/v1/video/captions)")
+            && lines[0].contains("2xx response schema"),
+        "stderr: {}",
+        lines[0]
+    );
+    assert_eq!(std::fs::read(dir.join(NORMALIZED)).unwrap(), before);
+
+    // The overlay gives it a response schema but no name.
+    let mut overlay = read_json(&dir, OVERLAY);
+    overlay["operations"].as_object_mut().unwrap().insert(
+        "POST /pictoryapis/v1/video/captions".into(),
+        json!({ "response": { "$ref": "#/components/schemas/JobStarted" } }),
+    );
+    std::fs::write(dir.join(OVERLAY), pretty(&overlay)).unwrap();
 
     let run = spec("normalize", &dir, &[]);
     assert!(run.success, "normalize failed: {run:?}");
