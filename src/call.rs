@@ -145,13 +145,21 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
             snippet: crate::envelope::truncate(&String::from_utf8_lossy(&d.body), 200),
         })?
     };
-    let value = T::deserialize(crate::envelope::unwrap_success(&raw).0).map_err(|e| {
-        Error::ResponseShape {
-            operation,
-            status: d.status,
-            reason: crate::envelope::truncate(&e.to_string(), 300),
-            raw: Box::new(raw.clone()),
-        }
+    let body = crate::envelope::unwrap_success(&raw).0;
+    let decoded = match body {
+        // No content (204): the type's empty value, whatever its shape.
+        Value::Null => [Value::Null, serde_json::json!({}), serde_json::json!([])]
+            .iter()
+            .map(T::deserialize)
+            .find(|r| r.is_ok())
+            .unwrap_or_else(|| T::deserialize(body)),
+        _ => T::deserialize(body),
+    };
+    let value = decoded.map_err(|e| Error::ResponseShape {
+        operation,
+        status: d.status,
+        reason: crate::envelope::truncate(&e.to_string(), 300),
+        raw: Box::new(raw.clone()),
     })?;
     Ok(Response::new(operation, d.status, d.headers, raw, value))
 }

@@ -672,7 +672,10 @@ mod tests {
                     "transition": {"type": "fade"}}]})
         );
         let raw = r.into_raw().unwrap();
-        assert_eq!(raw.text_styles.get("fontSize"), Some(&json!(20)));
+        assert_eq!(
+            raw.text_styles.as_ref().and_then(|t| t.font_size.clone()),
+            Some(json!(20))
+        );
         assert_eq!(raw.extra.get("saveProject"), Some(&json!(true)));
 
         let msg = |r: StoryboardRequest| r.validate().unwrap_err().to_string();

@@ -10,7 +10,8 @@ use hostile_support::{Hostile, Recorded, Reply};
 use pictory::jobs::{
     AdaptiveBackoff, FixedInterval, JobId, JobState, PollingErrorPolicy, parse_webhook,
 };
-use pictory::{ApiResponse, Call, Client, ClientBuilder, Error, RetryPolicy, TransportKind};
+use pictory::raw::types;
+use pictory::{Call, Client, ClientBuilder, Error, Response, RetryPolicy, TransportKind};
 use proptest::prelude::*;
 use serde_json::json;
 use std::time::Duration;
@@ -31,13 +32,13 @@ fn paused(base: &str) -> Client {
     builder(base).without_timeouts().build().unwrap()
 }
 
-async fn storyboard(client: &Client) -> pictory::Result<ApiResponse> {
+async fn storyboard(client: &Client) -> pictory::Result<Response<types::JobStarted>> {
     client
         .api()
         .create_storyboard()
         .body_map(|b| {
             b.video_name(Some("v".into()))
-                .scenes(vec![json!({"text": "hi"})])
+                .scenes(vec![serde_json::from_value(json!({"text": "hi"})).unwrap()])
                 .extra(serde_json::Map::new())
         })
         .call()
@@ -45,7 +46,7 @@ async fn storyboard(client: &Client) -> pictory::Result<ApiResponse> {
 }
 
 /// A PUT (render a storyboard preview).
-async fn render_put(client: &Client) -> pictory::Result<ApiResponse> {
+async fn render_put(client: &Client) -> pictory::Result<Response<types::JobStarted>> {
     client
         .api()
         .render_storyboard()
@@ -55,11 +56,11 @@ async fn render_put(client: &Client) -> pictory::Result<ApiResponse> {
         .await
 }
 
-async fn list_brands(client: &Client) -> pictory::Result<ApiResponse> {
+async fn list_brands(client: &Client) -> pictory::Result<Response<types::BrandList>> {
     client.api().list_brands().call().await
 }
 
-async fn delete_template(client: &Client, id: &str) -> pictory::Result<ApiResponse> {
+async fn delete_template(client: &Client, id: &str) -> pictory::Result<Response<types::Deleted>> {
     client.api().delete_template().template_id(id).call().await
 }
 
@@ -217,8 +218,8 @@ async fn redirects_are_never_followed_and_their_location_is_redacted() {
             Hostile::start(move |_, _| Reply::with(status, &[("Location", &location)], "")).await;
         let client = paused(&server.base());
         for (method, result) in [
-            ("POST", storyboard(&client).await),
-            ("GET", list_brands(&client).await),
+            ("POST", storyboard(&client).await.map(|_| ())),
+            ("GET", list_brands(&client).await.map(|_| ())),
         ] {
             let err = error(result);
             let Error::Redirect {
@@ -825,14 +826,14 @@ async fn absurd_retry_after_is_a_typed_error_without_panic() {
                 "GET",
                 tokio::spawn({
                     let c = client.clone();
-                    async move { list_brands(&c).await }
+                    async move { list_brands(&c).await.map(|_| ()) }
                 }),
             ),
             (
                 "POST",
                 tokio::spawn({
                     let c = client.clone();
-                    async move { storyboard(&c).await }
+                    async move { storyboard(&c).await.map(|_| ()) }
                 }),
             ),
         ] {
@@ -886,17 +887,18 @@ async fn token_echoed_in_a_json_success_body_never_shows() {
     assert!(serde_json::from_str::<serde_json::Value>(&body).is_ok());
     let server = Hostile::start(move |_, _| Reply::json_text(200, &body)).await;
     let client = paused(&server.base());
-    for resp in [
-        list_brands(&client).await.unwrap(),
-        storyboard(&client).await.unwrap(),
+    let brands = list_brands(&client).await.unwrap();
+    let started = storyboard(&client).await.unwrap();
+    for (debug, raw, payload) in [
+        (format!("{brands:?}"), brands.raw(), brands.payload()),
+        (format!("{started:?}"), started.raw(), started.payload()),
     ] {
-        assert_token_free("the response's Debug", &format!("{resp:?}"));
-        assert_token_free("the raw body", &resp.raw().to_string());
-        assert_token_free("the payload", &resp.payload().to_string());
+        assert_token_free("the response's Debug", &debug);
+        assert_token_free("the raw body", &raw.to_string());
+        assert_token_free("the payload", &payload.to_string());
         assert!(
-            resp.raw().to_string().contains("[REDACTED]"),
-            "the echoes were there and were masked: {}",
-            resp.raw()
+            raw.to_string().contains("[REDACTED]"),
+            "the echoes were there and were masked: {raw}"
         );
     }
     // The token did go to the server: it is the echo that was masked.

@@ -174,7 +174,7 @@ async fn dropped_and_truncated_answers_come_after_processing() {
             .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| {
                 b.video_name(Some("w".to_string()))
-                    .scenes(vec![json!({"text": "a"})])
+                    .scenes(vec![serde_json::from_value(json!({"text": "a"})).unwrap()])
             })
             .call()
             .await
@@ -235,7 +235,7 @@ async fn a_client_rides_through_rate_limits_and_5xx_without_duplicates() {
         .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| {
             b.video_name(Some("Faulty".to_string()))
-                .scenes(vec![json!({"text": "a"})])
+                .scenes(vec![serde_json::from_value(json!({"text": "a"})).unwrap()])
         })
         .call()
         .await

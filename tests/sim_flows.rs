@@ -3,6 +3,8 @@
 //! fallback, and a 200-flow bulk run under a fault plan.
 #![cfg(feature = "simulator")]
 
+mod common;
+
 use pictory::jobs::{FixedInterval, PollingErrorPolicy};
 use pictory::sim::{FaultPlan, SimConfig, Simulator, UnknownRoute};
 use pictory::storyboard::{Scene, StoryboardRequest};
@@ -225,47 +227,12 @@ async fn every_path_operation_falls_back_once(sim: &Simulator, setup: &str) {
     assert_eq!(path_ops.len(), 11);
     for op in path_ops {
         // Any answer that is not a routing 404 proves the old-format route.
-        let call = || async {
-            let c = client.api();
-            match op.id {
-                "get_aws_connection" => c.get_aws_connection().connectionid("x").call().await,
-                "update_aws_connection" => {
-                    c.update_aws_connection()
-                        .connectionid("x")
-                        .body_map(|b| b.version(1.0))
-                        .call()
-                        .await
-                }
-                "delete_aws_connection" => c.delete_aws_connection().connectionid("x").call().await,
-                "render_storyboard" => {
-                    c.render_storyboard()
-                        .job_id("x")
-                        .body(pictory::raw::types::RenderStoryboardBody::default())
-                        .call()
-                        .await
-                }
-                "update_template" => {
-                    c.update_template()
-                        .template_id("x")
-                        .body(pictory::raw::types::UpdateTemplateBody::default())
-                        .call()
-                        .await
-                }
-                "get_template" => c.get_template().template_id("x").call().await,
-                "delete_template" => c.delete_template().template_id("x").call().await,
-                "get_brand" => c.get_brand().brand_id("x").call().await,
-                "update_brand" => {
-                    c.update_brand()
-                        .brand_id("x")
-                        .body(pictory::raw::types::UpdateBrandBody::default())
-                        .call()
-                        .await
-                }
-                "delete_brand" => c.delete_brand().brand_id("x").call().await,
-                "get_job" => c.get_job().job_id("x").call().await,
-                other => panic!("no call for {other}"),
-            }
-        };
+        let case = common::cases::cases()
+            .into_iter()
+            .find(|(id, _)| *id == op.id)
+            .map(|(_, case)| case)
+            .unwrap_or_else(|| panic!("no call for {}", op.id));
+        let call = || case(client.clone(), "x");
         for round in 0..2 {
             let before = client.requests_sent();
             let result = call().await;

@@ -576,7 +576,7 @@ async fn each_profile_wraps_success_and_errors_in_its_envelope() {
             .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| {
                 b.video_name(Some("w".to_string()))
-                    .scenes(vec![json!({"text": "Hi"})])
+                    .scenes(vec![serde_json::from_value(json!({"text": "Hi"})).unwrap()])
             })
             .call()
             .await
@@ -594,8 +594,9 @@ async fn validation_errors_name_the_fields() {
         .create_storyboard()
         .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| {
-            b.language(Some("en".to_string()))
-                .scenes(vec![json!({"voiceOver": true})])
+            b.language(Some("en".to_string())).scenes(vec![
+                serde_json::from_value(json!({"voiceOver": true})).unwrap(),
+            ])
         })
         .call()
         .await
