@@ -38,6 +38,7 @@ pub mod schema;
 pub mod sim;
 pub mod storyboard;
 pub mod testing;
+mod typed;
 pub mod upload;
 pub(crate) mod wire;
 

@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::operations::OperationSpec;
 use crate::pipeline::Target;
 use crate::response::ApiResponse;
-use serde_json::Value;
 use std::path::Path;
 
 /// A file uploaded to Pictory's storage.
@@ -99,26 +98,21 @@ impl Client {
             })
             .call()
             .await?;
-        let p = resp.payload();
-        let field = |k: &str| {
-            p.get(k)
-                .or_else(|| p.get("data").and_then(|d| d.get(k)))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let (Some(signed), Some(url)) = (field("signedUrl"), field("url")) else {
+        let upload = resp.value();
+        let (Some(signed), Some(url)) = (upload.signed_url(), upload.url()) else {
             return Err(Error::UndecodableBody {
                 operation: "generate_upload_url",
                 status: Some(resp.status()),
-                reason: "no signedUrl/url in the response".into(),
-                snippet: crate::envelope::truncate(&p.to_string(), 200),
+                reason: "no data.signedUrl / data.url in the answer".into(),
+                snippet: crate::envelope::truncate(&resp.body().to_string(), 200),
             });
         };
+        let url = url.to_string();
         let pipeline = self.pipeline();
         let make = || async {
             pipeline
                 .http
-                .put(&signed)
+                .put(signed)
                 .header(reqwest::header::CONTENT_TYPE, content_type)
                 .header(reqwest::header::CONTENT_LENGTH, len)
                 .body(file_body(OP, path).await?)

@@ -168,7 +168,7 @@ async fn upload_streams_the_file_to_the_signed_url_with_its_content_type() {
     let (api, log) = scripted(move |_, _| {
         json_response(
             200,
-            json!({"data": {"signedUrl": signed, "url": "https://media.test/clip.mp4"}}),
+            json!({"data": {"success": true, "data": {"signedUrl": signed, "url": "https://media.test/clip.mp4"}}}),
         )
     })
     .await;
@@ -222,7 +222,7 @@ async fn an_upload_put_answered_503_is_sent_again_with_the_whole_file() {
     let (api, _) = scripted(move |_, _| {
         json_response(
             200,
-            json!({"data": {"signedUrl": signed, "url": "https://media.test/a.mp4"}}),
+            json!({"data": {"success": true, "data": {"signedUrl": signed, "url": "https://media.test/a.mp4"}}}),
         )
     })
     .await;
