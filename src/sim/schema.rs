@@ -340,3 +340,35 @@ mod tests {
         assert_eq!(field_name("/a~1b"), "a/b");
     }
 }
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+
+    /// The check the simulator runs on every answer can fail: a body that
+    /// leaves its operation's response schema is reported.
+    #[test]
+    fn an_answer_off_the_spec_is_reported() {
+        let schemas = Schemas::compile().unwrap();
+        let op = |id| OperationSpec::find(id).unwrap();
+        let tracks = op("list_voiceover_tracks");
+        assert!(
+            schemas
+                .check_answer(tracks, &serde_json::json!([]))
+                .is_empty()
+        );
+        assert!(
+            !schemas
+                .check_answer(tracks, &serde_json::json!({"items": []}))
+                .is_empty()
+        );
+        let templates = op("list_templates");
+        assert!(
+            !schemas
+                .check_answer(templates, &serde_json::json!({"items": "not a list"}))
+                .is_empty()
+        );
+        let doc = crate::wire::fixture("templates/list-response.json");
+        assert!(schemas.check_answer(templates, &doc).is_empty());
+    }
+}
