@@ -68,7 +68,7 @@ pub(crate) async fn call_until<B: sealed::Sealed>(
     let (raw, outcome) = SLOT
         .scope(slot, async move {
             let raw = builder.send_raw().await;
-            (raw, SLOT.with(|s| s.outcome.take()))
+            (raw, SLOT.with(|s| s.outcome.take()).map(|b| *b))
         })
         .await;
     match outcome {
@@ -150,10 +150,10 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         // No content (204): the type's empty value, whatever its shape.
         Value::Null => [Value::Null, serde_json::json!({}), serde_json::json!([])]
             .iter()
-            .map(T::deserialize)
+            .map(|empty| T::deserialize(empty).map(Box::new))
             .find(|r| r.is_ok())
-            .unwrap_or_else(|| T::deserialize(body)),
-        _ => T::deserialize(body),
+            .unwrap_or_else(|| T::deserialize(body).map(Box::new)),
+        _ => T::deserialize(body).map(Box::new),
     };
     let value = decoded.map_err(|e| Error::ResponseShape {
         operation,

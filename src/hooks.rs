@@ -29,7 +29,9 @@ pub struct HookState(pub(crate) Arc<Pipeline>);
 /// One call's input (its deadline) and outcome.
 pub(crate) struct CallSlot {
     pub(crate) deadline: Option<Instant>,
-    pub(crate) outcome: RefCell<Option<std::result::Result<Delivered, Failed>>>,
+    // Boxed: the slot is moved in and out of task-local storage on every
+    // poll of the call, so it stays two words.
+    pub(crate) outcome: RefCell<Option<Box<std::result::Result<Delivered, Failed>>>>,
 }
 
 tokio::task_local! {
@@ -67,14 +69,14 @@ impl ClientHooks<HookState> for crate::raw::Client {
             Ok(d) => d.status,
             Err(f) => f.error.status().unwrap_or(0),
         };
-        let mut carried = Some(outcome);
+        let mut carried = Some(Box::new(outcome));
         if SLOT.try_with(|s| s.outcome.replace(carried.take())).is_ok() {
             // `.call()` reads the slot and ignores what progenitor makes of
             // this placeholder; its status is one no spec declares, so
             // progenitor does not try to decode it.
             return Ok(placeholder(IGNORED_STATUS, bytes::Bytes::new()));
         }
-        let Some(outcome) = carried else {
+        let Some(outcome) = carried.map(|b| *b) else {
             return Ok(placeholder(status, bytes::Bytes::new()));
         };
         match outcome {

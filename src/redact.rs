@@ -22,6 +22,9 @@ pub(crate) const MIN_TOKEN_LEN: usize = 8;
 #[derive(Clone)]
 pub(crate) struct Redactor {
     token: Box<[u8]>,
+    /// Finds the token as sent (built once: a finder's set-up costs more
+    /// than scanning a small body).
+    finder: memchr::memmem::Finder<'static>,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -51,6 +54,7 @@ impl Redactor {
     pub(crate) fn new(token: &str) -> Redactor {
         Redactor {
             token: token.as_bytes().into(),
+            finder: memchr::memmem::Finder::new(token.as_bytes()).into_owned(),
         }
     }
 
@@ -58,24 +62,20 @@ impl Redactor {
     /// `cut`: the input was cut short, so a start of the token at its very
     /// end (three bytes or more) is removed too.
     pub(crate) fn bytes<'a>(&self, input: &'a [u8], cut: bool) -> Cow<'a, [u8]> {
-        let (first, second) = (self.token[0], self.token[1]);
         let mut out: Option<Vec<u8>> = None;
         let mut copied = 0;
-        let mut from = 0;
-        // Every encoding of the token's first byte starts with it, `%` or `\`.
-        while let Some(i) = next_candidate(input, from, first) {
-            from = i + 1;
-            let Some((matched, end)) = self.candidate(input, i, first, second) else {
-                continue;
-            };
+        for start in self.candidates(input, cut) {
+            if start < copied {
+                continue; // inside a span already replaced
+            }
+            let (matched, end) = self.match_at(input, start);
             let whole = matched == self.token.len();
             let tail = cut && end == input.len() && matched >= 3;
             if whole || tail {
                 let buf = out.get_or_insert_with(|| Vec::with_capacity(input.len()));
-                buf.extend_from_slice(&input[copied..i]);
+                buf.extend_from_slice(&input[copied..start]);
                 buf.extend_from_slice(MASK.as_bytes());
                 copied = end;
-                from = end;
             }
         }
         match out {
@@ -98,29 +98,32 @@ impl Redactor {
         scrub_token_params(out)
     }
 
-    /// The match at `i` (see [`match_at`](Self::match_at)), with the cheap
-    /// cases first: where no `%` or `\` is in reach, only the token as sent
-    /// can start at `i`.
-    fn candidate(&self, input: &[u8], i: usize, first: u8, second: u8) -> Option<(usize, usize)> {
-        let reach = &input[i..input.len().min(i + self.token.len())];
-        let plain =
-            !matches!(first, b'%' | b'\\') && !reach.iter().any(|b| matches!(b, b'%' | b'\\'));
-        if input[i] == first && plain {
-            let n = reach
-                .iter()
-                .zip(self.token.iter())
-                .take_while(|(a, b)| a == b)
-                .count();
-            return (n >= 2 || reach.len() == 1).then_some((n, i + n));
+    /// Where a form of the token can start, in order: every occurrence of
+    /// the token as sent (found with memmem), and, around every `%` or `\\`
+    /// (rare in JSON; every other encoding contains one within the token's
+    /// reach), each position holding the token's first byte and the escape
+    /// itself; with `cut`, the positions near the end where a start of the
+    /// token as sent could begin.
+    fn candidates(&self, input: &[u8], cut: bool) -> Vec<usize> {
+        let len = self.token.len();
+        let first = self.token[0];
+        let mut out: Vec<usize> = self.finder.find_iter(input).collect();
+        // The widest encoding of one byte is 8 bytes (`\\u00XX` plus one).
+        let reach = len.saturating_mul(8);
+        let mut covered = 0;
+        for escape in memchr::memchr2_iter(b'%', b'\\', input) {
+            let from = escape.saturating_sub(reach).max(covered);
+            out.extend((from..escape).filter(|&i| input[i] == first));
+            out.push(escape);
+            covered = escape + 1;
         }
-        if input[i] == first
-            && !matches!(first, b'%' | b'\\')
-            && !matches!(input.get(i + 1), None | Some(b'%' | b'\\'))
-            && input[i + 1] != second
-        {
-            return None;
+        if cut {
+            let from = input.len().saturating_sub(len);
+            out.extend((from..input.len()).filter(|&i| input[i] == first));
         }
-        Some(self.match_at(input, i))
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// How many token bytes match from `at`, and where the match ends:
@@ -156,20 +159,6 @@ impl Redactor {
         }
         best
     }
-}
-
-/// The next position at or after `from` holding `first`, `%` or `\\`
-/// (where an encoding of the token's first byte can start); a plain loop
-/// for short input (header values), memchr for bodies.
-fn next_candidate(input: &[u8], from: usize, first: u8) -> Option<usize> {
-    let rest = input.get(from..)?;
-    let found = if rest.len() < 64 {
-        rest.iter()
-            .position(|&b| b == first || b == b'%' || b == b'\\')
-    } else {
-        memchr::memchr3(first, b'%', b'\\', rest)
-    };
-    found.map(|pos| from + pos)
 }
 
 /// The lengths of the encodings of byte `want` at the start of `s`,

@@ -26,7 +26,9 @@ pub struct Response<T> {
     status: u16,
     headers: reqwest::header::HeaderMap,
     raw: Value,
-    value: T,
+    // Boxed: a generated type can be large, and a response moves through
+    // several futures on its way to the caller.
+    value: Box<T>,
 }
 
 /// A response whose body is kept as JSON only.
@@ -38,7 +40,7 @@ impl<T> Response<T> {
         status: u16,
         headers: reqwest::header::HeaderMap,
         raw: Value,
-        value: T,
+        value: Box<T>,
     ) -> Self {
         Response {
             operation,
@@ -56,7 +58,7 @@ impl<T> Response<T> {
 
     /// The decoded body, by value.
     pub fn into_value(self) -> T {
-        self.value
+        *self.value
     }
 
     /// The operation id.
