@@ -68,13 +68,15 @@ pub(crate) async fn call_until<B: sealed::Sealed>(
     let (raw, outcome) = SLOT
         .scope(slot, async move {
             let raw = builder.send_raw().await;
-            (raw, SLOT.with(|s| s.outcome.take()).map(|b| *b))
+            (raw, SLOT.with(|s| s.outcome.take()))
         })
         .await;
-    match outcome {
-        Some(Ok(delivered)) => decode(B::OPERATION, delivered),
-        Some(Err(failed)) => Err(failed.error),
-        None => Err(refused(B::OPERATION, raw.err())),
+    let Some(outcome) = outcome else {
+        return Err(refused(B::OPERATION, raw.err()));
+    };
+    match *outcome {
+        Ok(delivered) => decode(B::OPERATION, delivered),
+        Err(failed) => Err(failed.error),
     }
 }
 

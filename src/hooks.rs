@@ -76,10 +76,10 @@ impl ClientHooks<HookState> for crate::raw::Client {
             // progenitor does not try to decode it.
             return Ok(placeholder(IGNORED_STATUS, bytes::Bytes::new()));
         }
-        let Some(outcome) = carried.map(|b| *b) else {
+        let Some(outcome) = carried else {
             return Ok(placeholder(status, bytes::Bytes::new()));
         };
-        match outcome {
+        match *outcome {
             Ok(d) => {
                 let mut resp = placeholder(d.status, d.body);
                 *resp.headers_mut() = d.headers;
