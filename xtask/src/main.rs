@@ -89,7 +89,21 @@ fn run(args: Args) -> Result<(), String> {
             // Normalize before storing, so a document that cannot be
             // normalized leaves spec/ untouched.
             let overlay = dir.read_json(xtask::files::OVERLAY)?;
-            xtask::normalize::normalize(&fetched.doc, &overlay)?;
+            if let Err(problem) = xtask::normalize::normalize(&fetched.doc, &overlay) {
+                // Show what changed anyway (when the document can be read at
+                // all), so the maintainer sees what the overlay must cover.
+                if let Ok(draft) = xtask::normalize::normalize_unchecked(&fetched.doc, &overlay) {
+                    println!(
+                        "fetched {} ({} document); not stored, the changes would be:",
+                        fetched.source, fetched.variant
+                    );
+                    print!(
+                        "{}",
+                        xtask::report::render(&xtask::report::changes(&previous, &draft.doc))
+                    );
+                }
+                return Err(format!("{problem} (spec/ is unchanged)"));
+            }
             store(dir, &fetched)?;
             for w in xtask::normalize_in_place(dir)? {
                 println!("warning: {w}");

@@ -47,6 +47,18 @@ pub fn validate_openapi_shape(doc: &Value) -> Result<(), String> {
 
 /// Normalizes `raw` with `overlay`. Deterministic: same input, same output.
 pub fn normalize(raw: &Value, overlay: &Value) -> Result<Normalized, String> {
+    let normalized = normalize_unchecked(raw, overlay)?;
+    let problems = response_problems(&normalized.doc);
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    Ok(normalized)
+}
+
+/// [`normalize`] without the rule that every operation has a typed 2xx
+/// response schema: for `update`, to report what changed in a document the
+/// overlay does not cover yet.
+pub fn normalize_unchecked(raw: &Value, overlay: &Value) -> Result<Normalized, String> {
     validate_openapi_shape(raw)?;
     let mut warnings = Vec::new();
     let overlay_ops = overlay
@@ -134,10 +146,6 @@ pub fn normalize(raw: &Value, overlay: &Value) -> Result<Normalized, String> {
         let mut components = doc.get("components").cloned().unwrap_or_else(|| json!({}));
         merge_patch(&mut components, extra);
         doc["components"] = components;
-    }
-    let problems = response_problems(&doc);
-    if !problems.is_empty() {
-        return Err(problems.join("; "));
     }
     Ok(Normalized {
         doc: sort_keys(&doc),

@@ -252,6 +252,12 @@ fn update_refuses_a_new_operation_without_a_response_schema_and_leaves_spec_unto
         lines[0]
     );
     assert_eq!(snapshot(&dir), before, "update changed spec/");
+    // The maintainer still sees what changed, and so what the overlay must cover.
+    assert!(
+        run.stdout.contains("added") && run.stdout.contains("list_music_tracks"),
+        "stdout: {}",
+        run.stdout
+    );
 }
 
 #[test]
