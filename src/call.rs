@@ -65,14 +65,22 @@ pub(crate) async fn call_until<B: sealed::Sealed>(
         deadline,
         outcome: RefCell::new(None),
     };
-    let (raw, outcome) = SLOT
+    // Only small values leave the scope: progenitor's own result holds the
+    // (possibly large) generated type and is dropped here, unread unless the
+    // builder refused the request before `exec` ran.
+    let (refusal, outcome) = SLOT
         .scope(slot, async move {
             let raw = builder.send_raw().await;
-            (raw, SLOT.with(|s| s.outcome.take()))
+            let outcome = SLOT.with(|s| s.outcome.take());
+            let refusal = match outcome {
+                Some(_) => None,
+                None => Some(refused(B::OPERATION, raw.err())),
+            };
+            (refusal, outcome)
         })
         .await;
     let Some(outcome) = outcome else {
-        return Err(refused(B::OPERATION, raw.err()));
+        return Err(refusal.unwrap_or_else(|| refused::<()>(B::OPERATION, None)));
     };
     match *outcome {
         Ok(delivered) => decode(B::OPERATION, delivered),

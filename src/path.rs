@@ -139,9 +139,16 @@ pub(crate) fn check_route(
     let Some(rest) = url.path().strip_prefix(base_path) else {
         return mismatch();
     };
-    let mut actual = rest.split('/');
-    for template in op.path.split('/') {
+    // Byte splits: paths are ASCII here (the URL parser encoded the rest),
+    // and a plain loop beats a char searcher on segments this short.
+    let mut actual = rest.as_bytes().split(|b| *b == b'/');
+    for template in op.path.as_bytes().split(|b| *b == b'/') {
         let Some(segment) = actual.next() else {
+            return mismatch();
+        };
+        let (Ok(segment), Ok(template)) =
+            (std::str::from_utf8(segment), std::str::from_utf8(template))
+        else {
             return mismatch();
         };
         let Some(name) = template.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
@@ -151,6 +158,7 @@ pub(crate) fn check_route(
             continue;
         };
         let value = match format {
+            UrlFormat::New if !segment.contains('%') => std::borrow::Cow::Borrowed(segment),
             UrlFormat::New => {
                 let decoded = percent_encoding::percent_decode_str(segment).decode_utf8();
                 match decoded {

@@ -170,9 +170,14 @@ impl Pipeline {
                 url_format = format.as_str(),
                 status = tracing::field::Empty,
             );
-            let outcome = attempt::send(&self.http, request, self.body_limit, time, &self.redactor)
-                .instrument(span.clone())
-                .await;
+            let exchange =
+                attempt::send(&self.http, request, self.body_limit, time, &self.redactor);
+            // Entering a span nobody listens to still costs on every poll.
+            let outcome = if span.is_disabled() {
+                exchange.await
+            } else {
+                exchange.instrument(span.clone()).await
+            };
             if let Attempt::Answer { status, .. } | Attempt::TooLarge { status, .. } = &outcome {
                 span.record("status", status);
             }
