@@ -156,9 +156,15 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         })?
     };
     let body = crate::envelope::unwrap_success(&raw).0;
+    let empty = match body {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    };
     let decoded = match body {
-        // No content (204): the type's empty value, whatever its shape.
-        Value::Null => [Value::Null, serde_json::json!({}), serde_json::json!([])]
+        // No content (a 204, or LowCodeAPI's `result` around Pictory's empty
+        // answer): the type's empty value, whatever its shape.
+        _ if empty => [Value::Null, serde_json::json!({}), serde_json::json!([])]
             .iter()
             .map(|empty| T::deserialize(empty).map(Box::new))
             .find(|r| r.is_ok())

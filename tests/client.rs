@@ -708,3 +708,39 @@ async fn template_upload_is_resent_whole_after_429_but_not_after_503() {
     assert_eq!(log.lock().unwrap().len(), 1, "nothing sent for a directory");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An empty answer from Pictory, however the proxy carries it (a 204, a
+/// `null` or an empty string as LowCodeAPI's `result`), is the answer
+/// type's empty value, not an error.
+#[tokio::test]
+async fn empty_answers_decode_to_the_empty_value() {
+    let answers = [
+        (204, None),
+        (
+            200,
+            Some(json!({"message": "Request completed", "provider": "pictory", "result": ""})),
+        ),
+        (
+            200,
+            Some(json!({"message": "Request completed", "provider": "pictory", "result": null})),
+        ),
+        (200, Some(json!({"data": null}))),
+    ];
+    for (status, body) in answers {
+        let (server, _) = scripted(move |_, _| match &body {
+            Some(b) => json_response(status, b.clone()),
+            None => HttpMockResponse::builder().status(status).build(),
+        })
+        .await;
+        let client = common::client_for(&server.url("/pictory"));
+        let deleted = client
+            .api()
+            .delete_template()
+            .template_id("t1")
+            .call()
+            .await;
+        assert!(deleted.is_ok(), "{status} {deleted:?}");
+        let tracks = client.api().list_voiceover_tracks().call().await.unwrap();
+        assert!(tracks.value().is_empty(), "{status}");
+    }
+}
