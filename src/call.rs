@@ -125,6 +125,26 @@ fn kind_of<E>(e: &progenitor_client::Error<E>) -> &'static str {
     }
 }
 
+/// Removes every object member whose value is `null`, at any depth;
+/// whether there was one.
+fn drop_null_members(value: &mut Value) -> bool {
+    match value {
+        Value::Object(map) => {
+            let before = map.len();
+            map.retain(|_, v| !v.is_null());
+            let mut dropped = map.len() != before;
+            for v in map.values_mut() {
+                dropped |= drop_null_members(v);
+            }
+            dropped
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |dropped, v| drop_null_members(v) || dropped),
+        _ => false,
+    }
+}
+
 /// A 2xx answer decoded: JSON (or nothing, for 204 and 205), LowCodeAPI's
 /// envelope removed, Pictory's body decoded into `T`. A body that does not
 /// fit `T` is [`Error::ResponseShape`], which keeps the raw body.
@@ -169,7 +189,17 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
             .map(|empty| T::deserialize(empty).map(Box::new))
             .find(|r| r.is_ok())
             .unwrap_or_else(|| T::deserialize(body).map(Box::new)),
-        _ => T::deserialize(body).map(Box::new),
+        // Pictory sends `null` for fields it has no value for yet; the
+        // generated types give such fields a default rather than an
+        // `Option`, so a body that does not fit is tried once more with
+        // its null members taken out (absent and null mean the same here).
+        _ => T::deserialize(body).map(Box::new).or_else(|first| {
+            let mut cleaned = body.clone();
+            if !drop_null_members(&mut cleaned) {
+                return Err(first);
+            }
+            T::deserialize(&cleaned).map(Box::new).map_err(|_| first)
+        }),
     };
     let value = decoded.map_err(|e| Error::ResponseShape {
         operation,

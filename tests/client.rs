@@ -744,3 +744,19 @@ async fn empty_answers_decode_to_the_empty_value() {
         assert!(tracks.value().is_empty(), "{status}");
     }
 }
+
+/// A job body with `null` where a value is not there yet (Pictory does
+/// this) decodes into the typed job; the raw body keeps the nulls.
+#[tokio::test]
+async fn null_fields_in_a_job_body_decode() {
+    let body = json!({"job_id": "j1", "success": true, "data": {
+        "status": "in-progress", "renderParams": null, "preview": null,
+        "transcript": null, "mediaInfo": null, "renderProgress": null}});
+    let (server, _) = scripted(move |_, _| json_response(200, json!({"data": body.clone()}))).await;
+    let client = common::client_for(&server.url("/pictory"));
+    let job = client.api().get_job().job_id("j1").call().await.unwrap();
+    assert!(job.raw().to_string().contains("null"));
+    assert_eq!(job.value().job_id().unwrap().unwrap().to_string(), "j1");
+    let read = client.job("j1").poll().await.unwrap();
+    assert_eq!(read.state.name(), "in-progress");
+}
