@@ -138,9 +138,13 @@ fn drop_null_members(value: &mut Value) -> bool {
             }
             dropped
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |dropped, v| drop_null_members(v) || dropped),
+        Value::Array(items) => {
+            let mut dropped = false;
+            for v in items {
+                dropped |= drop_null_members(v);
+            }
+            dropped
+        }
         _ => false,
     }
 }
