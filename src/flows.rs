@@ -107,12 +107,28 @@ pub struct VideoResult {
     pub video: RenderOutput,
 }
 
-fn job_id_of<T>(resp: &Response<T>) -> Result<JobId> {
-    find_job_id(resp.raw())?.ok_or_else(|| Error::UndecodableBody {
-        operation: resp.operation(),
-        status: Some(resp.status()),
+/// The new job's id from a job-starting call. The id is all a flow needs,
+/// so an answer that does not fit its generated type still yields it from
+/// the raw body ([`Error::ResponseShape`] keeps it).
+fn job_id_of<T>(answer: Result<Response<T>>) -> Result<JobId> {
+    match answer {
+        Ok(resp) => job_id_in(resp.operation(), resp.status(), resp.raw()),
+        Err(Error::ResponseShape {
+            operation,
+            status,
+            raw,
+            ..
+        }) => job_id_in(operation, status, &raw),
+        Err(e) => Err(e),
+    }
+}
+
+fn job_id_in(operation: &'static str, status: u16, raw: &Value) -> Result<JobId> {
+    find_job_id(raw)?.ok_or_else(|| Error::UndecodableBody {
+        operation,
+        status: Some(status),
         reason: "no job id (jobId / job_id) in the response".into(),
-        snippet: crate::envelope::truncate(&resp.raw().to_string(), 200),
+        snippet: crate::envelope::truncate(&raw.to_string(), 200),
     })
 }
 
@@ -193,7 +209,7 @@ impl Client {
     /// Starts a storyboard (preview) job; validated first, nothing sent if invalid.
     pub async fn start_storyboard(&self, request: &StoryboardRequest) -> Result<JobId> {
         let body = request.into_raw()?;
-        job_id_of(&self.api().create_storyboard().body(body).call().await?)
+        job_id_of(self.api().create_storyboard().body(body).call().await)
     }
 
     /// Storyboard → preview: the preview URL and `renderParams`, for review
@@ -217,13 +233,12 @@ impl Client {
             webhook: webhook.map(str::to_string),
         };
         job_id_of(
-            &self
-                .api()
+            self.api()
                 .render_storyboard()
                 .job_id(preview_job.checked()?.as_str())
                 .body(body)
                 .call()
-                .await?,
+                .await,
         )
     }
 
@@ -239,7 +254,7 @@ impl Client {
         if let Some(w) = webhook {
             body.insert("webhook".into(), json!(w));
         }
-        job_id_of(&self.api().render_video().body(body).call().await?)
+        job_id_of(self.api().render_video().body(body).call().await)
     }
 
     /// Renders a completed preview (as is, or with edited params) and waits.
@@ -306,7 +321,7 @@ impl Client {
         let body = json!({"fileUrl": file_url, "mediaType": "video", "language": language, "webhook": webhook});
         let body: crate::raw::types::CreateTranscriptionBody =
             to_body("create_transcription", body)?;
-        job_id_of(&self.api().create_transcription().body(body).call().await?)
+        job_id_of(self.api().create_transcription().body(body).call().await)
     }
 
     /// Transcribes the video at `file_url` and waits for the transcript.
@@ -342,7 +357,7 @@ impl Client {
         let body = json!({"transcript": transcript, "highlight_duration": duration_secs, "webhook": webhook});
         let body: crate::raw::types::CreateVideoSummaryBody =
             to_body("create_video_summary", body)?;
-        job_id_of(&self.api().create_video_summary().body(body).call().await?)
+        job_id_of(self.api().create_video_summary().body(body).call().await)
     }
 
     /// Summarises a transcript and waits: the result is the transcript with
@@ -371,12 +386,11 @@ impl Client {
         let mut body = variables;
         body.insert("templateId".into(), json!(template_id));
         job_id_of(
-            &self
-                .api()
+            self.api()
                 .create_video_from_template()
                 .body(body)
                 .call()
-                .await?,
+                .await,
         )
     }
 

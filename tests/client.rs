@@ -760,3 +760,40 @@ async fn null_fields_in_a_job_body_decode() {
     let read = client.job("j1").poll().await.unwrap();
     assert_eq!(read.state.name(), "in-progress");
 }
+
+/// An answer that does not fit its generated type is a typed error that
+/// keeps the raw body; a job body with an odd field is still a job reading
+/// for the poller, which reads the raw body.
+#[tokio::test]
+async fn answers_off_their_type_keep_the_raw_body() {
+    let (server, _) = scripted(move |_, req| {
+        if req.uri().path().contains("/templates/") {
+            json_response(
+                200,
+                json!({"data": {"templateId": "t1", "variables": "not a map"}}),
+            )
+        } else {
+            json_response(
+                200,
+                json!({"data": {"job_id": "j1", "success": true,
+                "data": {"status": "in-progress", "renderParams": "not an object"}}}),
+            )
+        }
+    })
+    .await;
+    let client = common::client_for(&server.url("/pictory"));
+    let err = client
+        .api()
+        .get_template()
+        .template_id("t1")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseShape { status: 200, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.raw_body().unwrap()["data"]["variables"], "not a map");
+    let read = client.job("j1").poll().await.unwrap();
+    assert_eq!(read.state.name(), "in-progress");
+}

@@ -112,6 +112,9 @@ impl JobHandle {
             .job_id(self.id.checked()?.as_str());
         match crate::call::call_until(request, deadline).await {
             Ok(resp) => parse_job(resp.raw(), Some(&self.id)),
+            // The job model reads the raw body; a body the generated type
+            // does not fit is still a job reading.
+            Err(Error::ResponseShape { raw, .. }) => parse_job(&raw, Some(&self.id)),
             Err(Error::NotFound { response, .. })
                 if response.message.as_deref() == Some("JOB_NOT_FOUND")
                     || response.body.contains("JOB_NOT_FOUND") =>
