@@ -7,16 +7,20 @@ use serde_json::Value;
 
 /// The provider name LowCodeAPI puts in every envelope it builds around an
 /// answer that came from Pictory (`"provider": "pictory"`).
+#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
 pub(crate) const PROVIDER: &str = "pictory";
 
 /// The message of LowCodeAPI's catch-all answer to an unknown route:
 /// HTTP 404 with `{"message": "Not Found"}` and no `provider` key.
+#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
 pub(crate) const UNKNOWN_ROUTE_MESSAGE: &str = "Not Found";
 
 /// LowCodeAPI's server accepts only tokens that start with this.
+#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
 pub(crate) const TOKEN_PREFIX: &str = "at_";
 
 /// LowCodeAPI's message for a missing or malformed token (HTTP 401).
+#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
 pub(crate) const BAD_TOKEN_MESSAGE: &str = "A valid API token is required to access this API.";
 
 /// The keys a job id is documented under, each at the top level of
@@ -24,6 +28,7 @@ pub(crate) const BAD_TOKEN_MESSAGE: &str = "A valid API token is required to acc
 pub(crate) const JOB_ID_KEYS: [&str; 2] = ["job_id", "jobId"];
 
 /// The body of LowCodeAPI's unknown-route 404.
+#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
 pub(crate) fn unknown_route_body() -> Value {
     serde_json::json!({ "message": UNKNOWN_ROUTE_MESSAGE })
 }

@@ -19,11 +19,33 @@ struct Args {
     fetch: FetchOptions,
 }
 
-fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
-    if argv.next().as_deref() != Some("spec") {
-        return Err(USAGE.into());
+/// What the command line asks for.
+enum Request {
+    /// `--help`, `-h` or `help`, anywhere: print the usage, exit 0.
+    Help,
+    /// A `spec` command.
+    Run(Args),
+}
+
+fn is_help(arg: &str) -> bool {
+    matches!(arg, "--help" | "-h" | "help")
+}
+
+fn parse(argv: impl Iterator<Item = String>) -> Result<Request, String> {
+    let argv: Vec<String> = argv.collect();
+    if argv.is_empty() || argv.iter().any(|a| is_help(a)) {
+        return Ok(Request::Help);
+    }
+    let mut argv = argv.into_iter();
+    match argv.next().as_deref() {
+        Some("spec") => {}
+        Some(other) => return Err(format!("unknown task `{other}`\n{USAGE}")),
+        None => return Ok(Request::Help),
     }
     let command = argv.next().ok_or(USAGE)?;
+    if !matches!(command.as_str(), "fetch" | "normalize" | "check" | "update") {
+        return Err(format!("unknown spec command `{command}`\n{USAGE}"));
+    }
     let mut spec_dir = SpecDir {
         dir: SpecDir::default_dir(),
     };
@@ -48,11 +70,11 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
     }
-    Ok(Args {
+    Ok(Request::Run(Args {
         command,
         spec_dir,
         fetch,
-    })
+    }))
 }
 
 fn run(args: Args) -> Result<(), String> {
@@ -121,7 +143,14 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match parse(std::env::args().skip(1)).and_then(run) {
+    let outcome = parse(std::env::args().skip(1)).and_then(|request| match request {
+        Request::Help => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Request::Run(args) => run(args),
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
