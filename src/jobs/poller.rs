@@ -115,14 +115,8 @@ impl JobHandle {
             // The job model reads the raw body; a body the generated type
             // does not fit is still a job reading.
             Err(Error::ResponseShape { raw, .. }) => parse_job(&raw, Some(&self.id)),
-            Err(Error::NotFound { response, .. })
-                if response.message.as_deref() == Some("JOB_NOT_FOUND")
-                    || response.body.contains("JOB_NOT_FOUND") =>
-            {
-                Err(Error::JobNotFound {
-                    job_id: self.id.to_string(),
-                })
-            }
+            // `JOB_NOT_FOUND` is already `Error::JobNotFound` (the pipeline's
+            // one rule for it, `wire::is_job_not_found`).
             Err(e) => Err(e),
         }
     }
