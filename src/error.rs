@@ -251,6 +251,19 @@ pub enum Error {
         /// Set when a 429's `Retry-After` reached past the deadline.
         rate_limited: Option<Duration>,
     },
+    /// Behind a proxy without a job-status route the webhook is the only way
+    /// to learn how a job ended, and none arrived before the deadline: the
+    /// post was lost, or never sent (check that the callback URL reaches
+    /// your receiver from the internet).
+    #[error(
+        "job {job_id}: no webhook arrived within {elapsed:?}, and the proxy has no job-status route to read the job instead; the post was lost or never sent (does the callback URL reach the receiver?)"
+    )]
+    WebhookNotReceived {
+        /// The job.
+        job_id: String,
+        /// Time spent waiting.
+        elapsed: Duration,
+    },
     /// The request was not sent: a required value is missing or invalid.
     #[error("{operation}: invalid request, nothing was sent: {message}")]
     InvalidRequest {

@@ -40,6 +40,8 @@ pub mod storyboard;
 pub mod testing;
 mod typed;
 pub mod upload;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 pub(crate) mod wire;
 
 pub use call::Call;

@@ -95,6 +95,11 @@ impl JobHandle {
         self
     }
 
+    /// The error policy (deadline, errors ridden through).
+    pub(crate) fn error_policy(&self) -> &PollingErrorPolicy {
+        &self.errors
+    }
+
     /// One status read. A failed or cleaned job is `Ok` with
     /// [`JobState::Failed`] / [`JobState::Cleaned`]; an unknown id is
     /// [`Error::JobNotFound`]; an id that is not a safe path segment is
@@ -104,7 +109,7 @@ impl JobHandle {
     }
 
     /// One status read that ends by `deadline`, retries included.
-    async fn read(&self, deadline: Option<tokio::time::Instant>) -> Result<Job> {
+    pub(crate) async fn read(&self, deadline: Option<tokio::time::Instant>) -> Result<Job> {
         let request = self
             .client
             .api()
