@@ -48,19 +48,27 @@ pub struct FlowOptions {
     /// Render with edited `renderParams` (`render_video`) instead of
     /// rendering the preview as is (`render_storyboard`).
     pub edit_render_params: Option<EditRenderParams>,
-    /// Webhook for the render job.
+    /// Webhook for the render job (your own receiver; to have the flow wait
+    /// on webhooks, use [`FlowOptions::webhooks`] instead).
     pub render_webhook: Option<String>,
+    /// Wait on webhooks through this hub instead of polling: every job of
+    /// the flow is created with a callback URL of the hub, and each wait
+    /// ends when its webhook arrives (see [`crate::webhooks`]).
+    #[cfg(feature = "webhooks")]
+    pub webhooks: Option<crate::webhooks::WebhookHub>,
 }
 
 impl std::fmt::Debug for FlowOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FlowOptions")
-            .field("backoff", &self.backoff)
+        let mut f = f.debug_struct("FlowOptions");
+        f.field("backoff", &self.backoff)
             .field("errors", &self.errors)
             .field("on_progress", &self.on_progress.is_some())
             .field("edit_render_params", &self.edit_render_params.is_some())
-            .field("render_webhook", &self.render_webhook)
-            .finish()
+            .field("render_webhook", &self.render_webhook);
+        #[cfg(feature = "webhooks")]
+        f.field("webhooks", &self.webhooks);
+        f.finish()
     }
 }
 
@@ -83,6 +91,26 @@ impl FlowOptions {
         self
     }
 
+    /// Waits on webhooks received by `hub` instead of polling: each job is
+    /// created with one of the hub's callback URLs and its wait ends when
+    /// the webhook arrives (confirmed by one job read when the proxy has a
+    /// job route; a slow safety poll covers a lost post). Mount the hub's
+    /// router where its public base URL points.
+    #[cfg(feature = "webhooks")]
+    pub fn webhooks(mut self, hub: crate::webhooks::WebhookHub) -> Self {
+        self.webhooks = Some(hub);
+        self
+    }
+
+    /// A callback for the next job, when the flow waits on webhooks.
+    fn expect(&self) -> Result<Expect> {
+        #[cfg(feature = "webhooks")]
+        if let Some(hub) = &self.webhooks {
+            return hub.callback().map(Some);
+        }
+        Ok(None)
+    }
+
     /// Renders with the preview's `renderParams` edited by `f`, sent whole
     /// to `render_video` (instead of rendering the preview as is).
     pub fn edit_render_params(
@@ -91,6 +119,37 @@ impl FlowOptions {
     ) -> Self {
         self.edit_render_params = Some(Arc::new(f));
         self
+    }
+}
+
+/// The webhook a flow's next job is created with and waited on (none when
+/// the flow polls).
+#[cfg(feature = "webhooks")]
+type Expect = Option<crate::webhooks::Callback>;
+#[cfg(not(feature = "webhooks"))]
+type Expect = Option<std::convert::Infallible>;
+
+/// The callback URL to create a job with, if any.
+fn expect_url(expect: &Expect) -> Option<&str> {
+    #[cfg(feature = "webhooks")]
+    return expect.as_ref().map(|cb| cb.url());
+    #[cfg(not(feature = "webhooks"))]
+    return expect.as_ref().map(|never| match *never {});
+}
+
+/// `given` (a webhook the caller set) or the flow's own; both is an error,
+/// since a job has one webhook.
+fn one_webhook<'a>(
+    operation: &'static str,
+    given: Option<&'a str>,
+    expect: &'a Expect,
+) -> Result<Option<&'a str>> {
+    match (given, expect_url(expect)) {
+        (Some(_), Some(_)) => Err(Error::InvalidRequest {
+            operation,
+            message: "a webhook is set and the flow waits on webhooks through a hub; a job has one webhook: remove one of them".into(),
+        }),
+        (given, flow) => Ok(given.or(flow)),
     }
 }
 
@@ -186,23 +245,46 @@ impl Client {
     /// of output is [`Error::UndecodableBody`] naming what was wanted.
     async fn wait_kind<T>(
         &self,
-        id: JobId,
+        (id, expect): (JobId, Expect),
         stage: Stage,
         opts: &FlowOptions,
         want: &str,
         pick: impl FnOnce(JobOutput) -> std::result::Result<T, Box<JobOutput>>,
     ) -> Result<(JobId, T)> {
-        match pick(self.wait_for(&id, stage, opts).await?) {
+        let output = match expect {
+            None => self.wait_for(&id, stage, opts).await?,
+            #[cfg(feature = "webhooks")]
+            Some(callback) => {
+                let on_progress = opts.on_progress.clone();
+                let mut report = move |job: &Job| {
+                    if let Some(cb) = &on_progress {
+                        cb(stage, job);
+                    }
+                };
+                crate::webhooks::wait::wait(&self.handle(&id, opts), callback, &mut report).await?
+            }
+        };
+        match pick(output) {
             Ok(t) => Ok((id, t)),
             Err(other) => Err(wrong_output(&id, want, &other)),
         }
     }
 
-    async fn wait_preview(&self, id: JobId, opts: &FlowOptions) -> Result<(JobId, PreviewOutput)> {
-        self.wait_kind(id, Stage::Preview, opts, "a preview", |out| match out {
-            JobOutput::Preview(p) => Ok(p),
-            other => Err(Box::new(other)),
-        })
+    async fn wait_preview(
+        &self,
+        started: (JobId, Expect),
+        opts: &FlowOptions,
+    ) -> Result<(JobId, PreviewOutput)> {
+        self.wait_kind(
+            started,
+            Stage::Preview,
+            opts,
+            "a preview",
+            |out| match out {
+                JobOutput::Preview(p) => Ok(p),
+                other => Err(Box::new(other)),
+            },
+        )
         .await
     }
 
@@ -219,8 +301,13 @@ impl Client {
         request: &StoryboardRequest,
         opts: &FlowOptions,
     ) -> Result<(JobId, PreviewOutput)> {
-        let id = self.start_storyboard(request).await?;
-        self.wait_preview(id, opts).await
+        let expect = opts.expect()?;
+        one_webhook("create_storyboard", request.webhook.as_deref(), &expect)?;
+        let id = match expect_url(&expect) {
+            Some(url) => self.start_storyboard(&request.clone().webhook(url)).await?,
+            None => self.start_storyboard(request).await?,
+        };
+        self.wait_preview((id, expect), opts).await
     }
 
     /// Renders a completed preview as is (`render_storyboard`).
@@ -264,7 +351,8 @@ impl Client {
         preview: &PreviewOutput,
         opts: &FlowOptions,
     ) -> Result<(JobId, RenderOutput)> {
-        let webhook = opts.render_webhook.as_deref();
+        let expect = opts.expect()?;
+        let webhook = one_webhook("render_storyboard", opts.render_webhook.as_deref(), &expect)?;
         let id = match &opts.edit_render_params {
             None => self.start_render_from_preview(preview_job, webhook).await?,
             Some(edit) => {
@@ -282,10 +370,16 @@ impl Client {
                 self.start_render(&params, webhook).await?
             }
         };
-        self.wait_kind(id, Stage::Render, opts, "a video", |out| match out {
-            JobOutput::Render(r) => Ok(r),
-            other => Err(Box::new(other)),
-        })
+        self.wait_kind(
+            (id, expect),
+            Stage::Render,
+            opts,
+            "a video",
+            |out| match out {
+                JobOutput::Render(r) => Ok(r),
+                other => Err(Box::new(other)),
+            },
+        )
         .await
     }
 
@@ -331,9 +425,12 @@ impl Client {
         language: &str,
         opts: &FlowOptions,
     ) -> Result<(JobId, TranscriptionOutput)> {
-        let id = self.start_transcription(file_url, language, None).await?;
+        let expect = opts.expect()?;
+        let id = self
+            .start_transcription(file_url, language, expect_url(&expect))
+            .await?;
         self.wait_kind(
-            id,
+            (id, expect),
             Stage::Transcription,
             opts,
             "a transcript",
@@ -368,23 +465,40 @@ impl Client {
         duration_secs: f64,
         opts: &FlowOptions,
     ) -> Result<(JobId, SummaryOutput)> {
-        let id = self.start_summary(transcript, duration_secs, None).await?;
-        self.wait_kind(id, Stage::Summary, opts, "a summary", |out| match out {
-            JobOutput::Summary(s) => Ok(s),
-            JobOutput::Transcription(t) => Ok(SummaryOutput::from(t)),
-            other => Err(Box::new(other)),
-        })
+        let expect = opts.expect()?;
+        let id = self
+            .start_summary(transcript, duration_secs, expect_url(&expect))
+            .await?;
+        self.wait_kind(
+            (id, expect),
+            Stage::Summary,
+            opts,
+            "a summary",
+            |out| match out {
+                JobOutput::Summary(s) => Ok(s),
+                JobOutput::Transcription(t) => Ok(SummaryOutput::from(t)),
+                other => Err(Box::new(other)),
+            },
+        )
         .await
     }
 
-    /// Starts a video preview from a template with `variables`.
+    /// Starts a video preview from a template: `variables` fill the
+    /// template's `{{name}}` placeholders (sent as the body's `variables`,
+    /// as Pictory documents), and `webhook` is called when the preview is
+    /// ready.
     pub async fn start_video_from_template(
         &self,
         template_id: &str,
         variables: serde_json::Map<String, Value>,
+        webhook: Option<&str>,
     ) -> Result<JobId> {
-        let mut body = variables;
+        let mut body = serde_json::Map::new();
         body.insert("templateId".into(), json!(template_id));
+        body.insert("variables".into(), Value::Object(variables));
+        if let Some(w) = webhook {
+            body.insert("webhook".into(), json!(w));
+        }
         job_id_of(
             self.api()
                 .create_video_from_template()
@@ -401,10 +515,11 @@ impl Client {
         variables: serde_json::Map<String, Value>,
         opts: &FlowOptions,
     ) -> Result<VideoResult> {
+        let expect = opts.expect()?;
         let preview_job = self
-            .start_video_from_template(template_id, variables)
+            .start_video_from_template(template_id, variables, expect_url(&expect))
             .await?;
-        let (preview_job, preview) = self.wait_preview(preview_job, opts).await?;
+        let (preview_job, preview) = self.wait_preview((preview_job, expect), opts).await?;
         let (render_job, video) = self.render_preview(&preview_job, &preview, opts).await?;
         Ok(VideoResult {
             preview_job,

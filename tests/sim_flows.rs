@@ -185,6 +185,10 @@ async fn template_from_file_then_video_from_template() {
         .await
         .unwrap();
     assert!(video.video.video_url.ends_with(".mp4"));
+    // Pictory's documented body: the placeholders' values under `variables`.
+    let sent = sim.received("create_video_from_template").unwrap();
+    assert_eq!(sent["templateId"], id.as_str());
+    assert_eq!(sent["variables"]["name"], "Ada", "{sent}");
 }
 
 /// Each path-parameter operation behind a proxy that serves only the old

@@ -96,6 +96,7 @@ impl JobHandle {
     }
 
     /// The error policy (deadline, errors ridden through).
+    #[cfg(feature = "webhooks")]
     pub(crate) fn error_policy(&self) -> &PollingErrorPolicy {
         &self.errors
     }

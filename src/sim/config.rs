@@ -148,6 +148,28 @@ impl FaultPlan {
     }
 }
 
+/// Trouble with webhook delivery, to test a receiver and the waits behind
+/// it. `WebhookFaults::default()` posts each job's final body once, when
+/// the job ends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WebhookFaults {
+    /// Added before each post (after the job ended).
+    pub delay: Duration,
+    /// Extra copies of each post, sent right after it.
+    pub duplicates: u32,
+    /// Loses the webhook of every n-th job that has one, counted in
+    /// creation order: 0 never, 1 every webhook, 3 the 3rd, 6th, ...
+    pub lose_every: u32,
+    /// Before each real post, posts two forgeries claiming the job
+    /// completed with [`FORGED_VIDEO_URL`](super::FORGED_VIDEO_URL): one to
+    /// the URL with its last character changed (a wrong tag), one to the
+    /// URL without its last path segment (no tag).
+    pub forge: bool,
+    /// After the final post, posts an older body of the job (in progress):
+    /// a post arriving out of order.
+    pub stale_after: bool,
+}
+
 /// Everything a [`Simulator`](super::Simulator) is started with. Start
 /// from a profile's constructor and change what you need:
 ///
@@ -203,6 +225,8 @@ pub struct SimConfig {
     pub fail_marker: String,
     /// Faults to inject (none by default).
     pub faults: FaultPlan,
+    /// How webhooks are delivered (on time and once by default).
+    pub webhooks: WebhookFaults,
 }
 
 impl Default for SimConfig {
@@ -227,6 +251,7 @@ impl SimConfig {
             jobs: JobVariants::default(),
             fail_marker: "[fail]".into(),
             faults: FaultPlan::default(),
+            webhooks: WebhookFaults::default(),
         }
     }
 

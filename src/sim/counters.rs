@@ -35,18 +35,29 @@ pub struct Counters {
     pub faults: BTreeMap<String, u64>,
     /// Successful `PUT`s to a signed upload URL.
     pub uploads: u64,
-    /// Requests answered 401 (`api_token` missing, without the `at_`
     /// Successful answers the simulator built that did not fit the
     /// operation's response schema in the normalized spec (answered as a
     /// 500 instead). Always 0 unless the simulator has a bug.
     pub answers_off_spec: u64,
+    /// Requests answered 401 (`api_token` missing, without the `at_`
     /// prefix, or not listed in `SimConfig::tokens`).
     pub unauthorized: u64,
     /// Requests answered with the unknown-route 404 (unknown URL, wrong
     /// method, or a route the configuration does not serve).
     pub route_not_found: u64,
-    /// Webhook POSTs delivered (only to loopback hosts; see the module docs).
+    /// Webhook POSTs delivered, the receiver answering 2xx (only to
+    /// loopback hosts; duplicates and out-of-order posts included).
     pub webhooks_delivered: u64,
+    /// Webhook POSTs the receiver answered with anything but 2xx, or that
+    /// could not be sent.
+    pub webhooks_refused: u64,
+    /// Webhooks not sent on purpose ([`WebhookFaults::lose_every`](super::WebhookFaults::lose_every)).
+    pub webhooks_lost: u64,
+    /// Forged posts sent ([`WebhookFaults::forge`](super::WebhookFaults::forge)).
+    pub webhooks_forged: u64,
+    /// Forged posts the receiver answered 2xx: a receiver that checks its
+    /// tags keeps this at 0.
+    pub webhooks_forged_accepted: u64,
 }
 
 impl Counters {

@@ -77,9 +77,12 @@ mod templates;
 mod transcript;
 mod webhooks;
 
-pub use config::{FaultPlan, JobDurations, JobVariants, SimConfig, SimProfile, UnknownRoute};
+pub use config::{
+    FaultPlan, JobDurations, JobVariants, SimConfig, SimProfile, UnknownRoute, WebhookFaults,
+};
 pub use counters::Counters;
 pub use envelope::express_404_body;
+pub use webhooks::FORGED_VIDEO_URL;
 
 use state::App;
 use std::net::SocketAddr;

@@ -132,6 +132,10 @@ pub(crate) struct App {
     received: Mutex<HashMap<&'static str, Value>>,
     /// Turns `true` (or closes) when the simulator shuts down.
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Jobs with a webhook so far (for `WebhookFaults::lose_every`).
+    pub(crate) webhook_seq: std::sync::atomic::AtomicU64,
+    /// The client that posts webhooks (made on first use).
+    pub(crate) webhook_client: std::sync::OnceLock<Option<reqwest::Client>>,
 }
 
 impl App {
@@ -151,6 +155,8 @@ impl App {
             store: Mutex::new(Store::new(seed)),
             received: Mutex::new(HashMap::new()),
             shutdown,
+            webhook_seq: Default::default(),
+            webhook_client: Default::default(),
         }
     }
 

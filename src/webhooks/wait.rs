@@ -58,10 +58,15 @@ pub(crate) async fn wait(
                     }
                     _ => job.id = Some(handle.id().clone()),
                 }
-                state.report(&job, on_change);
                 if !job.state.is_terminal() {
+                    // An older reading, after one that reported the end, is
+                    // stale news.
+                    if state.unconfirmed.is_none() {
+                        state.report(&job, on_change);
+                    }
                     continue;
                 }
+                state.report(&job, on_change);
                 if hub.inner.trust_body || hub.job_route() == JobRoute::Absent {
                     return finish(job);
                 }
