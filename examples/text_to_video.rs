@@ -4,6 +4,13 @@
 //!
 //! With `LOWCODEAPI_API_TOKEN` set it talks to LowCodeAPI (`LOWCODEAPI_BASE_URL`
 //! to override); otherwise to the built-in simulator.
+//!
+//! With `PICTORY_WEBHOOK_ADDR` (the address to listen on, e.g. `0.0.0.0:8080`)
+//! and `PICTORY_WEBHOOK_URL` (the public base URL that reaches it) set, it
+//! waits through webhooks instead of polling (build with
+//! `--features simulator,webhooks`):
+//!
+//! `PICTORY_WEBHOOK_ADDR=127.0.0.1:8787 PICTORY_WEBHOOK_URL=http://127.0.0.1:8787/hooks cargo run --example text_to_video --features simulator,webhooks`
 
 mod common;
 
@@ -88,6 +95,7 @@ async fn run() -> pictory::Result<String> {
     } else {
         opts.backoff(AdaptiveBackoff::default())
     };
+    let (opts, _webhook_server) = webhooks(opts).await?;
     let result = client.text_to_video_with(&request, &opts).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
@@ -98,4 +106,55 @@ async fn run() -> pictory::Result<String> {
     }
     println!("video (job {}):", video.render_job);
     Ok(video.video.video_url)
+}
+
+const WEBHOOK_ADDR: &str = "PICTORY_WEBHOOK_ADDR";
+const WEBHOOK_URL: &str = "PICTORY_WEBHOOK_URL";
+
+/// The two webhook variables, both set or neither.
+fn webhook_env() -> pictory::Result<Option<(String, String)>> {
+    let get = |name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
+    match (get(WEBHOOK_ADDR), get(WEBHOOK_URL)) {
+        (Some(addr), Some(url)) => Ok(Some((addr, url))),
+        (None, None) => Ok(None),
+        (Some(_), None) | (None, Some(_)) => Err(pictory::Error::Config {
+            message: format!(
+                "set both {WEBHOOK_ADDR} (where to listen) and {WEBHOOK_URL} (the public base URL that reaches it), or neither"
+            ),
+        }),
+    }
+}
+
+/// Waits through webhooks when asked: a hub for the public URL, listening
+/// on the address (the server stops when the returned handle drops).
+#[cfg(feature = "webhooks")]
+async fn webhooks(
+    opts: FlowOptions,
+) -> pictory::Result<(FlowOptions, Option<pictory::webhooks::WebhookServer>)> {
+    let Some((addr, url)) = webhook_env()? else {
+        return Ok((opts, None));
+    };
+    let hub = pictory::webhooks::WebhookHub::new(&url)?;
+    let server = hub.serve(&addr).await?;
+    println!(
+        "waiting through webhooks: listening on {}, callbacks under {url}",
+        server.local_addr()
+    );
+    Ok((opts.webhooks(hub), Some(server)))
+}
+
+#[cfg(not(feature = "webhooks"))]
+async fn webhooks(opts: FlowOptions) -> pictory::Result<(FlowOptions, Option<()>)> {
+    match webhook_env()? {
+        None => Ok((opts, None)),
+        Some(_) => Err(pictory::Error::Config {
+            message: format!(
+                "{WEBHOOK_ADDR} is set, but this build has no webhook receiver: run with --features simulator,webhooks"
+            ),
+        }),
+    }
 }
