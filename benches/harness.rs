@@ -1,6 +1,7 @@
-//! The benchmark harness: `cargo bench --bench harness --features simulator`.
+//! The benchmark harness: `cargo bench --bench harness --all-features`
+//! (row 7 needs the `webhooks` feature; `--features simulator` runs the rest).
 //!
-//! Runs six measurements (against the simulator, or a raw TCP server, on
+//! Runs seven measurements (against the simulator, or a raw TCP server, on
 //! 127.0.0.1) and prints one table. Figures that matter are ratios and counts from the same run; the
 //! absolute times are printed but depend on the machine.
 
@@ -408,10 +409,11 @@ fn memory(rows: &mut Vec<Row>) {
     }
 }
 
-/// `--sim-server`: a simulator with ~2 s jobs in its own process; prints
-/// `BASE_URL TOKEN` and serves until its standard input closes.
-async fn sim_server() {
-    let two = Duration::from_secs(2);
+/// `--sim-server [SECS]`: a simulator whose jobs take SECS seconds (default
+/// 2) in its own process; prints `BASE_URL TOKEN` and serves until its
+/// standard input closes.
+async fn sim_server(secs: u64) {
+    let two = Duration::from_secs(secs);
     let config = SimConfig {
         durations: JobDurations {
             storyboard: two,
@@ -430,11 +432,11 @@ async fn sim_server() {
     .await;
 }
 
-/// `--bulk`: 1,000 text → video flows at once from this process against a
-/// simulator in another, so peak memory and CPU are the client's alone.
-async fn bulk_client() {
+/// A simulator in a child process (jobs of `secs` seconds): the process,
+/// its base URL and token. Closing its standard input stops it.
+fn spawn_sim_server(secs: u64) -> (std::process::Child, String, String) {
     let mut server = Command::new(std::env::current_exe().unwrap())
-        .arg("--sim-server")
+        .args(["--sim-server", &secs.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -448,6 +450,13 @@ async fn bulk_client() {
         parts.next().unwrap().to_string(),
         parts.next().unwrap().to_string(),
     );
+    (server, base, token)
+}
+
+/// `--bulk`: 1,000 text → video flows at once from this process against a
+/// simulator in another, so peak memory and CPU are the client's alone.
+async fn bulk_client() {
+    let (mut server, base, token) = spawn_sim_server(2);
     let client = Client::builder()
         .token(token)
         .base_url(base)
@@ -533,13 +542,19 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    if std::env::args().any(|a| a == "--sim-server") {
-        return rt.block_on(sim_server());
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--sim-server") {
+        let secs = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(2);
+        return rt.block_on(sim_server(secs));
+    }
+    #[cfg(feature = "webhooks")]
+    if let Some(i) = args.iter().position(|a| a == "--webhook-flows") {
+        let webhooks = args.get(i + 1).is_some_and(|m| m == "webhooks");
+        return rt.block_on(webhook_flows::client(webhooks));
     }
     if std::env::args().any(|a| a == "--bulk") {
         return rt.block_on(bulk_client());
     }
-    let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--mem-probe") {
         let kind = match args.get(i + 1).map(String::as_str) {
             Some("chunked") => HugeBody::Chunked,
@@ -573,6 +588,16 @@ fn main() {
     if run("6") {
         memory(&mut rows);
     }
+    if run("7") {
+        #[cfg(feature = "webhooks")]
+        webhook_flows::row(&mut rows);
+        #[cfg(not(feature = "webhooks"))]
+        rows.push(Row {
+            measure: "7. webhooks vs polling".into(),
+            figure: "not run: needs --features simulator,webhooks".into(),
+            target: String::new(),
+        });
+    }
     println!();
     println!("| measure | figure | target |");
     println!("|---|---|---|");
@@ -587,4 +612,143 @@ fn main() {
             .unwrap_or(0),
         total.elapsed().as_secs_f64()
     );
+}
+
+/// Row 7: 1,000 text → video flows waiting on webhooks against the same
+/// flows polling adaptively, each mode in its own client process against a
+/// simulator in another (jobs of 20 s).
+#[cfg(feature = "webhooks")]
+mod webhook_flows {
+    use super::*;
+    use pictory::jobs::{AdaptiveBackoff, find_job_id};
+    use pictory::webhooks::WebhookHub;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    const FLOWS: usize = 1000;
+    const JOB_SECS: u64 = 20;
+
+    type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+
+    /// Records when each job's webhook arrived (by the job id in its body),
+    /// then passes the post on.
+    fn recording(router: axum::Router, arrivals: Arrivals) -> axum::Router {
+        router.layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let arrivals = arrivals.clone();
+                async move {
+                    let at = Instant::now();
+                    let (parts, body) = req.into_parts();
+                    let bytes = axum::body::to_bytes(body, 64 << 20)
+                        .await
+                        .unwrap_or_default();
+                    if let Some(Ok(Some(id))) = serde_json::from_slice::<serde_json::Value>(&bytes)
+                        .ok()
+                        .map(|v| find_job_id(&v))
+                    {
+                        arrivals.lock().unwrap().entry(id.to_string()).or_insert(at);
+                    }
+                    next.run(axum::extract::Request::from_parts(
+                        parts,
+                        axum::body::Body::from(bytes),
+                    ))
+                    .await
+                }
+            },
+        ))
+    }
+
+    /// `--webhook-flows webhooks|polling`: one mode, printed as
+    /// `reads/job delay-median delay-p95 peak-rss wall ok`.
+    pub async fn client(webhooks: bool) {
+        let (mut server, base, token) = spawn_sim_server(JOB_SECS);
+        let client = Client::builder()
+            .token(token)
+            .base_url(base)
+            .build()
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}/hooks");
+        let arrivals: Arrivals = Arc::default();
+        let hub = WebhookHub::new(&url).unwrap();
+        // Polling mode: a plain recorder at the render's webhook tells when
+        // the job ended, to measure detection the same way.
+        let recorder =
+            axum::Router::new().route("/render-ended", axum::routing::post(|| async { "ok" }));
+        let app = recording(hub.router().merge(recorder), arrivals.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut opts = FlowOptions::default().backoff(AdaptiveBackoff::default());
+        if webhooks {
+            opts = opts.webhooks(hub.clone());
+        } else {
+            opts.render_webhook = Some(format!("http://127.0.0.1:{port}/render-ended"));
+        }
+        let requests: Vec<StoryboardRequest> = (0..FLOWS)
+            .map(|i| StoryboardRequest::new(format!("hook-{i}")).scene(Scene::text("Hello")))
+            .collect();
+        let start = Instant::now();
+        let results = pictory::bulk::run_bounded(requests, FLOWS, |r| {
+            let (client, opts) = (client.clone(), opts.clone());
+            async move {
+                let out = client.text_to_video_with(&r, &opts).await;
+                (out, Instant::now())
+            }
+        })
+        .await;
+        let wall = start.elapsed();
+        let arrivals = arrivals.lock().unwrap().clone();
+        let mut delays: Vec<Duration> = results
+            .iter()
+            .filter_map(|(r, done)| {
+                let job = r.as_ref().ok()?.render_job.to_string();
+                Some(done.saturating_duration_since(*arrivals.get(&job)?))
+            })
+            .collect();
+        delays.sort();
+        let ok = results.iter().filter(|(r, _)| r.is_ok()).count();
+        // Every request but the two creates of each flow is a job read.
+        let reads = client.requests_sent().saturating_sub(2 * ok as u64);
+        drop(server.stdin.take());
+        let _ = server.wait();
+        let (median, p95) = if delays.is_empty() {
+            (Duration::ZERO, Duration::ZERO)
+        } else {
+            (percentile(&delays, 0.5), percentile(&delays, 0.95))
+        };
+        println!(
+            "{:.2} {:.1} {:.1} {:.1} {:.1} {ok} {}",
+            reads as f64 / (2 * FLOWS) as f64,
+            median.as_secs_f64() * 1e3,
+            p95.as_secs_f64() * 1e3,
+            peak_rss_mib(),
+            wall.as_secs_f64(),
+            delays.len()
+        );
+    }
+
+    pub fn row(rows: &mut Vec<Row>) {
+        let mut figures = Vec::new();
+        for mode in ["webhooks", "polling"] {
+            let out = Command::new(std::env::current_exe().unwrap())
+                .args(["--webhook-flows", mode])
+                .output()
+                .expect("webhook flows process");
+            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let f: Vec<&str> = text.split_whitespace().collect();
+            figures.push(match f.as_slice() {
+                [reads, median, p95, rss, wall, ok, measured] => format!(
+                    "{mode}: {reads} job reads/job, detection median {median} ms (p95 {p95} ms, {measured} flows measured), peak RSS {rss} MiB, wall {wall} s, {ok}/{FLOWS} ok"
+                ),
+                _ => format!("{mode}: failed ({text} {})", String::from_utf8_lossy(&out.stderr).trim()),
+            });
+        }
+        rows.push(Row {
+            measure: format!(
+                "7. webhooks vs adaptive polling: {FLOWS} text->video flows, jobs {JOB_SECS} s (each mode in its own process; detection = render webhook arrival to the flow returning)"
+            ),
+            figure: figures.join("; "),
+            target: "webhooks: <= 1 read/job, median detection < 50 ms".into(),
+        });
+    }
 }
