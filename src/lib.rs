@@ -56,7 +56,9 @@ pub use response::{ApiResponse, Response};
 pub use retry::RetryPolicy;
 pub use upload::{TemplateUpload, UploadedFile};
 
-/// The README's examples, compiled as doc tests.
+/// The README's examples, compiled as doc tests (they use the simulator
+/// and the webhook receiver, so they run with those features on, as the
+/// README's test command does).
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "simulator", feature = "webhooks"))]
 pub struct ReadmeDoctests;

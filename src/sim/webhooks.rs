@@ -44,7 +44,7 @@ pub(crate) fn schedule(app: Arc<App>, job_id: String, url: String, due: Instant)
     }
     let faults = app.config.webhooks.clone();
     let seq = app.webhook_seq.fetch_add(1, Ordering::Relaxed) + 1;
-    if faults.lose_every > 0 && seq % u64::from(faults.lose_every) == 0 {
+    if faults.lose_every > 0 && seq.is_multiple_of(u64::from(faults.lose_every)) {
         app.count(|c| c.webhooks_lost += 1);
         return;
     }
