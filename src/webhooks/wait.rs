@@ -49,8 +49,10 @@ pub(crate) async fn wait(
     loop {
         tokio::select! {
             biased;
-            post = callback.rx.recv() => {
-                let Some(mut job) = post else { continue };
+            post = callback.rx.recv(), if !state.closed => {
+                // The queue closes only if the hub forgot the callback;
+                // then only reads are left.
+                let Some(mut job) = post else { state.closed = true; continue };
                 match &job.id {
                     Some(id) if id != handle.id() => {
                         tracing::warn!(job = %handle.id(), other = %id, "a webhook for another job was posted to this job's callback; ignored");
@@ -138,6 +140,8 @@ struct WaitState {
     /// A tagged post that reported the end, waiting for its confirming read.
     unconfirmed: Option<Job>,
     last: Option<(String, Option<f64>)>,
+    /// The callback's queue is closed.
+    closed: bool,
 }
 
 impl WaitState {
