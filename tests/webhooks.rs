@@ -147,17 +147,23 @@ async fn forged_duplicate_and_stale_posts_change_nothing() {
     }
 }
 
-#[tokio::test]
-async fn a_lost_webhook_is_covered_by_the_safety_poll() {
-    let sim = Simulator::start(quick(SimConfig {
-        webhooks: WebhookFaults {
-            lose_every: 1,
-            ..WebhookFaults::default()
-        },
-        ..SimConfig::hosted()
+/// A quick simulator that loses every webhook.
+async fn losing_every_webhook(config: SimConfig) -> Simulator {
+    let faults = WebhookFaults {
+        lose_every: 1,
+        ..WebhookFaults::default()
+    };
+    Simulator::start(quick(SimConfig {
+        webhooks: faults,
+        ..config
     }))
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_lost_webhook_is_covered_by_the_safety_poll() {
+    let sim = losing_every_webhook(SimConfig::hosted()).await;
     let (hub, _server) = hub(|h| h.safety_poll(Duration::from_millis(300))).await;
     let client = sim.client().unwrap();
     let video = client
@@ -173,15 +179,7 @@ async fn a_lost_webhook_is_covered_by_the_safety_poll() {
 
 #[tokio::test]
 async fn a_lost_webhook_without_a_job_route_says_what_happened() {
-    let sim = Simulator::start(quick(SimConfig {
-        webhooks: WebhookFaults {
-            lose_every: 1,
-            ..WebhookFaults::default()
-        },
-        ..SimConfig::open_source()
-    }))
-    .await
-    .unwrap();
+    let sim = losing_every_webhook(SimConfig::open_source()).await;
     let (hub, _server) = hub(|h| h.safety_poll(Duration::from_millis(100))).await;
     let client = sim.client().unwrap();
     let err = client
