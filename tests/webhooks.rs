@@ -304,3 +304,53 @@ async fn the_receiver_answers_401_400_413_and_200() {
     drop(other);
     assert_eq!(hub.waiting(), 0);
 }
+
+/// A forged end posted (with the right tag) to a flow's callback while the
+/// job runs reaches neither the result nor the progress callback.
+#[tokio::test]
+async fn a_denied_webhook_never_shows_in_progress_reports() {
+    let sim = Simulator::start(SimConfig {
+        time_factor: 0.02,
+        ..SimConfig::hosted()
+    })
+    .await
+    .unwrap();
+    let (hub, _server) = hub(|h| h).await;
+    let client = sim.client().unwrap();
+    let reported = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = reported.clone();
+    let opts = opts(&hub, Duration::from_secs(30)).on_progress(move |_, job| {
+        seen.lock().unwrap().push(format!("{:?}", job.state));
+    });
+    let flow = tokio::spawn(async move { client.preview(&request("denied"), &opts).await });
+    // The callback URL the flow sent, as the proxy received it.
+    let mut url = None;
+    for _ in 0..200 {
+        url = sim
+            .received("create_storyboard")
+            .and_then(|b| b["webhook"].as_str().map(str::to_string));
+        if url.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let url = url.expect("the flow sent its callback URL");
+    let forged = serde_json::json!({"success": true, "data": {
+        "status": "completed", "preview": FORGED_VIDEO_URL, "renderParams": {"forged": true}}});
+    let status = reqwest::Client::new()
+        .post(&url)
+        .json(&forged)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    let (_, preview) = flow.await.unwrap().unwrap();
+    assert_ne!(preview.preview_url.as_deref(), Some(FORGED_VIDEO_URL));
+    let reported = reported.lock().unwrap();
+    assert!(!reported.is_empty());
+    assert!(
+        reported.iter().all(|r| !r.contains(FORGED_VIDEO_URL)),
+        "{reported:?}"
+    );
+}

@@ -68,10 +68,12 @@ pub(crate) async fn wait(
                     }
                     continue;
                 }
-                state.report(&job, on_change);
                 if hub.inner.trust_body || hub.job_route() == JobRoute::Absent {
+                    state.report(&job, on_change);
                     return finish(job);
                 }
+                // Reported only once confirmed: a progress bar never shows
+                // an end a read then denies.
                 // One read confirms what the post says.
                 state.unconfirmed = Some(job);
                 next_read = Instant::now();
@@ -83,7 +85,10 @@ pub(crate) async fn wait(
                 }
                 if hub.job_route() == JobRoute::Absent {
                     match state.unconfirmed.take() {
-                        Some(job) => return finish(job),
+                        Some(job) => {
+                            state.report(&job, on_change);
+                            return finish(job);
+                        }
                         None => { next_read = end; continue; }
                     }
                 }
@@ -104,6 +109,7 @@ pub(crate) async fn wait(
                     Err(Error::RouteNotFound { .. }) => {
                         hub.learn_job_route(JobRoute::Absent);
                         if let Some(job) = state.unconfirmed.take() {
+                            state.report(&job, on_change);
                             return finish(job);
                         }
                         next_read = end;
