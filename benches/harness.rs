@@ -760,7 +760,7 @@ mod webhook_flows {
         }
         rows.push(Row {
             measure: format!(
-                "7. webhooks vs adaptive polling: {FLOWS} text->video flows, jobs {JOB_SECS} s adaptive polling by default (each mode in its own process; detection = a job's webhook arriving to its wait seeing the end, both jobs of each flow)"
+                "7. webhooks vs adaptive polling: {FLOWS} text->video flows, jobs {JOB_SECS} s, adaptive polling by default (each mode in its own process; detection = a job's webhook arriving to its wait seeing the end, both jobs of each flow)"
             ),
             figure: figures.join("; "),
             target: "webhooks: <= 1 read/job, median detection < 50 ms".into(),
