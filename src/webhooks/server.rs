@@ -10,6 +10,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use std::net::SocketAddr;
+use std::time::Duration;
+
+/// How long a tagged post's body may take to arrive.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl WebhookHub {
     /// An axum router that receives the hub's callbacks at
@@ -20,7 +24,7 @@ impl WebhookHub {
     /// Answers: 200 for a tagged job body (also for a duplicate, or one no
     /// wait expects any more), 401 for a bad or missing tag (the body is
     /// not read), 400 for a body that is not a job body, 413 past
-    /// [`WebhookHub::body_limit`].
+    /// [`WebhookHub::body_limit`], 408 when the body takes more than 30 s.
     ///
     /// ```no_run
     /// use axum::{Router, routing::get};
@@ -86,10 +90,19 @@ async fn receive(
         return reply(refused);
     }
     // A body that cannot be read within the limit (too long, or cut off)
-    // is refused whole.
-    match axum::body::to_bytes(body, hub.inner.body_limit).await {
-        Ok(bytes) => reply(hub.deliver(&nonce, &bytes)),
-        Err(_) => reply(Receipt::too_large()),
+    // is refused whole; one that trickles in is given up on.
+    let read = tokio::time::timeout(
+        BODY_TIMEOUT,
+        axum::body::to_bytes(body, hub.inner.body_limit),
+    );
+    match read.await {
+        Ok(Ok(bytes)) => reply(hub.deliver(&nonce, &bytes)),
+        Ok(Err(_)) => reply(Receipt::too_large()),
+        Err(_) => (
+            StatusCode::REQUEST_TIMEOUT,
+            "the body did not arrive in time",
+        )
+            .into_response(),
     }
 }
 
