@@ -139,6 +139,17 @@ impl WebhookHub {
         }
         let base = url.as_str().trim_end_matches('/').to_string();
         let path = url.path().trim_end_matches('/').to_string();
+        // The path becomes a route: no empty segments, nothing a router
+        // reads as a capture or wildcard.
+        if path
+            .split('/')
+            .skip(1)
+            .any(|seg| seg.is_empty() || seg.starts_with([':', '*']) || seg.contains(['{', '}']))
+        {
+            return Err(bad(
+                "has a path a router cannot serve (empty segments, or segments starting with ':' or '*')",
+            ));
+        }
         Ok(WebhookHub {
             inner: Arc::new(Inner {
                 base,
@@ -350,6 +361,24 @@ mod tests {
         assert_eq!(hub.route_path(), "/{nonce}/{tag}");
         let hub = WebhookHub::new("https://app.example.com/a/b/").unwrap();
         assert_eq!(hub.route_path(), "/a/b/{nonce}/{tag}");
+        for odd in [
+            "https://x//a",
+            "https://x/:a",
+            "https://x/a/*b",
+            "https://x/b//c",
+        ] {
+            assert!(WebhookHub::new(odd).is_err(), "{odd}");
+        }
+        // Whatever is accepted can be routed.
+        for fine in [
+            "https://x",
+            "https://x/a%20b/c.d",
+            "https://x/{a}",
+            "https://x/a:b/~c",
+        ] {
+            let hub = WebhookHub::new(fine).unwrap();
+            let _ = hub.router();
+        }
         assert!(
             hub.callback()
                 .unwrap()
