@@ -102,6 +102,19 @@ impl FlowOptions {
         self
     }
 
+    /// Refuses, before any job is created, a render webhook the flow
+    /// could not send (it waits through a hub, and a job has one webhook).
+    fn check_render_webhook(&self) -> Result<()> {
+        #[cfg(feature = "webhooks")]
+        if self.webhooks.is_some() && self.render_webhook.is_some() {
+            return Err(Error::InvalidRequest {
+                operation: "render_storyboard",
+                message: "render_webhook is set and the flow waits on webhooks through a hub; a job has one webhook: remove one of them".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// A callback for the next job, when the flow waits on webhooks.
     fn expect(&self) -> Result<Expect> {
         #[cfg(feature = "webhooks")]
@@ -395,6 +408,7 @@ impl Client {
         request: &StoryboardRequest,
         opts: &FlowOptions,
     ) -> Result<VideoResult> {
+        opts.check_render_webhook()?;
         let (preview_job, preview) = self.preview(request, opts).await?;
         let (render_job, video) = self.render_preview(&preview_job, &preview, opts).await?;
         Ok(VideoResult {
@@ -515,6 +529,7 @@ impl Client {
         variables: serde_json::Map<String, Value>,
         opts: &FlowOptions,
     ) -> Result<VideoResult> {
+        opts.check_render_webhook()?;
         let expect = opts.expect()?;
         let preview_job = self
             .start_video_from_template(template_id, variables, expect_url(&expect))

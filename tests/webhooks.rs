@@ -354,3 +354,38 @@ async fn a_denied_webhook_never_shows_in_progress_reports() {
         "{reported:?}"
     );
 }
+
+/// A job has one webhook: a request that brings its own while the flow
+/// waits through a hub is refused before anything is sent.
+#[tokio::test]
+async fn two_webhooks_for_one_job_are_refused_before_sending() {
+    let sim = Simulator::start(quick(SimConfig::hosted())).await.unwrap();
+    let (hub, _server) = hub(|h| h).await;
+    let client = sim.client().unwrap();
+    let own = request("own").webhook("https://example.com/mine");
+    let err = client
+        .text_to_video_with(&own, &opts(&hub, Duration::from_secs(5)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    let mut with_render_hook = opts(&hub, Duration::from_secs(5));
+    with_render_hook.render_webhook = Some("https://example.com/mine".into());
+    let err = client
+        .text_to_video_with(&request("render hook"), &with_render_hook)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidRequest {
+                operation: "render_storyboard",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let c = sim.counters();
+    assert_eq!(c.jobs_created.get("render"), None, "{c:?}");
+    assert!(c.jobs_created.is_empty(), "nothing created: {c:?}");
+    assert_eq!(hub.waiting(), 0);
+}
