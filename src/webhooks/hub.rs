@@ -5,7 +5,6 @@ use super::tag::{self, Tagger};
 use crate::error::{Error, Result};
 use crate::jobs::{Job, parse_job};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -14,20 +13,26 @@ use tokio::sync::mpsc;
 /// (Pictory posts once per job; the rest are duplicates or noise).
 const QUEUE: usize = 8;
 
+/// The shortest safety-poll interval accepted.
+const MIN_SAFETY_POLL: Duration = Duration::from_millis(100);
+
 /// Receives Pictory's webhook posts and hands each to the wait that expects
-/// it. Cheap to clone; all clones share one registry.
+/// it. Cheap to clone; all clones share one registry. Built once, with
+/// [`WebhookHub::new`] or [`WebhookHub::builder`], and never changed
+/// afterwards, so every clone (a router, a server, the flows) agrees.
 ///
 /// Pictory signs nothing, so every callback URL the hub hands out carries a
 /// random nonce and a tag (HMAC-SHA256 with the hub's secret over the
 /// nonce): a post without a valid tag is refused with 401. A tagged post is
-/// still only data: by default a wait confirms it with one job read when
-/// the proxy has a job route ([`WebhookHub::trust_tagged_body`] turns that
-/// off).
+/// still only data: by default a wait confirms it with a job read when the
+/// proxy has a job route ([`WebhookHubBuilder::trust_tagged_body`] turns
+/// that off).
 ///
 /// ```
 /// use std::time::Duration;
-/// let hub = pictory::webhooks::WebhookHub::new("https://app.example.com/hooks/pictory")?
-///     .safety_poll(Duration::from_secs(300));
+/// let hub = pictory::webhooks::WebhookHub::builder("https://app.example.com/hooks/pictory")
+///     .safety_poll(Duration::from_secs(300))
+///     .build()?;
 /// let callback = hub.callback()?;
 /// assert!(callback.url().starts_with("https://app.example.com/hooks/pictory/"));
 /// # Ok::<(), pictory::Error>(())
@@ -46,17 +51,7 @@ pub(crate) struct Inner {
     pub(crate) safety_poll: Duration,
     pub(crate) trust_body: bool,
     pub(crate) body_limit: usize,
-    /// What the hub learned about the proxy's job route (see [`JobRoute`]).
-    job_route: AtomicU8,
     waiting: Mutex<HashMap<String, mpsc::Sender<Job>>>,
-}
-
-/// Whether the proxy answers `get_job`, as learned by the waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum JobRoute {
-    Unknown = 0,
-    Present = 1,
-    Absent = 2,
 }
 
 impl std::fmt::Debug for WebhookHub {
@@ -66,68 +61,76 @@ impl std::fmt::Debug for WebhookHub {
             .field("secret", &"<redacted>")
             .field("safety_poll", &self.inner.safety_poll)
             .field("trust_tagged_body", &self.inner.trust_body)
+            .field("body_limit", &self.inner.body_limit)
             .field("waiting", &self.waiting())
             .finish()
     }
 }
 
-/// What the receiver answered a post, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Receipt {
-    pub status: u16,
-    pub message: &'static str,
+/// Settings of a [`WebhookHub`], from [`WebhookHub::builder`].
+pub struct WebhookHubBuilder {
+    base: String,
+    secret: Option<Vec<u8>>,
+    safety_poll: Duration,
+    trust_body: bool,
+    body_limit: usize,
 }
 
-impl Receipt {
-    fn new(status: u16, message: &'static str) -> Receipt {
-        Receipt { status, message }
-    }
-
-    pub(crate) fn unauthorized() -> Receipt {
-        Receipt::new(401, "bad or missing webhook tag")
-    }
-
-    pub(crate) fn too_large() -> Receipt {
-        Receipt::new(413, "the body is larger than the hub's limit")
+impl std::fmt::Debug for WebhookHubBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookHubBuilder")
+            .field("base_url", &self.base)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("safety_poll", &self.safety_poll)
+            .field("trust_tagged_body", &self.trust_body)
+            .field("body_limit", &self.body_limit)
+            .finish()
     }
 }
 
-impl WebhookHub {
-    /// A hub for callbacks under `public_base_url`, the address where
-    /// Pictory can reach your application (`https://…`; `http://` for
-    /// loopback tests), with a new random secret. Mount
-    /// [`WebhookHub::router`] so that this URL's path reaches it, or run
-    /// [`WebhookHub::serve`].
-    ///
-    /// A base URL that is not an absolute `http(s)` URL, or that has a
-    /// query, fragment or credentials, is [`Error::Config`].
-    pub fn new(public_base_url: &str) -> Result<WebhookHub> {
-        let secret = tag::random_bytes(32).map_err(|e| Error::Config {
-            message: format!("webhooks: no random source for the secret ({e})"),
-        })?;
-        Self::build(public_base_url, &secret)
+impl WebhookHubBuilder {
+    /// Your own secret (at least 16 bytes) instead of a random one, so that
+    /// callback URLs stay valid across restarts of your process. Keep it as
+    /// secret as the API token.
+    pub fn secret(mut self, secret: &[u8]) -> Self {
+        self.secret = Some(secret.to_vec());
+        self
     }
 
-    /// As [`WebhookHub::new`], with your own secret (at least 16 bytes),
-    /// so that callback URLs stay valid across restarts of your process.
-    /// Keep it as secret as the API token.
-    pub fn with_secret(public_base_url: &str, secret: &[u8]) -> Result<WebhookHub> {
-        if secret.len() < tag::MIN_SECRET_BYTES {
-            return Err(Error::Config {
-                message: format!(
-                    "webhooks: the secret must have at least {} bytes",
-                    tag::MIN_SECRET_BYTES
-                ),
-            });
-        }
-        Self::build(public_base_url, secret)
+    /// How often a wait reads the job while no webhook came, in case one
+    /// was lost (default 5 minutes, at least 100 ms; the wait's deadline
+    /// still applies).
+    pub fn safety_poll(mut self, every: Duration) -> Self {
+        self.safety_poll = every.max(MIN_SAFETY_POLL);
+        self
     }
 
-    fn build(public_base_url: &str, secret: &[u8]) -> Result<WebhookHub> {
+    /// When `true`, a tagged post that reports the end of a job ends the
+    /// wait without a confirming job read. The tag proves only that the
+    /// sender knew the callback URL; choose this when the URL stays private
+    /// between you and Pictory. Default `false` (confirm when the proxy has
+    /// a job route; without one the tagged body is all there is).
+    pub fn trust_tagged_body(mut self, trust: bool) -> Self {
+        self.trust_body = trust;
+        self
+    }
+
+    /// The largest post accepted (default 32 MiB, room for a long
+    /// transcript); a larger one gets 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The hub. A base URL that is not an absolute `http(s)` URL, that has
+    /// a query, fragment or credentials, or a path no router can serve
+    /// (empty segments, segments starting with `:` or `*`), or a secret
+    /// shorter than 16 bytes, is [`Error::Config`].
+    pub fn build(self) -> Result<WebhookHub> {
         let bad = |why: &str| Error::Config {
             message: format!("webhooks: the public base URL {why}"),
         };
-        let url = url::Url::parse(public_base_url).map_err(|_| bad("is not a URL"))?;
+        let url = url::Url::parse(&self.base).map_err(|_| bad("is not a URL"))?;
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return Err(bad("must be an absolute http(s) URL"));
         }
@@ -150,64 +153,86 @@ impl WebhookHub {
                 "has a path a router cannot serve (empty segments, or segments starting with ':' or '*')",
             ));
         }
+        let secret = match self.secret {
+            Some(secret) if secret.len() < tag::MIN_SECRET_BYTES => {
+                return Err(Error::Config {
+                    message: format!(
+                        "webhooks: the secret must have at least {} bytes",
+                        tag::MIN_SECRET_BYTES
+                    ),
+                });
+            }
+            Some(secret) => secret,
+            None => tag::random_bytes(32).map_err(|e| Error::Config {
+                message: format!("webhooks: no random source for the secret ({e})"),
+            })?,
+        };
         Ok(WebhookHub {
             inner: Arc::new(Inner {
                 base,
                 path,
-                tagger: Tagger::new(secret),
-                safety_poll: Duration::from_secs(300),
-                trust_body: false,
-                body_limit: 32 << 20,
-                job_route: AtomicU8::new(JobRoute::Unknown as u8),
+                tagger: Tagger::new(&secret),
+                safety_poll: self.safety_poll,
+                trust_body: self.trust_body,
+                body_limit: self.body_limit,
                 waiting: Mutex::new(HashMap::new()),
             }),
         })
     }
+}
 
-    fn with_inner(self, f: impl FnOnce(&mut Inner)) -> WebhookHub {
-        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            base: shared.base.clone(),
-            path: shared.path.clone(),
-            tagger: shared.tagger.clone(),
-            safety_poll: shared.safety_poll,
-            trust_body: shared.trust_body,
-            body_limit: shared.body_limit,
-            job_route: AtomicU8::new(shared.job_route.load(Ordering::Relaxed)),
-            waiting: Mutex::new(HashMap::new()),
-        });
-        f(&mut inner);
-        WebhookHub {
-            inner: Arc::new(inner),
+/// What the receiver answered a post, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Receipt {
+    pub status: u16,
+    pub message: &'static str,
+}
+
+impl Receipt {
+    fn new(status: u16, message: &'static str) -> Receipt {
+        Receipt { status, message }
+    }
+
+    pub(crate) fn unauthorized() -> Receipt {
+        Receipt::new(401, "bad or missing webhook tag")
+    }
+
+    pub(crate) fn too_large() -> Receipt {
+        Receipt::new(413, "the body is larger than the hub's limit")
+    }
+
+    pub(crate) fn not_expected() -> Receipt {
+        Receipt::new(200, "no wait expects this callback any more; ignored")
+    }
+}
+
+impl WebhookHub {
+    /// A hub for callbacks under `public_base_url`, the address where
+    /// Pictory can reach your application (`https://…`; `http://` for
+    /// loopback tests), with a new random secret and the default settings.
+    /// Mount [`WebhookHub::router`] so that this URL's path reaches it, or
+    /// run [`WebhookHub::serve`]. Errors as [`WebhookHubBuilder::build`].
+    pub fn new(public_base_url: &str) -> Result<WebhookHub> {
+        Self::builder(public_base_url).build()
+    }
+
+    /// Settings first (secret, safety poll, trust, body limit), then
+    /// [`WebhookHubBuilder::build`].
+    pub fn builder(public_base_url: &str) -> WebhookHubBuilder {
+        WebhookHubBuilder {
+            base: public_base_url.to_string(),
+            secret: None,
+            safety_poll: Duration::from_secs(300),
+            trust_body: false,
+            body_limit: 32 << 20,
         }
-    }
-
-    /// How often a wait reads the job while no webhook came, in case one
-    /// was lost (default 5 minutes; the wait's deadline still applies).
-    /// Configure the hub before handing out callbacks.
-    pub fn safety_poll(self, every: Duration) -> WebhookHub {
-        self.with_inner(|i| i.safety_poll = every.max(Duration::from_millis(1)))
-    }
-
-    /// When `true`, a tagged post that reports the end of a job ends the
-    /// wait without the confirming job read. The tag proves only that the
-    /// sender knew the callback URL; choose this when the URL stays private
-    /// between you and Pictory. Default `false` (confirm when the proxy has
-    /// a job route; without one the tagged body is all there is).
-    pub fn trust_tagged_body(self, trust: bool) -> WebhookHub {
-        self.with_inner(|i| i.trust_body = trust)
-    }
-
-    /// The largest post accepted (default 32 MiB, room for a long
-    /// transcript); a larger one gets 413.
-    pub fn body_limit(self, bytes: usize) -> WebhookHub {
-        self.with_inner(|i| i.body_limit = bytes)
     }
 
     /// A new callback: pass [`Callback::url`] as the job's `webhook`, then
     /// wait with [`crate::jobs::JobHandle::wait_for_webhook`]. The flows do
     /// both when given the hub ([`crate::FlowOptions::webhooks`]). Dropping
     /// the callback forgets it: later posts to its URL are answered and
-    /// ignored.
+    /// ignored, without reading their bodies.
     pub fn callback(&self) -> Result<Callback> {
         let nonce = tag::new_nonce().map_err(|e| Error::Config {
             message: format!("webhooks: no random source for a nonce ({e})"),
@@ -229,11 +254,7 @@ impl WebhookHub {
     }
 
     fn registry(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<Job>>> {
-        // A poisoned lock only means a panic elsewhere; the map stays usable.
-        self.inner
-            .waiting
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.inner.waiting)
     }
 
     /// The path (relative to the server root) of the route that receives
@@ -248,17 +269,20 @@ impl WebhookHub {
     }
 
     /// Checks the tag before anything else (the body is not read for a bad
-    /// one).
-    pub(crate) fn authorize(&self, nonce: &str, tag: &str) -> std::result::Result<(), Receipt> {
-        if self.inner.tagger.verify(nonce, tag) {
-            Ok(())
-        } else {
-            Err(Receipt::unauthorized())
+    /// one), then whether a wait still expects the callback (the body is
+    /// not read for a stale one either): `Err` is the answer to give.
+    pub(crate) fn admit(&self, nonce: &str, tag: &str) -> std::result::Result<(), Receipt> {
+        if !self.inner.tagger.verify(nonce, tag) {
+            return Err(Receipt::unauthorized());
         }
+        if !self.registry().contains_key(nonce) {
+            return Err(Receipt::not_expected());
+        }
+        Ok(())
     }
 
-    /// Handles the body of a post whose tag was checked: a job body is
-    /// handed to the wait for `nonce` (if any); anything else is 400.
+    /// Handles the body of an admitted post: a job body is handed to the
+    /// wait for `nonce` (if still there); anything else is 400.
     pub(crate) fn deliver(&self, nonce: &str, body: &[u8]) -> Receipt {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             return Receipt::new(400, "the body is not JSON");
@@ -275,26 +299,14 @@ impl WebhookHub {
                 let _ = tx.try_send(job);
                 Receipt::new(200, "accepted")
             }
-            None => Receipt::new(200, "no wait expects this callback any more; ignored"),
+            None => Receipt::not_expected(),
         }
     }
+}
 
-    pub(crate) fn job_route(&self) -> JobRoute {
-        match self.inner.job_route.load(Ordering::Relaxed) {
-            1 => JobRoute::Present,
-            2 => JobRoute::Absent,
-            _ => JobRoute::Unknown,
-        }
-    }
-
-    pub(crate) fn learn_job_route(&self, route: JobRoute) {
-        let before = self.inner.job_route.swap(route as u8, Ordering::Relaxed);
-        if route == JobRoute::Absent && before != JobRoute::Absent as u8 {
-            tracing::info!(
-                "the proxy has no job-status route; waits end on webhooks alone (tagged bodies are trusted)"
-            );
-        }
-    }
+/// A lock whose poisoning (a panic elsewhere) leaves the data usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One expected webhook: its URL (the job's `webhook`) and the queue of
@@ -356,7 +368,12 @@ mod tests {
                 "{bad}"
             );
         }
-        assert!(WebhookHub::with_secret("https://x/", b"short").is_err());
+        assert!(
+            WebhookHub::builder("https://x/")
+                .secret(b"short")
+                .build()
+                .is_err()
+        );
         let hub = WebhookHub::new("https://app.example.com/").unwrap();
         assert_eq!(hub.route_path(), "/{nonce}/{tag}");
         let hub = WebhookHub::new("https://app.example.com/a/b/").unwrap();
@@ -392,9 +409,9 @@ mod tests {
         let hub = WebhookHub::new("http://127.0.0.1:1/h").unwrap();
         let mut cb = hub.callback().unwrap();
         let (nonce, tag) = parts(&cb);
-        assert!(hub.authorize(&nonce, &tag).is_ok());
-        assert_eq!(hub.authorize(&nonce, "00").unwrap_err().status, 401);
-        assert_eq!(hub.authorize("", "").unwrap_err().status, 401);
+        assert!(hub.admit(&nonce, &tag).is_ok());
+        assert_eq!(hub.admit(&nonce, "00").unwrap_err().status, 401);
+        assert_eq!(hub.admit("", "").unwrap_err().status, 401);
         let body = br#"{"job_id":"j1","success":true,"data":{"status":"completed","videoURL":"https://v/1.mp4"}}"#;
         assert_eq!(hub.deliver(&nonce, body).status, 200);
         assert_eq!(hub.deliver(&nonce, b"<html>").status, 400);
@@ -412,13 +429,17 @@ mod tests {
         assert_eq!(hub.waiting(), 1);
         drop(cb);
         assert_eq!(hub.waiting(), 0);
-        // A late duplicate is answered and ignored.
+        // A late duplicate is answered and ignored, its body unread.
+        assert_eq!(hub.admit(&nonce, &tag), Err(Receipt::not_expected()));
         assert_eq!(hub.deliver(&nonce, body).status, 200);
     }
 
     #[test]
     fn debug_shows_no_secret_and_no_tag() {
-        let hub = WebhookHub::with_secret("https://x/h", b"super-secret-value-1234").unwrap();
+        let hub = WebhookHub::builder("https://x/h")
+            .secret(b"super-secret-value-1234")
+            .build()
+            .unwrap();
         let cb = hub.callback().unwrap();
         let (_, tag) = parts(&cb);
         let printed = format!("{hub:?} {cb:?}");

@@ -19,5 +19,5 @@ mod server;
 mod tag;
 pub(crate) mod wait;
 
-pub use hub::{Callback, WebhookHub};
+pub use hub::{Callback, WebhookHub, WebhookHubBuilder};
 pub use server::WebhookServer;

@@ -21,9 +21,10 @@ impl WebhookHub {
     /// Merge it into your app; behind a proxy that strips a prefix, nest it
     /// instead so the paths line up.
     ///
-    /// Answers: 200 for a tagged job body (also for a duplicate, or one no
-    /// wait expects any more), 401 for a bad or missing tag (the body is
-    /// not read), 400 for a body that is not a job body, 413 past
+    /// Answers: 200 for a tagged job body (also for a duplicate; for a
+    /// callback no wait expects any more without reading the body), 401 for
+    /// a bad or missing tag (the body is not read), 400 for a body that is
+    /// not a job body, 413 past
     /// [`WebhookHub::body_limit`], 408 when the body takes more than 30 s.
     ///
     /// ```no_run
@@ -51,7 +52,9 @@ impl WebhookHub {
 
     /// Serves [`WebhookHub::router`] alone on `addr` (e.g. `0.0.0.0:8080`)
     /// until the returned [`WebhookServer`] is dropped. A bind failure is
-    /// [`Error::Io`].
+    /// [`Error::Io`]. The server sets no connection or header timeouts
+    /// (axum's `serve` has none); facing the internet, put it behind a
+    /// reverse proxy that does, or mount the router in your own server.
     pub async fn serve(&self, addr: &str) -> Result<WebhookServer> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -83,11 +86,15 @@ fn io_error(addr: &str, e: std::io::Error) -> Error {
 
 async fn receive(
     State(hub): State<WebhookHub>,
-    Path((nonce, tag)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
     body: Body,
 ) -> Response {
-    if let Err(refused) = hub.authorize(&nonce, &tag) {
-        return reply(refused);
+    // A path that does not even decode (not UTF-8) carries no valid tag.
+    let Ok(Path((nonce, tag))) = path else {
+        return reply(Receipt::unauthorized());
+    };
+    if let Err(answer) = hub.admit(&nonce, &tag) {
+        return reply(answer);
     }
     // A body that cannot be read within the limit (too long, or cut off)
     // is refused whole; one that trickles in is given up on.

@@ -1,29 +1,34 @@
 //! A wait that ends when the job's webhook arrives: the post is confirmed
-//! with one job read (unless the hub trusts tagged bodies, or the proxy has
+//! with a job read (unless the hub trusts tagged bodies, or the proxy has
 //! no job route), and a slow safety poll covers a lost post.
 
-use super::hub::{Callback, JobRoute};
+use super::hub::Callback;
 use crate::error::{Error, Result};
 use crate::jobs::{Job, JobHandle, JobOutput};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Delay before trying a failed confirming read again (doubling, capped at
-/// the safety-poll interval).
-const CONFIRM_RETRY: Duration = Duration::from_secs(2);
+/// The first delay before reading again when a confirming read fails or
+/// does not show the end yet (Pictory's read may lag its post); doubled
+/// each time, capped by the safety-poll interval.
+const CONFIRM_RETRY: Duration = Duration::from_secs(1);
+/// Confirming reads for one post before it is set aside (the safety poll
+/// and later posts still count).
+const CONFIRM_TRIES: u32 = 5;
 
 impl JobHandle {
     /// Waits for this job through `callback` (whose URL the job was
     /// created with): returns when its webhook reports the end, confirmed
-    /// by one job read when the proxy has a job route. While no webhook
-    /// comes, the job is read every [`WebhookHub::safety_poll`] in case the
-    /// post was lost; the error policy's deadline bounds the whole wait.
+    /// by a job read when the proxy has a job route. While no webhook
+    /// comes, the job is read every [`WebhookHubBuilder::safety_poll`] in
+    /// case the post was lost (once before the deadline at the latest);
+    /// the error policy's deadline bounds the whole wait.
     ///
     /// Behind a proxy without a job route (LowCodeAPI's open-source server)
     /// the tagged post is the only news; if none comes in time the error is
     /// [`Error::WebhookNotReceived`].
     ///
-    /// [`WebhookHub::safety_poll`]: super::WebhookHub::safety_poll
+    /// [`WebhookHubBuilder::safety_poll`]: super::WebhookHubBuilder::safety_poll
     pub async fn wait_for_webhook(&self, callback: Callback) -> Result<JobOutput> {
         wait(self, callback, &mut |_| {}).await
     }
@@ -37,15 +42,17 @@ pub(crate) async fn wait(
 ) -> Result<JobOutput> {
     let hub = callback.hub.clone();
     let policy = handle.error_policy();
+    let safety = hub.inner.safety_poll;
     let start = Instant::now();
     let deadline = start.checked_add(policy.time_limit);
     let far = || Instant::now() + Duration::from_secs(86_400 * 365);
     let end = deadline.unwrap_or_else(far);
+    // Read once before the deadline at the latest: a lost webhook is then
+    // found out (the job ended) or named (the proxy has no job route).
+    let margin = (policy.time_limit / 10).min(Duration::from_secs(10));
+    let last_chance = end.checked_sub(margin).unwrap_or(start);
     let mut state = WaitState::default();
-    let mut next_read = start
-        .checked_add(hub.inner.safety_poll)
-        .unwrap_or_else(far)
-        .min(end);
+    let mut next_read = start.checked_add(safety).unwrap_or(end).min(last_chance);
     loop {
         tokio::select! {
             biased;
@@ -61,58 +68,63 @@ pub(crate) async fn wait(
                     _ => job.id = Some(handle.id().clone()),
                 }
                 if !job.state.is_terminal() {
-                    // An older reading, after one that reported the end, is
-                    // stale news.
-                    if state.unconfirmed.is_none() {
-                        state.report(&job, on_change);
-                    }
+                    // Pictory posts when a job ends; anything else is
+                    // unconfirmable and not shown.
+                    tracing::debug!(job = %handle.id(), status = job.state.name(), "a webhook that does not report an end; ignored");
                     continue;
                 }
-                if hub.inner.trust_body || hub.job_route() == JobRoute::Absent {
+                if hub.inner.trust_body {
                     state.report(&job, on_change);
                     return finish(job);
                 }
-                // Reported only once confirmed: a progress bar never shows
-                // an end a read then denies.
-                // One read confirms what the post says.
+                // Confirmed by a fresh read every time (what an earlier
+                // read showed of the proxy may have been a passing fault),
+                // and reported only then: a progress bar never shows an end
+                // a read denies.
                 state.unconfirmed = Some(job);
+                state.confirm_tries = 0;
                 next_read = Instant::now();
             }
             _ = tokio::time::sleep_until(next_read) => {
                 let now = Instant::now();
                 if now >= end {
-                    return Err(state.deadline_error(handle, start, hub.job_route()));
+                    return Err(state.deadline_error(handle, start));
                 }
-                if hub.job_route() == JobRoute::Absent {
-                    match state.unconfirmed.take() {
-                        Some(job) => {
-                            state.report(&job, on_change);
-                            return finish(job);
-                        }
-                        None => { next_read = end; continue; }
-                    }
-                }
-                match handle.read(deadline).await {
+                let read = handle.read(deadline).await;
+                let now = Instant::now();
+                let later = |d: Duration| now.checked_add(d).unwrap_or(end).min(end);
+                match read {
                     Ok(job) => {
-                        hub.learn_job_route(JobRoute::Present);
+                        state.no_job_route = false;
                         state.reads += 1;
                         state.errors = 0;
                         state.report(&job, on_change);
                         if job.state.is_terminal() {
                             return finish(job);
                         }
-                        if state.unconfirmed.take().is_some() {
-                            tracing::warn!(job = %handle.id(), status = job.state.name(), "a webhook reported the end, but the job reads otherwise; waiting on");
-                        }
-                        next_read = Instant::now().checked_add(hub.inner.safety_poll).unwrap_or(end).min(end);
+                        next_read = match state.confirm_delay(safety) {
+                            Some(retry) => later(retry),
+                            None => {
+                                if state.unconfirmed.take().is_some() {
+                                    tracing::warn!(job = %handle.id(), status = job.state.name(), "a webhook reported the end, but the job still reads otherwise; waiting on");
+                                }
+                                // The last-chance read, unless it was this one.
+                                if now < last_chance { later(safety).min(last_chance) } else { later(safety) }
+                            }
+                        };
                     }
                     Err(Error::RouteNotFound { .. }) => {
-                        hub.learn_job_route(JobRoute::Absent);
+                        // No job route (LowCodeAPI's open-source server): the
+                        // tagged post is all there is.
+                        if !state.no_job_route {
+                            tracing::info!(job = %handle.id(), "the proxy has no job-status route; the tagged webhook is taken as it is");
+                        }
+                        state.no_job_route = true;
                         if let Some(job) = state.unconfirmed.take() {
                             state.report(&job, on_change);
                             return finish(job);
                         }
-                        next_read = end;
+                        next_read = if now < last_chance { later(safety).min(last_chance) } else { later(safety) };
                     }
                     Err(e) => {
                         state.reads += 1;
@@ -120,13 +132,8 @@ pub(crate) async fn wait(
                         if !policy.rides_through(&e, state.errors) {
                             return Err(e);
                         }
-                        let retry = if state.unconfirmed.is_some() {
-                            CONFIRM_RETRY.saturating_mul(1 << state.errors.min(16)).min(hub.inner.safety_poll)
-                        } else {
-                            hub.inner.safety_poll
-                        };
-                        let retry = retry.max(e.retry_after().unwrap_or_default());
-                        next_read = Instant::now().checked_add(retry).unwrap_or(end).min(end);
+                        let retry = state.confirm_delay(safety).unwrap_or(safety);
+                        next_read = later(retry.max(e.retry_after().unwrap_or_default()));
                     }
                 }
             }
@@ -143,14 +150,30 @@ fn finish(job: Job) -> Result<JobOutput> {
 struct WaitState {
     reads: u32,
     errors: u32,
-    /// A tagged post that reported the end, waiting for its confirming read.
+    /// A tagged post that reported the end, waiting for a confirming read.
     unconfirmed: Option<Job>,
+    /// Confirming reads made for it.
+    confirm_tries: u32,
     last: Option<(String, Option<f64>)>,
     /// The callback's queue is closed.
     closed: bool,
+    /// The last read met a proxy without a job route.
+    no_job_route: bool,
 }
 
 impl WaitState {
+    /// While a post waits for confirmation and tries are left: the delay
+    /// before the next confirming read (1 s, 2 s, 4 s, ..., at most the
+    /// safety poll).
+    fn confirm_delay(&mut self, safety: Duration) -> Option<Duration> {
+        if self.unconfirmed.is_none() || self.confirm_tries >= CONFIRM_TRIES {
+            return None;
+        }
+        let delay = CONFIRM_RETRY.saturating_mul(1 << self.confirm_tries.min(16));
+        self.confirm_tries += 1;
+        Some(delay.min(safety))
+    }
+
     fn report(&mut self, job: &Job, on_change: &mut (dyn FnMut(&Job) + Send)) {
         let key = (job.state.name().to_string(), job.state.progress());
         if self.last.as_ref() != Some(&key) {
@@ -159,9 +182,9 @@ impl WaitState {
         }
     }
 
-    fn deadline_error(&self, handle: &JobHandle, start: Instant, route: JobRoute) -> Error {
+    fn deadline_error(&self, handle: &JobHandle, start: Instant) -> Error {
         let elapsed = start.elapsed();
-        if route == JobRoute::Absent {
+        if self.no_job_route {
             return Error::WebhookNotReceived {
                 job_id: handle.id().to_string(),
                 elapsed,
