@@ -21,6 +21,7 @@ pub mod bulk;
 pub mod call;
 pub mod client;
 pub mod download;
+mod dynamic;
 pub mod envelope;
 pub mod error;
 pub mod fallback;
