@@ -287,9 +287,9 @@ impl Client {
                     continue;
                 }
                 Streamed::Failed { error, failure } => {
-                    match failure.and_then(|f| {
-                        pipeline.stream_retry_delay(f, attempts, since.elapsed())
-                    }) {
+                    match failure
+                        .and_then(|f| pipeline.stream_retry_delay(f, attempts, since.elapsed()))
+                    {
                         Some(delay) => {
                             tokio::time::sleep(delay).await;
                             continue;
@@ -386,8 +386,11 @@ impl Client {
             if !broke && !short {
                 break;
             }
-            let delay =
-                pipeline.stream_retry_delay(AttemptFailure::MaybeSent, attempts.max(1), since.elapsed());
+            let delay = pipeline.stream_retry_delay(
+                AttemptFailure::MaybeSent,
+                attempts.max(1),
+                since.elapsed(),
+            );
             match delay {
                 Some(delay) => tokio::time::sleep(delay).await,
                 None => return Err(fail(DownloadProblem::Truncated { received, expected })),

@@ -51,9 +51,11 @@ impl Client {
                 .ok_or_else(|| invalid(format!("the path value {name} is missing")))?
                 .1;
             let value = PathValue::new(value).map_err(|why| invalid(format!("{name}: {why}")))?;
-            let encoded =
-                percent_encoding::utf8_percent_encode(value.as_str(), percent_encoding::NON_ALPHANUMERIC)
-                    .to_string();
+            let encoded = percent_encoding::utf8_percent_encode(
+                value.as_str(),
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string();
             path = path.replace(&format!("{{{name}}}"), &encoded);
         }
         let mut query = Vec::new();
@@ -76,7 +78,9 @@ impl Client {
             query.push((*name, *value));
         }
         let body = match (op.body, body) {
-            (BodyKind::Json, body) => Some(body.unwrap_or_else(|| Value::Object(Default::default()))),
+            (BodyKind::Json, body) => {
+                Some(body.unwrap_or_else(|| Value::Object(Default::default())))
+            }
             (BodyKind::None, None) => None,
             (BodyKind::None, Some(_)) => {
                 return Err(invalid(format!("{} takes no body", op.id)));

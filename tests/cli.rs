@@ -18,6 +18,17 @@ fn offline() -> Command {
     c
 }
 
+/// A sped-up simulator that accepts only `token`.
+async fn sim_accepting(token: &str) -> Simulator {
+    Simulator::start(SimConfig {
+        time_factor: 0.001,
+        tokens: vec![token.into()],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
 /// The binary with `token` and `sim`'s base URL.
 fn online(sim: &Simulator, token: &str) -> Command {
     let mut c = Command::new(BIN);
@@ -99,7 +110,12 @@ fn video_without_a_token_leaves_a_valid_mp4_and_says_so_once() {
     let out_file = dir.join("demo.mp4");
     let out = run(
         &mut offline(),
-        &["video", "A demo from the CLI test.", "--out", out_file.to_str().unwrap()],
+        &[
+            "video",
+            "A demo from the CLI test.",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let kinds = mp4_boxes(&out_file);
@@ -109,7 +125,10 @@ fn video_without_a_token_leaves_a_valid_mp4_and_says_so_once() {
     let simulator_notes = stderr.iter().filter(|l| l.contains("simulator")).count();
     assert_eq!(simulator_notes, 1, "{stderr:?}");
     // Not a terminal: plain stage lines, no bar drawing.
-    assert!(stderr.iter().any(|l| l.starts_with("pictory: render:")), "{stderr:?}");
+    assert!(
+        stderr.iter().any(|l| l.starts_with("pictory: render:")),
+        "{stderr:?}"
+    );
     assert!(!text(&out.stderr).contains('\u{1b}'), "no terminal escapes");
     let stdout = text(&out.stdout);
     assert!(stdout.contains("saved: "), "{stdout}");
@@ -126,11 +145,20 @@ fn json_output_is_one_parsable_document() {
     let out_file = dir.join("v.mp4");
     let out = run(
         &mut offline(),
-        &["--json", "video", "JSON please.", "--out", out_file.to_str().unwrap()],
+        &[
+            "--json",
+            "video",
+            "JSON please.",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
-    assert_eq!(v["bytes"].as_u64(), Some(std::fs::metadata(&out_file).unwrap().len()));
+    assert_eq!(
+        v["bytes"].as_u64(),
+        Some(std::fs::metadata(&out_file).unwrap().len())
+    );
     assert!(v["render_job"].is_string() && v["video_url"].is_string());
 
     let ops = run(&mut offline(), &["--json", "operations"]);
@@ -142,7 +170,10 @@ fn json_output_is_one_parsable_document() {
     assert_eq!(bad.status.code(), Some(1));
     let last = lines(&bad.stderr).pop().unwrap();
     let e: serde_json::Value = serde_json::from_str(&last).unwrap();
-    assert_eq!((e["status"].as_u64(), e["exit_code"].as_u64()), (Some(404), Some(1)));
+    assert_eq!(
+        (e["status"].as_u64(), e["exit_code"].as_u64()),
+        (Some(404), Some(1))
+    );
 }
 
 /// Every failure is one line on stderr (after the simulator note, when
@@ -153,26 +184,48 @@ fn bad_input_gives_one_line_and_the_right_exit_status() {
     let missing = dir.join("missing.txt");
     let cases: Vec<(Vec<String>, i32, &str)> = vec![
         (
-            vec!["video".into(), "--file".into(), missing.display().to_string()],
+            vec![
+                "video".into(),
+                "--file".into(),
+                missing.display().to_string(),
+            ],
             2,
             "cannot read",
         ),
-        (vec!["video".into(), "--url".into(), "not a url".into()], 2, "not an http(s) URL"),
+        (
+            vec!["video".into(), "--url".into(), "not a url".into()],
+            2,
+            "not an http(s) URL",
+        ),
         (vec!["video".into()], 2, "required"),
         (vec!["frobnicate".into()], 2, "unrecognized subcommand"),
         (
-            vec!["video".into(), "x".into(), "--out".into(), dir.join("no/such/dir.mp4").display().to_string()],
+            vec![
+                "video".into(),
+                "x".into(),
+                "--out".into(),
+                dir.join("no/such/dir.mp4").display().to_string(),
+            ],
             2,
             "directory does not exist",
         ),
         (vec!["job".into(), "../etc".into()], 2, "not allowed"),
-        (vec!["templates".into(), "get".into(), "no-such-template".into()], 1, "not found"),
+        (
+            vec!["templates".into(), "get".into(), "no-such-template".into()],
+            1,
+            "not found",
+        ),
         (vec!["job".into(), "no-such-job".into()], 1, "JOB_NOT_FOUND"),
     ];
     for (args, code, says) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(&mut offline(), &args);
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         let errors: Vec<String> = lines(&out.stderr)
             .into_iter()
             .filter(|l| !l.contains("built-in simulator"))
@@ -186,13 +239,7 @@ fn bad_input_gives_one_line_and_the_right_exit_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_is_never_printed() {
     let token = "at_cli-test-secret-1234";
-    let sim = Simulator::start(SimConfig {
-        time_factor: 0.001,
-        tokens: vec![token.into()],
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = sim_accepting(token).await;
     let dir = tempdir();
     let out_file = dir.join("v.mp4");
     let runs: Vec<(Vec<&str>, bool)> = vec![
@@ -200,7 +247,10 @@ async fn the_token_is_never_printed() {
         (vec!["templates", "get", "nope"], false),
         (vec!["--json", "templates", "get", "nope"], false),
         (vec!["video", "Secret test.", "--preview-only"], true),
-        (vec!["video", "Secret test.", "--out", out_file.to_str().unwrap()], true),
+        (
+            vec!["video", "Secret test.", "--out", out_file.to_str().unwrap()],
+            true,
+        ),
         (vec!["call", "get_job", "-p", "job_id=nope"], false),
     ];
     for (args, ok) in runs {
@@ -222,13 +272,7 @@ async fn the_token_is_never_printed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transcribe_writes_subtitles_and_summarize_and_job_read_it() {
     let token = "at_cli-transcribe-token";
-    let sim = Simulator::start(SimConfig {
-        time_factor: 0.001,
-        tokens: vec![token.into()],
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = sim_accepting(token).await;
     let dir = tempdir();
     let clip = dir.join("clip.mp4");
     std::fs::write(&clip, b"\0\0\0\x18ftypmp42 not really a video").unwrap();
@@ -257,15 +301,17 @@ async fn transcribe_writes_subtitles_and_summarize_and_job_read_it() {
     assert!(!std::fs::read_to_string(&txt).unwrap().trim().is_empty());
 
     let out = tokio::task::block_in_place(|| {
-        run(&mut online(&sim, token), &["--json", "summarize", &job, "--seconds", "5"])
+        run(
+            &mut online(&sim, token),
+            &["--json", "summarize", &job, "--seconds", "5"],
+        )
     });
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!v["ranges"].as_array().unwrap().is_empty(), "{v}");
 
-    let out = tokio::task::block_in_place(|| {
-        run(&mut online(&sim, token), &["job", &job, "--wait"])
-    });
+    let out =
+        tokio::task::block_in_place(|| run(&mut online(&sim, token), &["job", &job, "--wait"]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("completed"));
 }

@@ -46,7 +46,10 @@ fn mp4_boxes(bytes: &[u8]) -> Vec<(String, usize)> {
         assert!(at + 8 <= bytes.len(), "box header past the end at {at}");
         let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
         let kind = String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned();
-        assert!(size >= 8 && at + size <= bytes.len(), "bad box {kind} size {size}");
+        assert!(
+            size >= 8 && at + size <= bytes.len(),
+            "bad box {kind} size {size}"
+        );
         boxes.push((kind, size));
         at += size;
     }
@@ -104,7 +107,10 @@ async fn a_broken_body_is_resumed_with_range() {
         .await
         .unwrap();
     let clean = dir.join("clean.mp4");
-    client.download_video(&render, &clean, |_, _| {}).await.unwrap();
+    client
+        .download_video(&render, &clean, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&clean).unwrap());
     assert_eq!((done.resumed, done.restarted), (1, 0));
     let counters = sim.counters();
@@ -134,7 +140,11 @@ async fn a_body_that_always_breaks_is_truncated_and_leaves_nothing() {
     let dir = tempdir();
     let out = dir.join("v.mp4");
     let err = client
-        .download(&with_fault(&render, "cut:300,ignore-range"), &out, |_, _| {})
+        .download(
+            &with_fault(&render, "cut:300,ignore-range"),
+            &out,
+            |_, _| {},
+        )
         .await
         .unwrap_err();
     match &err {
@@ -186,13 +196,19 @@ async fn a_redirect_is_followed_and_a_missing_file_is_not_found() {
 
     let missing = render.video_url.replace(".mp4", "x.mp4");
     let gone = dir.join("gone.mp4");
-    let err = client.download(&missing, &gone, |_, _| {}).await.unwrap_err();
+    let err = client
+        .download(&missing, &gone, |_, _| {})
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert_eq!(err.status(), Some(404));
     assert!(!gone.exists());
     // An existing destination is left as it was when a download fails.
     std::fs::write(&gone, b"keep").unwrap();
-    client.download(&missing, &gone, |_, _| {}).await.unwrap_err();
+    client
+        .download(&missing, &gone, |_, _| {})
+        .await
+        .unwrap_err();
     assert_eq!(std::fs::read(&gone).unwrap(), b"keep");
 }
 
@@ -229,7 +245,7 @@ async fn the_token_never_goes_to_the_file_host() {
 
     // A URL that carries the token is refused before anything is sent.
     let err = client
-        .download(&server.url(&format!("/f.mp4?t={token}")), &out, |_, _| {})
+        .download(&server.url(format!("/f.mp4?t={token}")), &out, |_, _| {})
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");

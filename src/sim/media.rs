@@ -276,7 +276,11 @@ pub(crate) async fn get_video_file(
         let query: Vec<(String, String)> = req
             .uri()
             .query()
-            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
             .unwrap_or_default();
         let kept: Vec<String> = query
             .iter()

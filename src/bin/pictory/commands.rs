@@ -60,9 +60,8 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
                 checked.text = Some(text.clone());
             }
             if let Some(file) = &args.file {
-                let text = std::fs::read_to_string(file).map_err(|e| {
-                    usage(format!("--file: cannot read {}: {e}", file.display()))
-                })?;
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| usage(format!("--file: cannot read {}: {e}", file.display())))?;
                 if text.trim().is_empty() {
                     return Err(usage(format!("--file: {} is empty", file.display())));
                 }
@@ -75,7 +74,9 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
                 web_url("--webhook", hook)?;
             }
             if let Some(volume) = args.music.filter(|v| !(0.0..=1.0).contains(v)) {
-                return Err(usage(format!("--music: volume {volume} is not between 0 and 1")));
+                return Err(usage(format!(
+                    "--music: volume {volume} is not between 0 and 1"
+                )));
             }
             if !args.preview_only {
                 writable_target("--out", &args.out)?;
@@ -99,19 +100,21 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
                     args.source
                 )));
             }
-            for (flag, path) in [("--srt", &args.srt), ("--vtt", &args.vtt), ("--txt", &args.txt)] {
+            for (flag, path) in [
+                ("--srt", &args.srt),
+                ("--vtt", &args.vtt),
+                ("--txt", &args.txt),
+            ] {
                 if let Some(path) = path {
                     writable_target(flag, path)?;
                 }
             }
         }
-        Command::Call(args) => {
-            if pictory::OperationSpec::find(&args.operation).is_none() {
-                return Err(usage(format!(
-                    "no operation {:?} in the spec (see pictory operations)",
-                    args.operation
-                )));
-            }
+        Command::Call(args) if pictory::OperationSpec::find(&args.operation).is_none() => {
+            return Err(usage(format!(
+                "no operation {:?} in the spec (see pictory operations)",
+                args.operation
+            )));
         }
         _ => {}
     }
@@ -127,11 +130,14 @@ fn flow_options(session: &Session) -> FlowOptions {
     }
 }
 
+/// A stage and its display.
+type Shown = (FlowStage, Arc<Stage>);
+
 /// Progress displays for the stages of a flow, created as each begins.
 #[derive(Clone)]
 struct Stages {
     reporter: Reporter,
-    shown: Arc<Mutex<Vec<(FlowStage, Arc<Stage>)>>>,
+    shown: Arc<Mutex<Vec<Shown>>>,
 }
 
 impl Stages {
@@ -224,9 +230,7 @@ pub async fn video(
     if let Some(hook) = &args.webhook {
         request = request.webhook(hook);
     }
-    request
-        .validate()
-        .map_err(|e| usage(e.to_string()))?;
+    request.validate().map_err(|e| usage(e.to_string()))?;
 
     let stages = Stages::new(reporter);
     let mut opts = stages.options(flow_options(session));
@@ -288,16 +292,17 @@ fn describe(output: &JobOutput) -> Vec<String> {
             p.preview_url.as_deref().unwrap_or("(no preview URL)")
         )],
         JobOutput::Render(r) => vec![format!("video: {}", r.video_url)],
-        JobOutput::Transcription(t) => vec![format!(
-            "transcript: {} sentence(s)",
-            t.sentences.len()
-        )],
+        JobOutput::Transcription(t) => {
+            vec![format!("transcript: {} sentence(s)", t.sentences.len())]
+        }
         JobOutput::Summary(s) => s
             .ranges
             .iter()
             .map(|r| format!("{:>8.2}-{:<8.2} {}", r.start, r.end, r.text))
             .collect(),
-        JobOutput::Other(_) => vec!["output: (of a kind this tool does not know; see --json)".into()],
+        JobOutput::Other(_) => {
+            vec!["output: (of a kind this tool does not know; see --json)".into()]
+        }
     }
 }
 
@@ -448,10 +453,8 @@ pub async fn transcribe(
     for path in &written {
         reporter.line(&format!("saved: {path}"));
     }
-    if args.txt.is_none() {
-        if let Some(text) = &out.text {
-            reporter.line(text);
-        }
+    if let (None, Some(text)) = (&args.txt, &out.text) {
+        reporter.line(text);
     }
     reporter.value(&json!({
         "job": job,

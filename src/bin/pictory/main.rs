@@ -31,7 +31,8 @@ pub struct Session {
 
 impl Session {
     async fn open(reporter: &Reporter) -> Result<Session, Failure> {
-        let token_set = std::env::var(pictory::client::TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
+        let token_set =
+            std::env::var(pictory::client::TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
         if token_set {
             return Ok(Session {
                 client: Client::from_env()?,
@@ -142,7 +143,9 @@ async fn run(command: Command, reporter: &Reporter) -> Result<(), Failure> {
         Command::Job(args) => commands::job(&session, reporter, args).await,
         Command::Transcribe(args) => commands::transcribe(&session, reporter, args).await,
         Command::Summarize(args) => commands::summarize(&session, reporter, args).await,
-        Command::Templates(r) => resources::resource(&session, reporter, resources::TEMPLATES, r).await,
+        Command::Templates(r) => {
+            resources::resource(&session, reporter, resources::TEMPLATES, r).await
+        }
         Command::Brands(r) => resources::resource(&session, reporter, resources::BRANDS, r).await,
         Command::Aws(r) => resources::resource(&session, reporter, resources::AWS, r).await,
         Command::Voices(cli::ListOnly::List) => resources::voices(&session, reporter).await,

@@ -132,10 +132,7 @@ pub async fn call(session: &Session, reporter: &Reporter, args: CallArgs) -> Res
                     .map_err(|e| usage(format!("--body: cannot read {path}: {e}")))?,
                 None => text.clone(),
             };
-            Some(
-                serde_json::from_str(&text)
-                    .map_err(|e| usage(format!("--body: not JSON: {e}")))?,
-            )
+            Some(serde_json::from_str(&text).map_err(|e| usage(format!("--body: not JSON: {e}")))?)
         }
     };
     let answer = match session
