@@ -179,7 +179,7 @@ pub(crate) async fn get_media(
 
 /// The rendered video: a real, tiny MP4 (160×90 H.264, one blue frame
 /// lasting a second, 866 bytes; made with ffmpeg's `color` source), so a
-/// downloaded demo plays. `tests/sim_media.rs` checks its box structure.
+/// downloaded demo plays. A unit test below checks its box structure.
 pub(crate) const DEMO_MP4: &[u8] = include_bytes!("demo.mp4");
 
 /// Bytes that start like an MP3 file (an ID3 tag), for a rendered audio track.
@@ -411,4 +411,52 @@ pub(crate) async fn get_page(State(app): State<Arc<App>>, Path(id): Path<String>
         ),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The boxes inside `bytes[from..to]`, as (type, start, end).
+    fn boxes(bytes: &[u8], from: usize, to: usize) -> Vec<(String, usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while at < to {
+            let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            assert!(size >= 8 && at + size <= to, "bad box at {at}");
+            out.push((
+                String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned(),
+                at,
+                at + size,
+            ));
+            at += size;
+        }
+        out
+    }
+
+    #[test]
+    fn the_demo_video_is_a_well_formed_mp4_with_one_h264_track() {
+        let top = boxes(DEMO_MP4, 0, DEMO_MP4.len());
+        let kinds: Vec<&str> = top.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(kinds, ["ftyp", "moov", "mdat"]);
+        let (_, start, end) = &top[1];
+        let in_moov = boxes(DEMO_MP4, start + 8, *end);
+        let traks: Vec<_> = in_moov.iter().filter(|(k, _, _)| k == "trak").collect();
+        assert_eq!(traks.len(), 1);
+        let avc1 = memchr::memmem::find(DEMO_MP4, b"avc1").is_some()
+            && memchr::memmem::find(DEMO_MP4, b"avcC").is_some();
+        assert!(avc1, "an H.264 sample entry");
+        assert!(top[2].2 - top[2].1 > 8, "mdat holds the frame");
+    }
+
+    #[test]
+    fn byte_ranges() {
+        assert_eq!(byte_range("bytes=10-", 100), Some(Ok((10, 99))));
+        assert_eq!(byte_range("bytes=10-19", 100), Some(Ok((10, 19))));
+        assert_eq!(byte_range("bytes=90-200", 100), Some(Ok((90, 99))));
+        assert_eq!(byte_range("bytes=100-", 100), Some(Err(())));
+        assert_eq!(byte_range("bytes=5-3", 100), Some(Err(())));
+        assert_eq!(byte_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(byte_range("items=0-1", 100), None);
+    }
 }
