@@ -253,6 +253,24 @@ async fn the_token_never_goes_to_the_file_host() {
     assert_eq!(file.calls_async().await, 1);
 }
 
+/// A client built `without_timeouts` downloads and resumes on paused time
+/// (no download timer is armed then; this test passes with or without that
+/// rule, as the loopback I/O completes before the clock jumps).
+#[tokio::test(start_paused = true)]
+async fn downloads_resume_on_paused_time_without_timers() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let client = sim.client_builder().without_timeouts().build().unwrap();
+    let request = StoryboardRequest::new("paused").scene(Scene::text("Paused time."));
+    let video = client.text_to_video(&request).await.unwrap().video;
+    let dir = tempdir();
+    let out = dir.join("v.mp4");
+    let done = client
+        .download(&with_fault(&video, "cut:300"), &out, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!((done.bytes, done.resumed), (866, 1));
+}
+
 #[tokio::test]
 async fn a_simulator_start_error_converts_into_the_crate_error() {
     async fn start() -> pictory::Result<Simulator> {

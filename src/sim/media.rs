@@ -438,7 +438,7 @@ mod tests {
     fn the_demo_video_is_a_well_formed_mp4_with_one_h264_track() {
         let top = boxes(DEMO_MP4, 0, DEMO_MP4.len());
         let kinds: Vec<&str> = top.iter().map(|(k, _, _)| k.as_str()).collect();
-        assert_eq!(kinds, ["ftyp", "moov", "mdat"]);
+        assert_eq!(kinds, ["ftyp", "moov", "free", "mdat"]);
         let (_, start, end) = &top[1];
         let in_moov = boxes(DEMO_MP4, start + 8, *end);
         let traks: Vec<_> = in_moov.iter().filter(|(k, _, _)| k == "trak").collect();
@@ -446,7 +446,7 @@ mod tests {
         let avc1 = memchr::memmem::find(DEMO_MP4, b"avc1").is_some()
             && memchr::memmem::find(DEMO_MP4, b"avcC").is_some();
         assert!(avc1, "an H.264 sample entry");
-        assert!(top[2].2 - top[2].1 > 8, "mdat holds the frame");
+        assert!(top[3].2 - top[3].1 > 8, "mdat holds the frame");
     }
 
     #[test]

@@ -77,7 +77,8 @@ pub struct VideoArgs {
     /// Narrate with this AI voice (e.g. Jackson).
     #[arg(long, value_name = "SPEAKER")]
     pub voice: Option<String>,
-    /// Add automatic background music, at this volume (0 to 1).
+    /// Add automatic background music, at this volume (0 to 1; 0.1 when no
+    /// value follows; put the text before this flag).
     #[arg(long, value_name = "VOLUME", num_args = 0..=1, default_missing_value = "0.1")]
     pub music: Option<f64>,
     /// Also have Pictory POST each job's result to this URL.
