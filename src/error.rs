@@ -288,6 +288,17 @@ pub enum Error {
         /// What the OS said.
         message: String,
     },
+    /// A download ended without a complete file. Nothing was left at the
+    /// destination: the temporary file beside it was removed.
+    #[error("{operation}: download to {path} failed: {problem}")]
+    Download {
+        /// `download`.
+        operation: &'static str,
+        /// The destination.
+        path: String,
+        /// What went wrong.
+        problem: crate::download::DownloadProblem,
+    },
 }
 
 fn route_advice(operation: &str) -> &'static str {
@@ -366,7 +377,8 @@ impl Error {
             | Error::ResponseShape { operation, .. }
             | Error::JobFailed { operation, .. }
             | Error::InvalidRequest { operation, .. }
-            | Error::Io { operation, .. } => Some(operation),
+            | Error::Io { operation, .. }
+            | Error::Download { operation, .. } => Some(operation),
             _ => None,
         }
     }

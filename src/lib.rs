@@ -20,6 +20,8 @@
 pub mod bulk;
 pub mod call;
 pub mod client;
+pub mod download;
+mod dynamic;
 pub mod envelope;
 pub mod error;
 pub mod fallback;
@@ -46,6 +48,7 @@ pub(crate) mod wire;
 
 pub use call::Call;
 pub use client::{Client, ClientBuilder};
+pub use download::{DownloadProblem, Downloaded};
 pub use envelope::{Envelope, FieldError};
 pub use error::{Error, ErrorResponse, Result, TransportKind};
 pub use fallback::{UrlFormat, UrlMode};

@@ -16,11 +16,7 @@ pub async fn client() -> pictory::Result<(Client, Option<Simulator>)> {
         time_factor: 0.05,
         ..SimConfig::default()
     };
-    let sim = Simulator::start(config)
-        .await
-        .map_err(|e| pictory::Error::Config {
-            message: format!("cannot start the simulator: {e}"),
-        })?;
+    let sim = Simulator::start(config).await?;
     let client = Client::builder()
         .token(sim.token())
         .base_url(sim.base_url())

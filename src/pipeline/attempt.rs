@@ -139,7 +139,7 @@ fn redact_headers(mut headers: HeaderMap, redactor: &Redactor) -> HeaderMap {
     headers
 }
 
-fn failure(e: reqwest::Error, redactor: &Redactor) -> Failure {
+pub(crate) fn failure(e: reqwest::Error, redactor: &Redactor) -> Failure {
     let e = e.without_url();
     Failure {
         maybe_sent: !e.is_connect(),

@@ -12,6 +12,7 @@
 
 pub(crate) mod attempt;
 mod classify;
+pub(crate) mod stream;
 
 use crate::error::{Error, Result};
 use crate::fallback::{FormatMemory, UrlFormat, UrlMode, to_old_format};

@@ -45,6 +45,10 @@ pub struct Counters {
     /// Requests answered with the unknown-route 404 (unknown URL, wrong
     /// method, or a route the configuration does not serve).
     pub route_not_found: u64,
+    /// GETs of job output files (`/videos/<id>.<ext>`), whatever the answer.
+    pub file_gets: u64,
+    /// Those of [`file_gets`](Self::file_gets) that carried a `Range` header.
+    pub file_range_gets: u64,
     /// Webhook POSTs delivered, the receiver answering 2xx (only to
     /// loopback hosts; duplicates and out-of-order posts included).
     pub webhooks_delivered: u64,

@@ -177,12 +177,10 @@ pub(crate) async fn get_media(
     }
 }
 
-/// Bytes that start like an MP4 file, for a rendered video.
-fn fake_mp4(id: &str) -> Vec<u8> {
-    let mut out = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
-    out.extend_from_slice(format!("pictory simulator video {id}").as_bytes());
-    out
-}
+/// The rendered video: a real, tiny MP4 (160×90 H.264, one blue frame
+/// lasting a second, 866 bytes; made with ffmpeg's `color` source), so a
+/// downloaded demo plays. A unit test below checks its box structure.
+pub(crate) const DEMO_MP4: &[u8] = include_bytes!("demo.mp4");
 
 /// Bytes that start like an MP3 file (an ID3 tag), for a rendered audio track.
 fn fake_mp3(id: &str) -> Vec<u8> {
@@ -199,17 +197,116 @@ fn fake_jpeg(id: &str) -> Vec<u8> {
     out
 }
 
-/// `GET /videos/<id>.<ext>`: an output of a completed render job.
+/// Download faults asked for in a file URL's query, `?fault=a,b`:
+/// - `cut:N`: an answer whose bytes start before byte `N` stops after byte
+///   `N` (the connection closes early; `Content-Length` still announces
+///   the whole range), so a client must resume;
+/// - `cut-first:N`: the same, only for the first GET of that file;
+/// - `ignore-range`: `Range` is ignored (always `200` with the whole file);
+/// - `grow`: a `206` announces a total one byte larger than the file;
+/// - `redirect`: answers `302` to the same URL without this fault.
+#[derive(Debug, Default, Clone, Copy)]
+struct FileFaults {
+    cut: Option<u64>,
+    cut_first: Option<u64>,
+    ignore_range: bool,
+    grow: bool,
+    redirect: bool,
+}
+
+impl FileFaults {
+    fn parse(query: Option<&str>) -> FileFaults {
+        let mut f = FileFaults::default();
+        let faults = query
+            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned())
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| k == "fault")
+            .flat_map(|(_, v)| v.split(',').map(str::to_owned).collect::<Vec<_>>());
+        for fault in faults {
+            match fault.split_once(':') {
+                Some(("cut", n)) => f.cut = n.parse().ok(),
+                Some(("cut-first", n)) => f.cut_first = n.parse().ok(),
+                _ if fault == "ignore-range" => f.ignore_range = true,
+                _ if fault == "grow" => f.grow = true,
+                _ if fault == "redirect" => f.redirect = true,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// A `Range: bytes=<start>-[<end>]` header, as an inclusive range within
+/// `len` bytes; `Err(())` when it cannot be satisfied.
+fn byte_range(header: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = header.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None; // multiple ranges: answer the whole file
+    }
+    let (start, end) = spec.split_once('-')?;
+    let start: u64 = start.trim().parse().ok()?;
+    let end = match end.trim() {
+        "" => len.saturating_sub(1),
+        e => e.parse::<u64>().ok()?.min(len.saturating_sub(1)),
+    };
+    Some(if start >= len || start > end {
+        Err(())
+    } else {
+        Ok((start, end))
+    })
+}
+
+/// `GET /videos/<id>.<ext>`: an output of a completed render job, with
+/// `Content-Length`, `Accept-Ranges: bytes` and single-range `Range`
+/// support (`206` + `Content-Range`; `416` past the end), plus the
+/// download faults of [`FileFaults`].
 pub(crate) async fn get_video_file(
     State(app): State<Arc<App>>,
     Path(file): Path<String>,
+    req: Request,
 ) -> Response {
+    let range = header_str(req.headers().get(header::RANGE)).map(str::to_owned);
+    app.count(|c| {
+        c.file_gets += 1;
+        c.file_range_gets += u64::from(range.is_some());
+    });
+    let faults = FileFaults::parse(req.uri().query());
+    if faults.redirect {
+        let query: Vec<(String, String)> = req
+            .uri()
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let kept: Vec<String> = query
+            .iter()
+            .map(|(k, v)| {
+                let v = v
+                    .split(',')
+                    .filter(|f| *f != "redirect")
+                    .collect::<Vec<_>>()
+                    .join(",");
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair(k, &v)
+                    .finish()
+            })
+            .collect();
+        let location = format!("/videos/{file}?{}", kept.join("&"));
+        return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+    }
     let Some((id, ext)) = file.rsplit_once('.') else {
         return plain(StatusCode::NOT_FOUND, "Not found");
     };
-    let job = {
-        let store = app.store();
-        store.jobs.get(id).cloned()
+    let (job, gets) = {
+        let mut store = app.store();
+        let gets = store.file_gets.entry(file.clone()).or_default();
+        *gets += 1;
+        let gets = *gets;
+        (store.jobs.get(id).cloned(), gets)
     };
     let Some(job) =
         job.filter(|j| j.kind == JobKind::Render && j.phase(Instant::now()) == Phase::Completed)
@@ -217,7 +314,7 @@ pub(crate) async fn get_video_file(
         return plain(StatusCode::NOT_FOUND, "Not found");
     };
     let (content_type, bytes): (&str, Vec<u8>) = match ext {
-        "mp4" => ("video/mp4", fake_mp4(id)),
+        "mp4" => ("video/mp4", DEMO_MP4.to_vec()),
         "jpg" => ("image/jpeg", fake_jpeg(id)),
         "mp3" => ("audio/mpeg", fake_mp3(id)),
         "srt" => (
@@ -234,7 +331,62 @@ pub(crate) async fn get_video_file(
         ),
         _ => return plain(StatusCode::NOT_FOUND, "Not found"),
     };
-    ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+    let len = bytes.len() as u64;
+    let range = range
+        .filter(|_| !faults.ignore_range)
+        .and_then(|r| byte_range(&r, len));
+    let (status, start, end) = match range {
+        None => (StatusCode::OK, 0, len.saturating_sub(1)),
+        Some(Ok((start, end))) => (StatusCode::PARTIAL_CONTENT, start, end),
+        Some(Err(())) => {
+            return (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{len}"))],
+            )
+                .into_response();
+        }
+    };
+    let body = if len == 0 {
+        Bytes::new()
+    } else {
+        Bytes::from(bytes).slice(start as usize..=end as usize)
+    };
+    let announced = body.len() as u64;
+    let cut_at = faults
+        .cut
+        .or(faults.cut_first.filter(|_| gets == 1))
+        .filter(|n| start < *n && *n <= end);
+    let mut response = match cut_at {
+        // Send the bytes up to the cut, then break the body off.
+        Some(n) => {
+            let head = body.slice(..(n - start) as usize);
+            let stream = futures_util::stream::unfold(Some(Some(head)), |state| async move {
+                match state? {
+                    Some(head) => Some((Ok::<_, std::io::Error>(head), Some(None))),
+                    None => {
+                        // Let the head reach the client before the break.
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        let cut = std::io::Error::other("cut by the download fault");
+                        Some((Err(cut), None))
+                    }
+                }
+            });
+            Response::new(Body::from_stream(stream))
+        }
+        None => Response::new(Body::from(body)),
+    };
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(announced));
+    if status == StatusCode::PARTIAL_CONTENT {
+        let total = len + u64::from(faults.grow);
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
+            headers.insert(header::CONTENT_RANGE, v);
+        }
+    }
+    response
 }
 
 /// `GET /preview/<id>` and `GET /share/<id>`: a small HTML page for a job.
@@ -259,4 +411,52 @@ pub(crate) async fn get_page(State(app): State<Arc<App>>, Path(id): Path<String>
         ),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The boxes inside `bytes[from..to]`, as (type, start, end).
+    fn boxes(bytes: &[u8], from: usize, to: usize) -> Vec<(String, usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while at < to {
+            let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            assert!(size >= 8 && at + size <= to, "bad box at {at}");
+            out.push((
+                String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned(),
+                at,
+                at + size,
+            ));
+            at += size;
+        }
+        out
+    }
+
+    #[test]
+    fn the_demo_video_is_a_well_formed_mp4_with_one_h264_track() {
+        let top = boxes(DEMO_MP4, 0, DEMO_MP4.len());
+        let kinds: Vec<&str> = top.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(kinds, ["ftyp", "moov", "free", "mdat"]);
+        let (_, start, end) = &top[1];
+        let in_moov = boxes(DEMO_MP4, start + 8, *end);
+        let traks: Vec<_> = in_moov.iter().filter(|(k, _, _)| k == "trak").collect();
+        assert_eq!(traks.len(), 1);
+        let avc1 = memchr::memmem::find(DEMO_MP4, b"avc1").is_some()
+            && memchr::memmem::find(DEMO_MP4, b"avcC").is_some();
+        assert!(avc1, "an H.264 sample entry");
+        assert!(top[3].2 - top[3].1 > 8, "mdat holds the frame");
+    }
+
+    #[test]
+    fn byte_ranges() {
+        assert_eq!(byte_range("bytes=10-", 100), Some(Ok((10, 99))));
+        assert_eq!(byte_range("bytes=10-19", 100), Some(Ok((10, 19))));
+        assert_eq!(byte_range("bytes=90-200", 100), Some(Ok((90, 99))));
+        assert_eq!(byte_range("bytes=100-", 100), Some(Err(())));
+        assert_eq!(byte_range("bytes=5-3", 100), Some(Err(())));
+        assert_eq!(byte_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(byte_range("items=0-1", 100), None);
+    }
 }

@@ -101,18 +101,58 @@ pub struct Simulator {
     task: Option<JoinHandle<()>>,
 }
 
+/// Why a simulator did not start: no port could be bound, or the embedded
+/// spec yields a schema or route the simulator cannot hold (an
+/// `InvalidData` error naming it). Converts with `?` into
+/// [`pictory::Error`](crate::Error) (as [`Error::Config`](crate::Error::Config))
+/// and into [`std::io::Error`].
+#[derive(Debug)]
+pub struct StartError(std::io::Error);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot start the simulator: {}", self.0)
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+impl From<std::io::Error> for StartError {
+    fn from(e: std::io::Error) -> Self {
+        StartError(e)
+    }
+}
+
+impl From<StartError> for std::io::Error {
+    fn from(e: StartError) -> Self {
+        e.0
+    }
+}
+
+impl From<StartError> for crate::Error {
+    fn from(e: StartError) -> Self {
+        crate::Error::Config {
+            message: e.to_string(),
+        }
+    }
+}
+
 /// Starts a simulator on `127.0.0.1` with an OS-chosen port, serving on the
 /// current tokio runtime, and returns once it accepts connections.
 ///
-/// Fails if no port can be bound, or if the embedded spec yields a schema
-/// or route the simulator cannot hold (an `InvalidData` error naming it).
-pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
+/// Fails with a [`StartError`] (which `?` turns into a
+/// [`pictory::Error`](crate::Error) or a [`std::io::Error`]).
+pub async fn start(config: SimConfig) -> Result<Simulator, StartError> {
     Simulator::start(config).await
 }
 
 impl Simulator {
     /// Same as [`start`].
-    pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
+    pub async fn start(config: SimConfig) -> Result<Simulator, StartError> {
         let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
         let schemas = schema::Schemas::compile().map_err(invalid)?;
         let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;

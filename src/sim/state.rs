@@ -73,6 +73,9 @@ pub(crate) struct Store {
     pub(crate) voiceover_tracks: Collection,
     /// By upload key.
     pub(crate) uploads: HashMap<String, Upload>,
+    /// GETs of each job output file (`/videos/<file>`), for the
+    /// `cut-first` download fault.
+    pub(crate) file_gets: HashMap<String, u32>,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
             aws_connections: Collection::default(),
             voiceover_tracks: Collection::default(),
             uploads: HashMap::new(),
+            file_gets: HashMap::new(),
         }
     }
 

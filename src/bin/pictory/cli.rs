@@ -1,0 +1,157 @@
+//! The command line, as clap types.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Pictory's AI video API from the terminal, through LowCodeAPI.
+///
+/// Set LOWCODEAPI_API_TOKEN (and LOWCODEAPI_BASE_URL to use another proxy)
+/// to talk to Pictory; without a token every command runs against the
+/// built-in simulator, which says so on one line.
+///
+/// Exit status: 0 success, 1 the API or a job failed, 2 usage error.
+#[derive(Debug, Parser)]
+#[command(name = "pictory", version, propagate_version = true)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout (errors: one JSON line on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Text, a text file or an article → preview → render → an .mp4 on disk.
+    Video(VideoArgs),
+    /// Show a job's status, or wait for it to end.
+    Job(JobArgs),
+    /// Transcribe a video or audio file (local or a URL); write subtitles.
+    Transcribe(TranscribeArgs),
+    /// Summarize a finished transcription into highlights of about N seconds.
+    Summarize(SummarizeArgs),
+    /// Saved templates.
+    #[command(subcommand)]
+    Templates(Resource),
+    /// Brand presets.
+    #[command(subcommand)]
+    Brands(Resource),
+    /// Voice-over tracks.
+    #[command(subcommand)]
+    Voices(ListOnly),
+    /// AWS connections.
+    #[command(subcommand)]
+    Aws(Resource),
+    /// Any operation of the spec, by id, with raw values (see `pictory operations`).
+    Call(CallArgs),
+    /// List the spec's operations (ids for `pictory call`).
+    Operations,
+    /// Print a shell completion script (e.g. `pictory completions bash > ~/.local/share/bash-completion/completions/pictory`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["text", "file", "url"])))]
+pub struct VideoArgs {
+    /// The text to turn into a video.
+    pub text: Option<String>,
+    /// Read the text from this file.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Make the video from the article at this URL.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Where to save the video.
+    #[arg(long, short, value_name = "PATH", default_value = "video.mp4")]
+    pub out: PathBuf,
+    /// The video's name (default: the first words of the text, or the URL's host).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Stop after the preview: print its URL and job id, render nothing.
+    #[arg(long)]
+    pub preview_only: bool,
+    /// Narrate with this AI voice (e.g. Jackson).
+    #[arg(long, value_name = "SPEAKER")]
+    pub voice: Option<String>,
+    /// Add automatic background music, at this volume (0 to 1; 0.1 when no
+    /// value follows; put the text before this flag).
+    #[arg(long, value_name = "VOLUME", num_args = 0..=1, default_missing_value = "0.1")]
+    pub music: Option<f64>,
+    /// Also have Pictory POST each job's result to this URL.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// The job id.
+    pub id: String,
+    /// Wait until the job ends (with a progress bar) instead of reading it once.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    /// A local media file (uploaded first) or an http(s) URL.
+    pub source: String,
+    /// The spoken language.
+    #[arg(long, default_value = "en-US")]
+    pub language: String,
+    /// Write the subtitles as SRT here.
+    #[arg(long, value_name = "PATH")]
+    pub srt: Option<PathBuf>,
+    /// Write the subtitles as WebVTT here.
+    #[arg(long, value_name = "PATH")]
+    pub vtt: Option<PathBuf>,
+    /// Write the plain text here (otherwise it is printed).
+    #[arg(long, value_name = "PATH")]
+    pub txt: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// The id of a finished transcription job.
+    pub job: String,
+    /// The summary's length in seconds.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub seconds: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Resource {
+    /// List them.
+    List,
+    /// Show one.
+    Get {
+        /// Its id.
+        id: String,
+    },
+    /// Delete one.
+    Delete {
+        /// Its id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListOnly {
+    /// List them.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The operation id (e.g. get_template).
+    pub operation: String,
+    /// A path or query parameter, by its spec name (repeatable): -p templateId=abc.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The JSON body, or @PATH to read it from a file.
+    #[arg(long, value_name = "JSON|@PATH")]
+    pub body: Option<String>,
+}

@@ -1,0 +1,501 @@
+//! The job commands: video, job, transcribe, summarize.
+
+use crate::Session;
+use crate::cli::{Command, JobArgs, SummarizeArgs, TranscribeArgs, VideoArgs};
+use crate::report::{Failure, Reporter, Stage};
+use pictory::jobs::{FixedInterval, JobId, JobOutput};
+use pictory::storyboard::{AiVoice, Audio, Scene, StoryboardRequest};
+use pictory::{FlowOptions, Stage as FlowStage};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the checks before connecting read (a video's text).
+#[derive(Debug, Default)]
+pub struct Checked {
+    text: Option<String>,
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure::Usage(message.into())
+}
+
+/// An http(s) URL with a host, or a usage error naming the flag.
+fn web_url(flag: &str, value: &str) -> Result<url::Url, Failure> {
+    url::Url::parse(value)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| usage(format!("{flag}: {value:?} is not an http(s) URL")))
+}
+
+/// The directory a file will be written to must exist.
+fn writable_target(flag: &str, path: &Path) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if path.file_name().is_none() || !dir.is_dir() {
+        return Err(usage(format!(
+            "{flag}: cannot write {}: its directory does not exist",
+            path.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(usage(format!("{flag}: {} is a directory", path.display())));
+    }
+    Ok(())
+}
+
+/// Checks what can be checked before anything is sent (files readable,
+/// URLs well-formed, outputs writable).
+pub fn precheck(command: &Command) -> Result<Checked, Failure> {
+    let mut checked = Checked::default();
+    match command {
+        Command::Video(args) => {
+            if let Some(text) = &args.text {
+                if text.trim().is_empty() {
+                    return Err(usage("the text is empty"));
+                }
+                checked.text = Some(text.clone());
+            }
+            if let Some(file) = &args.file {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| usage(format!("--file: cannot read {}: {e}", file.display())))?;
+                if text.trim().is_empty() {
+                    return Err(usage(format!("--file: {} is empty", file.display())));
+                }
+                checked.text = Some(text);
+            }
+            if let Some(url) = &args.url {
+                web_url("--url", url)?;
+            }
+            if let Some(hook) = &args.webhook {
+                web_url("--webhook", hook)?;
+            }
+            if let Some(volume) = args.music.filter(|v| !(0.0..=1.0).contains(v)) {
+                return Err(usage(format!(
+                    "--music: volume {volume} is not between 0 and 1"
+                )));
+            }
+            if !args.preview_only {
+                writable_target("--out", &args.out)?;
+            }
+        }
+        Command::Job(args) => {
+            JobId::parse(&args.id).map_err(|e| usage(e.to_string()))?;
+        }
+        Command::Summarize(args) => {
+            JobId::parse(&args.job).map_err(|e| usage(e.to_string()))?;
+            if !(args.seconds.is_finite() && args.seconds > 0.0) {
+                return Err(usage("--seconds must be a positive number"));
+            }
+        }
+        Command::Transcribe(args) => {
+            if args.source.contains("://") {
+                web_url("source", &args.source)?;
+            } else if !Path::new(&args.source).is_file() {
+                return Err(usage(format!(
+                    "{}: no such file (give a local media file or an http(s) URL)",
+                    args.source
+                )));
+            }
+            for (flag, path) in [
+                ("--srt", &args.srt),
+                ("--vtt", &args.vtt),
+                ("--txt", &args.txt),
+            ] {
+                if let Some(path) = path {
+                    writable_target(flag, path)?;
+                }
+            }
+        }
+        Command::Call(args) if pictory::OperationSpec::find(&args.operation).is_none() => {
+            return Err(usage(format!(
+                "no operation {:?} in the spec (see pictory operations)",
+                args.operation
+            )));
+        }
+        _ => {}
+    }
+    Ok(checked)
+}
+
+/// Polling for the tool: the library's default against Pictory; quick
+/// reads against the simulator, whose jobs are sped up.
+fn flow_options(session: &Session) -> FlowOptions {
+    match &session.sim {
+        Some(_) => FlowOptions::default().backoff(FixedInterval(Duration::from_millis(200))),
+        None => FlowOptions::default(),
+    }
+}
+
+/// A stage and its display.
+type Shown = (FlowStage, Arc<Stage>);
+
+/// Progress displays for the stages of a flow, created as each begins.
+#[derive(Clone)]
+struct Stages {
+    reporter: Reporter,
+    shown: Arc<Mutex<Vec<Shown>>>,
+}
+
+impl Stages {
+    fn new(reporter: &Reporter) -> Stages {
+        Stages {
+            reporter: reporter.clone(),
+            shown: Arc::default(),
+        }
+    }
+
+    fn name(stage: FlowStage) -> &'static str {
+        match stage {
+            FlowStage::Preview => "preview",
+            FlowStage::Render => "render",
+            FlowStage::Transcription => "transcribe",
+            FlowStage::Summary => "summary",
+        }
+    }
+
+    fn options(&self, opts: FlowOptions) -> FlowOptions {
+        let stages = self.clone();
+        opts.on_progress(move |stage, job| {
+            let display = {
+                let mut shown = stages.shown.lock().unwrap_or_else(|e| e.into_inner());
+                match shown.iter().find(|(s, _)| *s == stage) {
+                    Some((_, d)) => d.clone(),
+                    None => {
+                        // A new stage: the one before it is done.
+                        if let Some((_, last)) = shown.last() {
+                            last.finish(true);
+                        }
+                        let d = Arc::new(stages.reporter.stage(Self::name(stage)));
+                        shown.push((stage, d.clone()));
+                        d
+                    }
+                }
+            };
+            display.update(job);
+        })
+    }
+
+    fn finish(&self, ok: bool) {
+        let shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, last)) = shown.last() {
+            last.finish(ok);
+        }
+    }
+}
+
+/// The video's name: the flag, else the text's first words, else the host.
+fn video_name(args: &VideoArgs, text: Option<&str>) -> String {
+    if let Some(name) = &args.name {
+        return name.clone();
+    }
+    if let Some(text) = text {
+        let words: Vec<&str> = text.split_whitespace().take(6).collect();
+        return words.join(" ");
+    }
+    args.url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "pictory video".into())
+}
+
+pub async fn video(
+    session: &Session,
+    reporter: &Reporter,
+    args: VideoArgs,
+    checked: Checked,
+) -> Result<(), Failure> {
+    let text = checked.text;
+    let scene = match (&text, &args.url) {
+        (Some(text), _) => Scene::text(text.trim()),
+        (None, Some(url)) => Scene::article(url),
+        (None, None) => return Err(usage("give a text, --file or --url")),
+    };
+    let scene = scene.subtitles(true).voice_over(args.voice.is_some());
+    let mut request = StoryboardRequest::new(video_name(&args, text.as_deref())).scene(scene);
+    let mut audio = Audio::default();
+    if let Some(voice) = &args.voice {
+        audio = audio.ai_voice(AiVoice::new(voice));
+    }
+    if let Some(volume) = args.music {
+        audio = audio.background_music(volume);
+    }
+    if args.voice.is_some() || args.music.is_some() {
+        request = request.audio(audio);
+    }
+    if let Some(hook) = &args.webhook {
+        request = request.webhook(hook);
+    }
+    request.validate().map_err(|e| usage(e.to_string()))?;
+
+    let stages = Stages::new(reporter);
+    let mut opts = stages.options(flow_options(session));
+    opts.render_webhook = args.webhook.clone();
+    let client = &session.client;
+
+    let (preview_job, preview) = match client.preview(&request, &opts).await {
+        Ok(p) => p,
+        Err(e) => {
+            stages.finish(false);
+            return Err(e.into());
+        }
+    };
+    if args.preview_only {
+        stages.finish(true);
+        let url = preview.preview_url.clone().unwrap_or_default();
+        reporter.line(&format!("preview job: {preview_job}"));
+        reporter.line(&format!("preview: {url}"));
+        reporter.value(&json!({"preview_job": preview_job, "preview_url": preview.preview_url}));
+        return Ok(());
+    }
+    let (render_job, video) = match client.render_preview(&preview_job, &preview, &opts).await {
+        Ok(r) => r,
+        Err(e) => {
+            stages.finish(false);
+            return Err(e.into());
+        }
+    };
+    stages.finish(true);
+
+    let mut bar = reporter.download();
+    let saved = client
+        .download_video(&video, &args.out, |bytes, total| bar.update(bytes, total))
+        .await;
+    bar.finish(saved.is_ok());
+    let saved = saved?;
+    reporter.line(&format!("video: {}", video.video_url));
+    reporter.line(&format!(
+        "saved: {} ({} bytes)",
+        saved.path.display(),
+        saved.bytes
+    ));
+    reporter.value(&json!({
+        "preview_job": preview_job,
+        "preview_url": preview.preview_url,
+        "render_job": render_job,
+        "video_url": video.video_url,
+        "file": saved.path,
+        "bytes": saved.bytes,
+    }));
+    Ok(())
+}
+
+/// A job's output in brief, for plain output.
+fn describe(output: &JobOutput) -> Vec<String> {
+    match output {
+        JobOutput::Preview(p) => vec![format!(
+            "preview: {}",
+            p.preview_url.as_deref().unwrap_or("(no preview URL)")
+        )],
+        JobOutput::Render(r) => vec![format!("video: {}", r.video_url)],
+        JobOutput::Transcription(t) => {
+            vec![format!("transcript: {} sentence(s)", t.sentences.len())]
+        }
+        JobOutput::Summary(s) => s
+            .ranges
+            .iter()
+            .map(|r| format!("{:>8.2}-{:<8.2} {}", r.start, r.end, r.text))
+            .collect(),
+        JobOutput::Other(_) => {
+            vec!["output: (of a kind this tool does not know; see --json)".into()]
+        }
+    }
+}
+
+pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Result<(), Failure> {
+    let id = JobId::parse(&args.id).map_err(|e| usage(e.to_string()))?;
+    let mut handle = session.client.job(id.clone());
+    if session.sim.is_some() {
+        handle = handle.with_backoff(FixedInterval(Duration::from_millis(200)));
+    }
+    if !args.wait {
+        let job = handle.poll().await?;
+        reporter.line(&format!("job {id}: {}", job.state.name()));
+        if let Some(p) = job.state.progress() {
+            reporter.line(&format!("progress: {p:.0}%"));
+        }
+        if let pictory::jobs::JobState::Completed(output) = &job.state {
+            for line in describe(output) {
+                reporter.line(&line);
+            }
+        }
+        reporter.value(&job.raw);
+        return Ok(());
+    }
+    let stage = reporter.stage("job");
+    let mut progress = std::pin::pin!(handle.progress());
+    let mut last = None;
+    while let Some(reading) = futures_util::StreamExt::next(&mut progress).await {
+        match reading {
+            Ok(job) => {
+                stage.update(&job);
+                last = Some(job);
+            }
+            Err(e) => {
+                stage.finish(false);
+                return Err(e.into());
+            }
+        }
+    }
+    let Some(job) = last else {
+        stage.finish(false);
+        return Err(usage("the job wait ended without a reading"));
+    };
+    let raw = job.raw.clone();
+    match job.into_outcome() {
+        Some(Ok(output)) => {
+            stage.finish(true);
+            reporter.line(&format!("job {id}: completed"));
+            for line in describe(&output) {
+                reporter.line(&line);
+            }
+            reporter.value(&raw);
+            Ok(())
+        }
+        Some(Err(e)) => {
+            stage.finish(false);
+            Err(e.into())
+        }
+        None => {
+            stage.finish(false);
+            Err(usage("the job wait ended before the job did"))
+        }
+    }
+}
+
+/// A media type for an upload, from the file's extension.
+fn media_type(path: &Path) -> &'static str {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "m4a" => "audio/mp4",
+        "aac" => "audio/aac",
+        "ogg" => "audio/ogg",
+        "mov" => "video/quicktime",
+        "webm" => "video/webm",
+        "mkv" => "video/x-matroska",
+        _ => "video/mp4",
+    }
+}
+
+/// Writes `text` to `path` atomically (a temporary file beside it, renamed).
+fn write_atomic(flag: &str, path: &Path, text: &str) -> Result<(), Failure> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp: PathBuf = path.with_file_name(format!(".{name}.{}.part", std::process::id()));
+    let io = |e: std::io::Error| {
+        Failure::Api(pictory::Error::Io {
+            operation: "transcribe",
+            path: path.display().to_string(),
+            message: format!("{flag}: {e}"),
+        })
+    };
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+pub async fn transcribe(
+    session: &Session,
+    reporter: &Reporter,
+    args: TranscribeArgs,
+) -> Result<(), Failure> {
+    let client = &session.client;
+    let file_url = if args.source.contains("://") {
+        args.source.clone()
+    } else {
+        let path = Path::new(&args.source);
+        reporter.note(&format!("uploading {}", path.display()));
+        client.upload_file(path, media_type(path)).await?.url
+    };
+    let stages = Stages::new(reporter);
+    let opts = stages.options(flow_options(session));
+    let (job, out) = match client.transcribe(&file_url, &args.language, &opts).await {
+        Ok(t) => t,
+        Err(e) => {
+            stages.finish(false);
+            return Err(e.into());
+        }
+    };
+    stages.finish(true);
+    let mut written = Vec::new();
+    for (flag, path, text) in [
+        ("--srt", &args.srt, &out.srt),
+        ("--vtt", &args.vtt, &out.vtt),
+        ("--txt", &args.txt, &out.text),
+    ] {
+        if let Some(path) = path {
+            let Some(text) = text else {
+                return Err(Failure::Api(pictory::Error::UndecodableBody {
+                    operation: "get_job",
+                    status: None,
+                    reason: format!("the transcription has no {} output", &flag[2..]),
+                    snippet: String::new(),
+                }));
+            };
+            write_atomic(flag, path, text)?;
+            written.push(path.display().to_string());
+        }
+    }
+    reporter.line(&format!("transcription job: {job}"));
+    for path in &written {
+        reporter.line(&format!("saved: {path}"));
+    }
+    if let (None, Some(text)) = (&args.txt, &out.text) {
+        reporter.line(text);
+    }
+    reporter.value(&json!({
+        "job": job,
+        "file_url": file_url,
+        "text": out.text,
+        "files": written,
+    }));
+    Ok(())
+}
+
+pub async fn summarize(
+    session: &Session,
+    reporter: &Reporter,
+    args: SummarizeArgs,
+) -> Result<(), Failure> {
+    let id = JobId::parse(&args.job).map_err(|e| usage(e.to_string()))?;
+    let client = &session.client;
+    let transcript: Value = match client.job(id.clone()).poll().await?.state {
+        pictory::jobs::JobState::Completed(JobOutput::Transcription(t)) => t.transcript,
+        pictory::jobs::JobState::Completed(JobOutput::Summary(s)) => s.transcription.transcript,
+        state => {
+            return Err(usage(format!(
+                "job {id} is not a finished transcription (it is {})",
+                state.name()
+            )));
+        }
+    };
+    let stages = Stages::new(reporter);
+    let opts = stages.options(flow_options(session));
+    let (job, summary) = match client.summarize(&transcript, args.seconds, &opts).await {
+        Ok(s) => s,
+        Err(e) => {
+            stages.finish(false);
+            return Err(e.into());
+        }
+    };
+    stages.finish(true);
+    reporter.line(&format!("summary job: {job}"));
+    for line in describe(&JobOutput::Summary(summary.clone())) {
+        reporter.line(&line);
+    }
+    reporter.value(&json!({"job": job, "ranges": summary.ranges}));
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! `pictory`: Pictory's AI video API from the terminal (cargo feature `cli`).
+//!
+//! Every request goes through the library's `Client` (and so its one
+//! pipeline: token, URL-format fallback, retries, redaction). Without
+//! `LOWCODEAPI_API_TOKEN` the tool starts the library's simulator and says
+//! so on one line. Exit status: 0 success, 1 API or job failure, 2 usage.
+
+mod cli;
+mod commands;
+mod report;
+mod resources;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use pictory::Client;
+use pictory::sim::{SimConfig, Simulator};
+use report::{Failure, Reporter};
+use std::process::ExitCode;
+
+/// The simulator's speed-up when no token is set: its jobs (about 110 s of
+/// simulated time for text → video) then take about 5 s. Override with
+/// `PICTORY_SIM_TIME_FACTOR` (e.g. `0.001` in tests).
+const SIM_TIME_FACTOR: f64 = 0.05;
+
+/// The client, and the simulator it talks to when no token is set (kept
+/// alive for as long as the command runs).
+pub struct Session {
+    pub client: Client,
+    pub sim: Option<Simulator>,
+}
+
+impl Session {
+    async fn open(reporter: &Reporter) -> Result<Session, Failure> {
+        let token_set =
+            std::env::var(pictory::client::TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
+        if token_set {
+            return Ok(Session {
+                client: Client::from_env()?,
+                sim: None,
+            });
+        }
+        let factor = std::env::var("PICTORY_SIM_TIME_FACTOR")
+            .ok()
+            .and_then(|f| f.parse::<f64>().ok())
+            .filter(|f| f.is_finite() && *f > 0.0)
+            .unwrap_or(SIM_TIME_FACTOR);
+        let sim = Simulator::start(SimConfig {
+            time_factor: factor,
+            ..SimConfig::default()
+        })
+        .await
+        .map_err(pictory::Error::from)?;
+        reporter.note(&format!(
+            "{} is not set: using the built-in simulator at {} (nothing is sent to Pictory)",
+            pictory::client::TOKEN_ENV,
+            sim.base_url()
+        ));
+        Ok(Session {
+            client: sim.client()?,
+            sim: Some(sim),
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_failure(e),
+    };
+    let reporter = Reporter::new(cli.json);
+    if let Command::Completions { shell } = cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "pictory", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            reporter.failure(&Failure::Api(pictory::Error::Config {
+                message: format!("cannot start the async runtime: {e}"),
+            }));
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = runtime.block_on(run(cli.command, &reporter));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            reporter.failure(&failure);
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// clap's own exits: help and version print and succeed; a usage error
+/// prints its first line (clap's message) and a pointer to `--help`.
+fn clap_failure(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            // clap's message, up to its usage block, on one line.
+            let rendered = e.render().to_string();
+            let message: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let first = message.join(" ");
+            let first = first.strip_prefix("error: ").unwrap_or(&first);
+            let json = std::env::args().any(|a| a == "--json");
+            let failure = Failure::Usage(format!("{first} (see pictory --help)"));
+            Reporter::new(json).failure(&failure);
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(command: Command, reporter: &Reporter) -> Result<(), Failure> {
+    // Usage checks that need no connection come first.
+    if let Command::Operations = command {
+        resources::operations(reporter);
+        return Ok(());
+    }
+    let checked = commands::precheck(&command)?;
+    let session = Session::open(reporter).await?;
+    let result = match command {
+        Command::Video(args) => commands::video(&session, reporter, args, checked).await,
+        Command::Job(args) => commands::job(&session, reporter, args).await,
+        Command::Transcribe(args) => commands::transcribe(&session, reporter, args).await,
+        Command::Summarize(args) => commands::summarize(&session, reporter, args).await,
+        Command::Templates(r) => {
+            resources::resource(&session, reporter, resources::TEMPLATES, r).await
+        }
+        Command::Brands(r) => resources::resource(&session, reporter, resources::BRANDS, r).await,
+        Command::Aws(r) => resources::resource(&session, reporter, resources::AWS, r).await,
+        Command::Voices(cli::ListOnly::List) => resources::voices(&session, reporter).await,
+        Command::Call(args) => resources::call(&session, reporter, args).await,
+        Command::Operations | Command::Completions { .. } => Ok(()),
+    };
+    if let Some(sim) = session.sim {
+        sim.shutdown().await;
+    }
+    result
+}

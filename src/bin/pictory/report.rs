@@ -1,0 +1,270 @@
+//! What the tool shows: progress bars on a terminal, plain stage lines
+//! otherwise (both on stderr), results on stdout (JSON with `--json`), and
+//! every failure as one line.
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pictory::jobs::{Job, JobState};
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+
+/// Why the tool stops: a usage error (exit 2) or a failed call or job (exit 1).
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments or unreadable input: nothing was sent.
+    Usage(String),
+    /// The API, a job or the download failed.
+    Api(pictory::Error),
+}
+
+impl From<pictory::Error> for Failure {
+    fn from(e: pictory::Error) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Api(_) => 1,
+        }
+    }
+}
+
+/// Text on one line: control characters (newlines included) become spaces.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The shared output settings.
+#[derive(Clone)]
+pub struct Reporter {
+    json: bool,
+    bars: Option<MultiProgress>,
+    /// The token, when one is set: removed from anything printed (the
+    /// library never puts it in its errors; this is a second guard).
+    secret: Option<Arc<str>>,
+}
+
+impl Reporter {
+    pub fn new(json: bool) -> Reporter {
+        let bars = std::io::stderr()
+            .is_terminal()
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let secret = std::env::var(pictory::client::TOKEN_ENV)
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .map(Arc::from);
+        Reporter { json, bars, secret }
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    fn clean(&self, text: &str) -> String {
+        let text = one_line(text);
+        match &self.secret {
+            Some(s) if s.len() >= 4 => text.replace(&**s, "[REDACTED]"),
+            _ => text,
+        }
+    }
+
+    /// A note on stderr (one line), kept clear of progress bars.
+    pub fn note(&self, text: &str) {
+        let text = format!("pictory: {}", self.clean(text));
+        match &self.bars {
+            Some(bars) => {
+                let _ = bars.println(text);
+            }
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// A result line on stdout (plain mode only).
+    pub fn line(&self, text: &str) {
+        if !self.json {
+            println!("{}", self.clean(text));
+        }
+    }
+
+    /// The result as JSON on stdout (`--json` only).
+    pub fn value(&self, value: &serde_json::Value) {
+        if self.json {
+            println!("{}", self.clean(&value.to_string()));
+        }
+    }
+
+    /// A JSON payload: compact with `--json`, pretty otherwise.
+    pub fn payload(&self, value: &serde_json::Value) {
+        if self.json {
+            self.value(value);
+        } else {
+            let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+            match &self.secret {
+                Some(s) if s.len() >= 4 => println!("{}", pretty.replace(&**s, "[REDACTED]")),
+                _ => println!("{pretty}"),
+            }
+        }
+    }
+
+    /// The one line a failure prints on stderr.
+    pub fn failure(&self, failure: &Failure) {
+        let message = match failure {
+            Failure::Usage(m) => m.clone(),
+            Failure::Api(e) => e.to_string(),
+        };
+        let message = self.clean(&message);
+        if self.json {
+            let mut v = serde_json::json!({
+                "error": message,
+                "exit_code": failure.exit_code(),
+            });
+            if let Failure::Api(e) = failure {
+                v["operation"] = serde_json::json!(e.operation());
+                v["status"] = serde_json::json!(e.status());
+            }
+            eprintln!("{v}");
+        } else {
+            if let Some(bars) = &self.bars {
+                let _ = bars.clear();
+            }
+            eprintln!("pictory: error: {message}");
+        }
+    }
+
+    /// A progress display for one job stage (0-100 %).
+    pub fn stage(&self, name: &str) -> Stage {
+        let bar = self.bars.as_ref().map(|bars| {
+            let bar = bars.add(ProgressBar::new(100));
+            bar.set_style(
+                ProgressStyle::with_template("{prefix:>10} [{bar:30.cyan/blue}] {pos:>3}% {msg}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+            );
+            bar.set_prefix(name.to_string());
+            bar.set_message("starting");
+            bar
+        });
+        Stage {
+            name: name.to_string(),
+            bar,
+            last: Mutex::new(None),
+            reporter: self.clone(),
+        }
+    }
+
+    /// A progress display for a download (bytes).
+    pub fn download(&self) -> Download {
+        let bar = self.bars.as_ref().map(|bars| {
+            let bar = bars.add(ProgressBar::no_length());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{prefix:>10} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {bytes_per_sec}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_prefix("download");
+            bar
+        });
+        Download {
+            bar,
+            reporter: self.clone(),
+            shown: None,
+        }
+    }
+}
+
+/// One stage's bar, or its plain lines.
+pub struct Stage {
+    name: String,
+    bar: Option<ProgressBar>,
+    last: Mutex<Option<(String, u64)>>,
+    reporter: Reporter,
+}
+
+impl Stage {
+    /// Shows a job reading.
+    pub fn update(&self, job: &Job) {
+        let percent = job.state.progress().unwrap_or(0.0).clamp(0.0, 100.0) as u64;
+        let detail = match &job.state {
+            JobState::InProgress {
+                message: Some(m), ..
+            } => format!("{} ({m})", job.state.name()),
+            state => state.name().to_string(),
+        };
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(percent);
+                bar.set_message(self.reporter.clean(&detail));
+            }
+            None => {
+                // One line per change of state or message, and per quarter.
+                let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+                let now = (detail.clone(), percent / 25);
+                if last.as_ref() != Some(&now) {
+                    self.reporter
+                        .note(&format!("{}: {detail} {percent}%", self.name));
+                    *last = Some(now);
+                }
+            }
+        }
+    }
+
+    /// Ends the display: done or abandoned.
+    pub fn finish(&self, ok: bool) {
+        if let Some(bar) = &self.bar {
+            if ok {
+                bar.set_position(100);
+                bar.finish_with_message("done");
+            } else {
+                bar.abandon_with_message("failed");
+            }
+        }
+    }
+}
+
+/// A download's bar, or its plain lines (one per quarter of the file).
+pub struct Download {
+    bar: Option<ProgressBar>,
+    reporter: Reporter,
+    shown: Option<u64>,
+}
+
+impl Download {
+    pub fn update(&mut self, bytes: u64, total: Option<u64>) {
+        match &self.bar {
+            Some(bar) => {
+                if let Some(total) = total {
+                    bar.set_length(total);
+                }
+                bar.set_position(bytes);
+            }
+            None => {
+                let quarter = total
+                    .filter(|t| *t > 0)
+                    .map_or(0, |t| bytes.saturating_mul(4) / t);
+                if self.shown.is_none_or(|s| quarter > s) {
+                    let total = total.map_or("?".into(), |t| t.to_string());
+                    self.reporter
+                        .note(&format!("download: {bytes} of {total} bytes"));
+                    self.shown = Some(quarter);
+                }
+            }
+        }
+    }
+
+    pub fn finish(&self, ok: bool) {
+        if let Some(bar) = &self.bar {
+            if ok {
+                bar.finish();
+            } else {
+                bar.abandon();
+            }
+        }
+    }
+}

@@ -1,0 +1,476 @@
+//! Downloading a job's output files (the rendered .mp4 above all) to a
+//! local path.
+//!
+//! - **Never the token:** the file URL goes to its host as an external
+//!   request through the one pipeline: no LowCodeAPI token, no URL-format
+//!   logic. A URL that contains the token is refused before anything is
+//!   sent.
+//! - **No half-written files:** the body is streamed to a temporary file
+//!   beside the destination (`.<name>.<random>.part`, same directory, so
+//!   the final rename is atomic) and renamed into place only when complete
+//!   and flushed to disk. On any error the temporary file is removed and
+//!   the destination is untouched.
+//! - **Checked size:** the byte count must match `Content-Length` (or the
+//!   total of `Content-Range`); a body that ends early is
+//!   [`DownloadProblem::Truncated`], one that grows past it or changes size
+//!   between attempts is [`DownloadProblem::SizeMismatch`].
+//! - **Resumed:** when the connection breaks (or the body ends early) the
+//!   download continues with `Range: bytes=<received>-`. A `206` whose
+//!   `Content-Range` starts exactly there is appended; a `200` (the host
+//!   ignores ranges) starts the file over; any other range is refused.
+//!   Resumes wait as the client's [`RetryPolicy`](crate::RetryPolicy)
+//!   says; an attempt that got further than any before resets its count.
+//! - **Redirects:** file hosts (S3, CloudFront) may redirect. Up to
+//!   [`MAX_REDIRECTS`] are followed, to `http(s)` URLs only and never from
+//!   `https` down to `http`. Nothing secret travels with them: download
+//!   requests carry no token and no credentials, only `Range`.
+//! - **Time:** the client's whole-request timeout does not apply (a large
+//!   video takes as long as it takes); instead each read waits at most
+//!   [`READ_IDLE_TIMEOUT`] for data (not with clients built
+//!   `without_timeouts`).
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::jobs::RenderOutput;
+use crate::pipeline::stream::Streamed;
+use crate::retry::AttemptFailure;
+use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, RANGE};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::time::Instant;
+
+/// The operation name downloads carry in errors.
+const OP: &str = "download";
+
+/// Most redirects followed by one download.
+pub const MAX_REDIRECTS: u32 = 5;
+
+/// Longest wait for the next piece of a download's body.
+pub const READ_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A per-request limit for download requests, replacing the client's
+/// whole-request timeout (idle reads are cut by [`READ_IDLE_TIMEOUT`]).
+const REQUEST_LIMIT: Duration = Duration::from_secs(24 * 3600);
+
+/// A finished download.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Downloaded {
+    /// Where the file is now.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// How many times the download continued with a `Range` request.
+    pub resumed: u32,
+    /// How many times it started over (the host ignored a range).
+    pub restarted: u32,
+}
+
+/// Why a download produced no file ([`Error::Download`]). Non-2xx answers
+/// are the usual status errors ([`Error::NotFound`] for a missing file,
+/// [`Error::Server`], ...) with the operation `download`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DownloadProblem {
+    /// The body ended (or the connection broke) before all bytes came,
+    /// and no resume the retry policy allowed completed it.
+    Truncated {
+        /// Bytes received.
+        received: u64,
+        /// Bytes announced, when the host said.
+        expected: Option<u64>,
+    },
+    /// More bytes came than announced, or the announced size changed
+    /// between attempts (the file changed on the host).
+    SizeMismatch {
+        /// The size first announced.
+        expected: u64,
+        /// What the host later sent or announced.
+        received: u64,
+    },
+    /// A `206` answer whose `Content-Range` does not continue where the
+    /// download stopped.
+    RangeMismatch {
+        /// The offset asked for.
+        asked_from: u64,
+        /// The `Content-Range` received (or `missing`).
+        content_range: String,
+    },
+    /// Too many redirects, or one to a URL this client does not follow.
+    Redirect {
+        /// Why it was not followed.
+        reason: String,
+    },
+    /// Writing the file failed (disk full, no permission, ...).
+    Io {
+        /// What the OS said.
+        message: String,
+    },
+}
+
+impl std::fmt::Display for DownloadProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DownloadProblem::Truncated {
+                received,
+                expected: Some(expected),
+            } => write!(f, "truncated: {received} of {expected} bytes received"),
+            DownloadProblem::Truncated {
+                received,
+                expected: None,
+            } => write!(f, "truncated after {received} bytes"),
+            DownloadProblem::SizeMismatch { expected, received } => write!(
+                f,
+                "size mismatch: {expected} bytes announced, then {received}"
+            ),
+            DownloadProblem::RangeMismatch {
+                asked_from,
+                content_range,
+            } => write!(
+                f,
+                "asked to resume from byte {asked_from}, got Content-Range {content_range:?}"
+            ),
+            DownloadProblem::Redirect { reason } => write!(f, "redirect not followed: {reason}"),
+            DownloadProblem::Io { message } => write!(f, "I/O error: {message}"),
+        }
+    }
+}
+
+/// The temporary file beside the destination; removed on drop unless it
+/// was renamed into place.
+struct PartFile {
+    path: PathBuf,
+    file: tokio::fs::File,
+    kept: bool,
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A `206` answer's `Content-Range: bytes <start>-<end>/<total>`.
+fn parse_content_range(value: &str) -> Option<(u64, u64, Option<u64>)> {
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    let (start, end) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse().ok()?),
+    };
+    (start <= end).then_some((start, end, total))
+}
+
+/// Whether a redirect from `from` to `to` may be followed.
+fn redirect_allowed(from: &url::Url, to: &url::Url) -> std::result::Result<(), String> {
+    match (from.scheme(), to.scheme()) {
+        (_, "https") | ("http", "http") => {}
+        ("https", "http") => return Err("from https down to http".into()),
+        (_, other) => return Err(format!("to a {other:?} URL")),
+    }
+    if !to.username().is_empty() || to.password().is_some() {
+        return Err("to a URL with credentials".into());
+    }
+    Ok(())
+}
+
+impl Client {
+    /// Downloads a finished render's video (its
+    /// [`video_url`](RenderOutput::video_url)) to `path`; see
+    /// [`download`](Self::download).
+    pub async fn download_video(
+        &self,
+        render: &RenderOutput,
+        path: impl AsRef<Path>,
+        progress: impl FnMut(u64, Option<u64>),
+    ) -> Result<Downloaded> {
+        self.download(&render.video_url, path, progress).await
+    }
+
+    /// Downloads the file at `url` (a job's output: video, thumbnail,
+    /// subtitles) to `path`, replacing it atomically once the whole file
+    /// has arrived. `progress(bytes, total)` is called as bytes arrive
+    /// (`total` when the host announced it; `bytes` goes back to 0 if the
+    /// download starts over). The LowCodeAPI token is never sent; see the
+    /// [module docs](crate::download) for resuming, redirects and time
+    /// limits.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: pictory::Client, render: pictory::jobs::RenderOutput) -> pictory::Result<()> {
+    /// let done = client
+    ///     .download_video(&render, "video.mp4", |bytes, total| {
+    ///         eprintln!("{bytes} of {total:?} bytes");
+    ///     })
+    ///     .await?;
+    /// println!("{} bytes in {}", done.bytes, done.path.display());
+    /// # Ok(()) }
+    /// ```
+    pub async fn download(
+        &self,
+        url: &str,
+        path: impl AsRef<Path>,
+        mut progress: impl FnMut(u64, Option<u64>),
+    ) -> Result<Downloaded> {
+        let path = path.as_ref();
+        let pipeline = self.pipeline();
+        let shown = pipeline.redact(url);
+        if shown != url {
+            return Err(Error::InvalidRequest {
+                operation: OP,
+                message: "the file URL contains the API token; it is not sent anywhere".into(),
+            });
+        }
+        let mut url = url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| Error::InvalidRequest {
+                operation: OP,
+                message: format!(
+                    "not an http(s) URL: {:?}",
+                    crate::envelope::truncate(&shown, 200)
+                ),
+            })?;
+        let fail = |problem: DownloadProblem| Error::Download {
+            operation: OP,
+            path: path.display().to_string(),
+            problem,
+        };
+        let io = |e: std::io::Error| {
+            fail(DownloadProblem::Io {
+                message: e.to_string(),
+            })
+        };
+        let mut part = create_part(path).await.map_err(io)?;
+
+        let mut received: u64 = 0;
+        let mut furthest: u64 = 0;
+        let mut expected: Option<u64> = None;
+        let mut ranges = true; // until the host says `Accept-Ranges: none`
+        let (mut attempts, mut redirects, mut resumed, mut restarted) = (0u32, 0u32, 0u32, 0u32);
+        let mut since = Instant::now();
+        loop {
+            attempts += 1;
+            let mut request = pipeline.http.get(url.clone());
+            if pipeline.timers() {
+                // Without timers (paused-time tests) there is no client
+                // timeout to replace, and a timer could fire early.
+                request = request.timeout(REQUEST_LIMIT);
+            }
+            let asked_from = (received > 0 && ranges).then_some(received);
+            if let Some(from) = asked_from {
+                request = request.header(RANGE, format!("bytes={from}-"));
+            }
+            let request = request.build().map_err(|e| Error::InvalidRequest {
+                operation: OP,
+                message: e.without_url().to_string(),
+            })?;
+            let mut response = match pipeline.stream_external(OP, request, attempts).await {
+                Streamed::Open(response) => response,
+                Streamed::Redirect { status, location } => {
+                    redirects += 1;
+                    attempts -= 1; // following a redirect is not a retry
+                    let next = location
+                        .as_deref()
+                        .and_then(|l| url.join(l).ok())
+                        .ok_or_else(|| {
+                            fail(DownloadProblem::Redirect {
+                                reason: format!("HTTP {status} without a usable Location"),
+                            })
+                        })?;
+                    if redirects > MAX_REDIRECTS {
+                        return Err(fail(DownloadProblem::Redirect {
+                            reason: format!("more than {MAX_REDIRECTS} redirects"),
+                        }));
+                    }
+                    redirect_allowed(&url, &next)
+                        .map_err(|reason| fail(DownloadProblem::Redirect { reason }))?;
+                    url = next;
+                    continue;
+                }
+                Streamed::Failed { error, failure } => {
+                    match failure
+                        .and_then(|f| pipeline.stream_retry_delay(f, attempts, since.elapsed()))
+                    {
+                        Some(delay) => {
+                            tokio::time::sleep(delay).await;
+                            continue;
+                        }
+                        None => return Err(error),
+                    }
+                }
+            };
+            let status = response.status().as_u16();
+            if response
+                .headers()
+                .get(ACCEPT_RANGES)
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"none"))
+            {
+                ranges = false;
+            }
+            // Where this answer's bytes start, and the total it announces.
+            let announced = if status == 206 {
+                let header = response
+                    .headers()
+                    .get(CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok());
+                let parsed = header.and_then(parse_content_range);
+                match (asked_from, parsed) {
+                    (Some(from), Some((start, _, total))) if start == from => total,
+                    _ => {
+                        return Err(fail(DownloadProblem::RangeMismatch {
+                            asked_from: asked_from.unwrap_or(0),
+                            content_range: header.unwrap_or("missing").to_string(),
+                        }));
+                    }
+                }
+            } else {
+                if received > 0 {
+                    // The host ignored the range (or none was asked): start over.
+                    part.file.set_len(0).await.map_err(io)?;
+                    part.file
+                        .seek(std::io::SeekFrom::Start(0))
+                        .await
+                        .map_err(io)?;
+                    received = 0;
+                    restarted += 1;
+                    progress(0, expected);
+                }
+                response.content_length()
+            };
+            if let Some(total) = announced {
+                match expected {
+                    Some(first) if first != total => {
+                        return Err(fail(DownloadProblem::SizeMismatch {
+                            expected: first,
+                            received: total,
+                        }));
+                    }
+                    _ => expected = Some(total),
+                }
+            }
+            if asked_from.is_some() && status == 206 {
+                resumed += 1;
+            }
+            // Read the body; a break is resumed below.
+            let broke = loop {
+                let chunk = if pipeline.timers() {
+                    match tokio::time::timeout(READ_IDLE_TIMEOUT, response.chunk()).await {
+                        Ok(chunk) => chunk,
+                        Err(_) => break true,
+                    }
+                } else {
+                    response.chunk().await
+                };
+                match chunk {
+                    Ok(Some(bytes)) => {
+                        part.file.write_all(&bytes).await.map_err(io)?;
+                        received += bytes.len() as u64;
+                        if received > furthest {
+                            // New ground: failures are counted anew.
+                            furthest = received;
+                            attempts = 0;
+                            since = Instant::now();
+                        }
+                        if let Some(total) = expected.filter(|t| received > *t) {
+                            return Err(fail(DownloadProblem::SizeMismatch {
+                                expected: total,
+                                received,
+                            }));
+                        }
+                        progress(received, expected);
+                    }
+                    Ok(None) => break false,
+                    Err(_) => break true,
+                }
+            };
+            let short = expected.is_some_and(|t| received < t);
+            if !broke && !short {
+                break;
+            }
+            let delay = pipeline.stream_retry_delay(
+                AttemptFailure::MaybeSent,
+                attempts.max(1),
+                since.elapsed(),
+            );
+            match delay {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return Err(fail(DownloadProblem::Truncated { received, expected })),
+            }
+        }
+        part.file.flush().await.map_err(io)?;
+        part.file.sync_all().await.map_err(io)?;
+        tokio::fs::rename(&part.path, path).await.map_err(io)?;
+        part.kept = true;
+        Ok(Downloaded {
+            path: path.to_path_buf(),
+            bytes: received,
+            resumed,
+            restarted,
+        })
+    }
+}
+
+/// Creates the temporary file beside `path` (a new, unique name).
+async fn create_part(path: &Path) -> std::io::Result<PartFile> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))?
+        .to_string_lossy()
+        .into_owned();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tries = 0;
+    loop {
+        let part = dir.join(format!(".{name}.{:016x}.part", fastrand::u64(..)));
+        match tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&part)
+            .await
+        {
+            Ok(file) => {
+                return Ok(PartFile {
+                    path: part,
+                    file,
+                    kept: false,
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 8 => tries += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range_parsing() {
+        assert_eq!(
+            parse_content_range("bytes 10-99/100"),
+            Some((10, 99, Some(100)))
+        );
+        assert_eq!(parse_content_range("bytes 0-0/*"), Some((0, 0, None)));
+        assert_eq!(parse_content_range("bytes 9-3/100"), None);
+        assert_eq!(parse_content_range("items 0-3/4"), None);
+        assert_eq!(parse_content_range("bytes x-3/4"), None);
+    }
+
+    #[test]
+    fn redirects_followed_only_upward() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        assert!(redirect_allowed(&u("https://a/x"), &u("https://b/y")).is_ok());
+        assert!(redirect_allowed(&u("http://a/x"), &u("https://b/y")).is_ok());
+        assert!(redirect_allowed(&u("http://a/x"), &u("http://a/y")).is_ok());
+        assert!(redirect_allowed(&u("https://a/x"), &u("http://a/y")).is_err());
+        assert!(redirect_allowed(&u("https://a/x"), &u("ftp://a/y")).is_err());
+        assert!(redirect_allowed(&u("https://a/x"), &u("https://u:p@a/y")).is_err());
+    }
+}
