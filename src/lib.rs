@@ -51,7 +51,7 @@ pub use flows::{FlowOptions, Stage, VideoResult};
 pub use operations::{OPERATIONS, OperationSpec};
 pub use path::PathValue;
 pub use response::{ApiResponse, Response};
-pub use retry::RetryPolicy;
+pub use retry::{RateLimitPolicy, RetryPolicy};
 pub use upload::{TemplateUpload, UploadedFile};
 
 /// The README's examples, compiled as doc tests.

@@ -50,6 +50,60 @@ impl Default for RetryPolicy {
     }
 }
 
+/// What the clones of one [`Client`](crate::Client) do together when
+/// LowCodeAPI or Pictory answers `429 Too Many Requests`.
+///
+/// With [`shared`](Self::shared) on (the default), one 429 pauses the new
+/// requests of every flow sharing the client for the `Retry-After` time
+/// ([`default_pause`](Self::default_pause) when absent). From then on the
+/// client paces its requests: the pause ends with requests released one
+/// by one (spaced, the first at a random point of the first gap), not all
+/// at once; each further 429 cuts both the pace and the number of
+/// requests in flight by [`decrease`](Self::decrease); every answer that
+/// is not a 429 lets them grow back by [`recovery`](Self::recovery). A 429
+/// answering a request sent before the last cut does not cut again (it
+/// was already accounted for). Until the first 429 nothing is limited.
+///
+/// Only requests to LowCodeAPI are gated (not the signed-URL upload).
+/// Which requests are re-sent after a 429 is still [`RetryPolicy`]'s call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimitPolicy {
+    /// Share what a 429 says between all requests of the client. When
+    /// false, each request waits out its own 429 alone. Default true.
+    pub shared: bool,
+    /// The pause after a 429 without `Retry-After`. Default 1 s.
+    pub default_pause: std::time::Duration,
+    /// Multiplies the pace (requests per second) and the in-flight limit
+    /// at each new 429; clamped to `[0.1, 0.95]`. Default 0.85.
+    pub decrease: f64,
+    /// How fast the pace grows back: about this fraction per second of
+    /// answers without a 429 (and the in-flight limit by one per limit's
+    /// worth of answers); clamped to `[0.001, 1]`. Default 0.03.
+    pub recovery: f64,
+}
+
+impl Default for RateLimitPolicy {
+    fn default() -> Self {
+        RateLimitPolicy {
+            shared: true,
+            default_pause: std::time::Duration::from_secs(1),
+            decrease: 0.85,
+            recovery: 0.03,
+        }
+    }
+}
+
+impl RateLimitPolicy {
+    /// Each request waits out its own 429 alone (nothing shared, nothing
+    /// paced): the behaviour of a client without shared back-off.
+    pub fn per_request() -> Self {
+        RateLimitPolicy {
+            shared: false,
+            ..Self::default()
+        }
+    }
+}
+
 /// What went wrong with one attempt, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AttemptFailure {

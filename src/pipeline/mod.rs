@@ -12,6 +12,7 @@
 
 pub(crate) mod attempt;
 mod classify;
+pub(crate) mod throttle;
 
 use crate::error::{Error, Result};
 use crate::fallback::{FormatMemory, UrlFormat, UrlMode, to_old_format};
@@ -110,6 +111,8 @@ pub(crate) struct Pipeline {
     pub(crate) sends: AtomicU64,
     /// Re-sends made by the retry policy.
     pub(crate) retries: AtomicU64,
+    /// The 429 state shared by every request to LowCodeAPI.
+    pub(crate) throttle: throttle::Throttle,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -170,6 +173,11 @@ impl Pipeline {
                 url_format = format.as_str(),
                 status = tracing::field::Empty,
             );
+            // Only LowCodeAPI's rate limit is shared, not a storage host's.
+            let permit = match route {
+                Some(_) => Some(self.throttle.acquire().await),
+                None => None,
+            };
             let exchange =
                 attempt::send(&self.http, request, self.body_limit, time, &self.redactor);
             // Entering a span nobody listens to still costs on every poll.
@@ -180,6 +188,16 @@ impl Pipeline {
             };
             if let Attempt::Answer { status, .. } | Attempt::TooLarge { status, .. } = &outcome {
                 span.record("status", status);
+            }
+            if let (
+                Some(permit),
+                Attempt::Answer {
+                    status, headers, ..
+                },
+            ) = (permit, &outcome)
+            {
+                let after = retry_after(headers).map(|a| a.min(self.retry.max_retry_after));
+                self.throttle.on_answer(permit.sent_at, *status, after);
             }
             let ctx = Context {
                 operation: target.name(),

@@ -1,0 +1,389 @@
+//! The 429 state one client shares between all its requests (see
+//! [`RateLimitPolicy`]): a pause every new request waits out, a pace that
+//! spaces requests out once a 429 was seen (so a pause ends without a
+//! burst), and an in-flight limit that shrinks on each new 429 and grows
+//! back on other answers (additive increase, multiplicative decrease).
+//!
+//! Until the first 429 the gate costs one atomic read and one counter per
+//! request; a lock is taken only afterwards.
+
+use crate::retry::RateLimitPolicy;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// Above this the in-flight limit is lifted.
+const MAX_WINDOW: f64 = 4096.0;
+/// Above this (requests per second) the pace is lifted.
+const MAX_RATE: f64 = 100_000.0;
+/// The slowest pace: one request per 10 s.
+const MIN_RATE: f64 = 0.1;
+
+/// The shared gate of one client.
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    policy: RateLimitPolicy,
+    /// Set at the first 429: from then on every request takes the lock.
+    engaged: AtomicBool,
+    in_flight: AtomicUsize,
+    state: Mutex<State>,
+    /// Wakes a request waiting for room under the in-flight limit.
+    room: Notify,
+}
+
+#[derive(Debug)]
+struct State {
+    /// No request starts before this.
+    pause_until: Option<Instant>,
+    /// The in-flight limit; `None` = unlimited.
+    window: Option<f64>,
+    /// The pace in requests per second; `None` = unpaced.
+    rate: Option<f64>,
+    /// The earliest start of the next paced request.
+    next_slot: Instant,
+    /// When the last cut was made: 429s of requests sent before it echo
+    /// what was already acted on.
+    last_cut: Option<Instant>,
+    /// Answers (not 429) in the current one-second bucket and the one
+    /// before, for the first pace.
+    bucket_start: Instant,
+    bucket: u32,
+    previous_bucket: u32,
+}
+
+/// A request's place at the gate; dropping it frees its in-flight slot.
+#[derive(Debug)]
+pub(crate) struct Permit<'a> {
+    throttle: &'a Throttle,
+    /// When the request was let through.
+    pub(crate) sent_at: Instant,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.throttle.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if self.throttle.engaged.load(Ordering::Acquire) {
+            self.throttle.room.notify_one();
+        }
+    }
+}
+
+enum Wait {
+    /// Paused until then.
+    Until(Instant),
+    /// No room under the in-flight limit.
+    Room,
+    /// Let through, to start at this paced slot.
+    Go(Instant),
+}
+
+impl Throttle {
+    pub(crate) fn new(policy: RateLimitPolicy) -> Throttle {
+        let now = Instant::now();
+        Throttle {
+            policy,
+            engaged: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            state: Mutex::new(State {
+                pause_until: None,
+                window: None,
+                rate: None,
+                next_slot: now,
+                last_cut: None,
+                bucket_start: now,
+                bucket: 0,
+                previous_bucket: 0,
+            }),
+            room: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until a new request may start: past any pause, under the
+    /// in-flight limit, at its paced slot.
+    pub(crate) async fn acquire(&self) -> Permit<'_> {
+        if !self.engaged.load(Ordering::Acquire) {
+            self.in_flight.fetch_add(1, Ordering::AcqRel);
+            return Permit {
+                throttle: self,
+                sent_at: Instant::now(),
+            };
+        }
+        loop {
+            let room = self.room.notified();
+            tokio::pin!(room);
+            let wait = {
+                let mut s = self.lock();
+                let now = Instant::now();
+                match s.pause_until {
+                    Some(until) if until > now => Wait::Until(until),
+                    _ => {
+                        let in_flight = self.in_flight.load(Ordering::Acquire);
+                        let full = s
+                            .window
+                            .is_some_and(|w| in_flight as f64 >= w.floor().max(1.0));
+                        if full {
+                            // Registered before the lock is released: no
+                            // wake-up is lost.
+                            room.as_mut().enable();
+                            Wait::Room
+                        } else {
+                            let slot = s.next_slot.max(now);
+                            if let Some(rate) = s.rate {
+                                s.next_slot = slot + gap(rate);
+                            }
+                            self.in_flight.fetch_add(1, Ordering::AcqRel);
+                            Wait::Go(slot)
+                        }
+                    }
+                }
+            };
+            match wait {
+                Wait::Until(at) => tokio::time::sleep_until(at).await,
+                Wait::Room => room.await,
+                Wait::Go(slot) => {
+                    // Room may be left for another waiter.
+                    self.room.notify_one();
+                    if slot > Instant::now() {
+                        tokio::time::sleep_until(slot).await;
+                    }
+                    return Permit {
+                        throttle: self,
+                        sent_at: Instant::now(),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Takes in what the answer to a request let through at `sent_at`
+    /// said: a 429 (with its `Retry-After`) or any other status.
+    pub(crate) fn on_answer(&self, sent_at: Instant, status: u16, retry_after: Option<Duration>) {
+        if !self.policy.shared {
+            return;
+        }
+        if status == 429 {
+            self.on_429(sent_at, retry_after);
+        } else {
+            self.on_other();
+        }
+    }
+
+    fn on_429(&self, sent_at: Instant, retry_after: Option<Duration>) {
+        let now = Instant::now();
+        let pause = retry_after.unwrap_or(self.policy.default_pause);
+        let until = now
+            .checked_add(pause)
+            .unwrap_or(now + Duration::from_secs(86_400));
+        let mut s = self.lock();
+        s.pause_until = Some(s.pause_until.map_or(until, |u| u.max(until)));
+        let echo = s.last_cut.is_some_and(|cut| sent_at <= cut);
+        if !echo {
+            let decrease = clamp(self.policy.decrease, 0.1, 0.95, 0.85);
+            let in_flight = self.in_flight.load(Ordering::Acquire) as f64;
+            let window = s.window.unwrap_or(in_flight).min(in_flight.max(1.0));
+            s.window = Some((window * decrease).max(1.0));
+            let rate = match s.rate {
+                Some(rate) => rate * decrease,
+                // The first 429: the answers of the last second are what
+                // the server let through; pace a little below that.
+                None => (f64::from(s.bucket.max(s.previous_bucket)) * decrease).max(1.0),
+            };
+            s.rate = Some(rate.clamp(MIN_RATE, MAX_RATE));
+            s.last_cut = Some(now);
+        }
+        // The pause ends with the paced slots: the first at a random point
+        // of the first gap, then one gap apart.
+        let first = gap(s.rate.unwrap_or(MAX_RATE)).mul_f64(fastrand::f64());
+        let resume = s.pause_until.unwrap_or(now) + first;
+        s.next_slot = s.next_slot.max(resume);
+        drop(s);
+        self.engaged.store(true, Ordering::Release);
+    }
+
+    fn on_other(&self) {
+        let engaged = self.engaged.load(Ordering::Acquire);
+        let mut s = self.lock();
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(s.bucket_start);
+        if elapsed >= Duration::from_secs(1) {
+            s.previous_bucket = if elapsed >= Duration::from_secs(2) {
+                0
+            } else {
+                s.bucket
+            };
+            s.bucket = 0;
+            s.bucket_start = now;
+        }
+        s.bucket = s.bucket.saturating_add(1);
+        if !engaged {
+            return;
+        }
+        let recovery = clamp(self.policy.recovery, 0.001, 1.0, 0.03);
+        if let Some(w) = s.window {
+            let grown = w + 1.0 / w;
+            s.window = (grown < MAX_WINDOW).then_some(grown);
+        }
+        if let Some(r) = s.rate {
+            // At `r` answers per second: `recovery × max(r, 10)` per second.
+            let grown = r + recovery * (10.0 / r).max(1.0);
+            s.rate = (grown < MAX_RATE).then_some(grown);
+        }
+        drop(s);
+        self.room.notify_one();
+    }
+
+    /// The in-flight limit and pace now (tests).
+    #[cfg(test)]
+    fn limits(&self) -> (Option<f64>, Option<f64>) {
+        let s = self.lock();
+        (s.window, s.rate)
+    }
+}
+
+/// The time between two paced requests.
+fn gap(rate: f64) -> Duration {
+    Duration::from_secs_f64(1.0 / rate.clamp(MIN_RATE, MAX_RATE))
+}
+
+/// `x` clamped to `[lo, hi]`; NaN gives `fallback`.
+fn clamp(x: f64, lo: f64, hi: f64, fallback: f64) -> f64 {
+    if x.is_nan() {
+        fallback
+    } else {
+        x.clamp(lo, hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// 20 requests find the gate closed by a 429 with `Retry-After: 5`:
+    /// none starts before 5 s, and they start one by one, not together.
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_everyone_and_the_pause_ends_staggered() {
+        let t = Arc::new(Throttle::new(RateLimitPolicy::default()));
+        let t0 = Instant::now();
+        // 10 answers in the last second: the first pace is below 10/s.
+        for _ in 0..10 {
+            t.on_answer(t0, 200, None);
+        }
+        let first = t.acquire().await;
+        t.on_answer(first.sent_at, 429, Some(Duration::from_secs(5)));
+        drop(first);
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let t = t.clone();
+            tasks.push(tokio::spawn(async move {
+                let p = t.acquire().await;
+                let at = p.sent_at;
+                t.on_answer(at, 200, None);
+                at
+            }));
+        }
+        let mut starts = Vec::new();
+        for task in tasks {
+            starts.push(task.await.unwrap() - t0);
+        }
+        starts.sort();
+        assert!(starts[0] >= Duration::from_secs(5), "{starts:?}");
+        for pair in starts.windows(2) {
+            assert!(
+                pair[1] > pair[0],
+                "two requests released together: {starts:?}"
+            );
+        }
+        // Paced at about 8.5/s: 20 requests take over 2 s, not an instant.
+        assert!(
+            starts[19] - starts[0] > Duration::from_secs(2),
+            "{starts:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_retry_after_the_default_pause_applies() {
+        let policy = RateLimitPolicy {
+            default_pause: Duration::from_secs(3),
+            ..RateLimitPolicy::default()
+        };
+        let t = Throttle::new(policy);
+        let t0 = Instant::now();
+        let p = t.acquire().await;
+        t.on_answer(p.sent_at, 429, None);
+        drop(p);
+        let next = t.acquire().await;
+        assert!(next.sent_at - t0 >= Duration::from_secs(3));
+    }
+
+    /// The in-flight limit and the pace shrink while new 429s keep coming
+    /// and grow back once answers are not 429.
+    #[tokio::test(start_paused = true)]
+    async fn limits_shrink_under_429s_and_grow_back() {
+        let t = Throttle::new(RateLimitPolicy::default());
+        let held: Vec<Permit<'_>> =
+            futures_util::future::join_all((0..16).map(|_| t.acquire())).await;
+        for _ in 0..100 {
+            t.on_answer(Instant::now(), 200, None);
+        }
+        t.on_answer(held[0].sent_at, 429, Some(Duration::ZERO));
+        let (w1, r1) = t.limits();
+        let (w1, r1) = (w1.unwrap(), r1.unwrap());
+        assert!(w1 < 16.0, "{w1}");
+        // Echoes of requests sent before the cut do not cut again.
+        t.on_answer(held[1].sent_at, 429, Some(Duration::ZERO));
+        assert_eq!(t.limits(), (Some(w1), Some(r1)));
+        drop(held);
+        let mut last = (w1, r1);
+        for _ in 0..3 {
+            tokio::time::advance(Duration::from_millis(10)).await;
+            let p = t.acquire().await;
+            t.on_answer(p.sent_at, 429, Some(Duration::ZERO));
+            let (w, r) = t.limits();
+            let (w, r) = (w.unwrap(), r.unwrap());
+            assert!(w <= last.0 && r < last.1, "{w} {r} after {last:?}");
+            last = (w, r);
+        }
+        for _ in 0..500 {
+            let p = t.acquire().await;
+            t.on_answer(p.sent_at, 200, None);
+        }
+        let (w, r) = t.limits();
+        assert!(w.is_none_or(|w| w > last.0 + 5.0), "{w:?}");
+        assert!(r.is_none_or(|r| r > last.1 * 1.2), "{r:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn per_request_policy_shares_nothing() {
+        let t = Throttle::new(RateLimitPolicy::per_request());
+        let t0 = Instant::now();
+        let p = t.acquire().await;
+        t.on_answer(p.sent_at, 429, Some(Duration::from_secs(30)));
+        drop(p);
+        let next = t.acquire().await;
+        assert_eq!(next.sent_at, t0);
+    }
+
+    /// Under the in-flight limit, a request waits for a slot to free.
+    #[tokio::test(start_paused = true)]
+    async fn the_in_flight_limit_holds_requests_back() {
+        let t = Arc::new(Throttle::new(RateLimitPolicy::default()));
+        let first = t.acquire().await;
+        t.on_answer(first.sent_at, 429, Some(Duration::ZERO));
+        // One in flight at the cut: the limit is 1.
+        assert_eq!(t.limits().0, Some(1.0));
+        let t2 = t.clone();
+        let waiting = tokio::spawn(async move { t2.acquire().await.sent_at });
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert!(!waiting.is_finished());
+        drop(first);
+        let started = waiting.await.unwrap();
+        assert!(started >= Instant::now() - Duration::from_secs(1));
+    }
+}
