@@ -203,6 +203,10 @@ pub struct SimConfig {
     pub fail_marker: String,
     /// Faults to inject (none by default).
     pub faults: FaultPlan,
+    /// A rate limit per API token: beyond it requests are answered `429`
+    /// with `Retry-After` before anything is processed. `None` (the
+    /// default) lets everything through.
+    pub rate_limit: Option<super::RateLimit>,
 }
 
 impl Default for SimConfig {
@@ -227,6 +231,7 @@ impl SimConfig {
             jobs: JobVariants::default(),
             fail_marker: "[fail]".into(),
             faults: FaultPlan::default(),
+            rate_limit: None,
         }
     }
 

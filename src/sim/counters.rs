@@ -45,6 +45,9 @@ pub struct Counters {
     /// Requests answered with the unknown-route 404 (unknown URL, wrong
     /// method, or a route the configuration does not serve).
     pub route_not_found: u64,
+    /// Requests answered `429` by [`SimConfig::rate_limit`](super::SimConfig::rate_limit)
+    /// (not counted in [`faults`](Self::faults)).
+    pub rate_limited: u64,
     /// Webhook POSTs delivered (only to loopback hosts; see the module docs).
     pub webhooks_delivered: u64,
 }
