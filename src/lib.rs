@@ -26,6 +26,8 @@ pub mod fallback;
 pub mod flows;
 pub(crate) mod hooks;
 pub mod jobs;
+#[cfg(feature = "journal")]
+pub mod journal;
 pub mod operations;
 pub mod path;
 pub(crate) mod pipeline;
