@@ -46,6 +46,9 @@ struct State {
     /// When the last cut was made: 429s of requests sent before it echo
     /// what was already acted on.
     last_cut: Option<Instant>,
+    /// Counts the 429s acted on: a request paced before the latest one
+    /// queues again (the pause and the new pace apply to it too).
+    epoch: u64,
     /// Answers (not 429) in the current one-second bucket and the one
     /// before, for the first pace.
     bucket_start: Instant,
@@ -75,8 +78,8 @@ enum Wait {
     Until(Instant),
     /// No room under the in-flight limit.
     Room,
-    /// Let through, to start at this paced slot.
-    Go(Instant),
+    /// Let through, to start at this paced slot (given in this epoch).
+    Go(Instant, u64),
 }
 
 impl Throttle {
@@ -92,6 +95,7 @@ impl Throttle {
                 rate: None,
                 next_slot: now,
                 last_cut: None,
+                epoch: 0,
                 bucket_start: now,
                 bucket: 0,
                 previous_bucket: 0,
@@ -138,7 +142,7 @@ impl Throttle {
                                 s.next_slot = slot + gap(rate);
                             }
                             self.in_flight.fetch_add(1, Ordering::AcqRel);
-                            Wait::Go(slot)
+                            Wait::Go(slot, s.epoch)
                         }
                     }
                 }
@@ -146,11 +150,16 @@ impl Throttle {
             match wait {
                 Wait::Until(at) => tokio::time::sleep_until(at).await,
                 Wait::Room => room.await,
-                Wait::Go(slot) => {
+                Wait::Go(slot, epoch) => {
                     // Room may be left for another waiter.
                     self.room.notify_one();
                     if slot > Instant::now() {
                         tokio::time::sleep_until(slot).await;
+                        if self.lock().epoch != epoch {
+                            // A 429 came while this one waited for its slot.
+                            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                            continue;
+                        }
                     }
                     return Permit {
                         throttle: self,
@@ -196,12 +205,14 @@ impl Throttle {
             };
             s.rate = Some(rate.clamp(MIN_RATE, MAX_RATE));
             s.last_cut = Some(now);
+            s.epoch += 1;
+            // The pause ends with the paced slots, given afresh: the first
+            // at a random point of the first gap, then one gap apart.
+            let first = gap(s.rate.unwrap_or(MAX_RATE)).mul_f64(fastrand::f64());
+            s.next_slot = s.pause_until.unwrap_or(now) + first;
+        } else if let Some(until) = s.pause_until {
+            s.next_slot = s.next_slot.max(until);
         }
-        // The pause ends with the paced slots: the first at a random point
-        // of the first gap, then one gap apart.
-        let first = gap(s.rate.unwrap_or(MAX_RATE)).mul_f64(fastrand::f64());
-        let resume = s.pause_until.unwrap_or(now) + first;
-        s.next_slot = s.next_slot.max(resume);
         drop(s);
         self.engaged.store(true, Ordering::Release);
     }
@@ -304,6 +315,40 @@ mod tests {
         assert!(
             starts[19] - starts[0] > Duration::from_secs(2),
             "{starts:?}"
+        );
+    }
+
+    /// A request already given a paced slot when a new 429 comes waits
+    /// out the new pause too.
+    #[tokio::test(start_paused = true)]
+    async fn a_new_429_holds_back_requests_waiting_for_their_slot() {
+        let t = Arc::new(Throttle::new(RateLimitPolicy::default()));
+        let t0 = Instant::now();
+        let held: Vec<Permit<'_>> =
+            futures_util::future::join_all((0..20).map(|_| t.acquire())).await;
+        for _ in 0..100 {
+            t.on_answer(t0, 200, None);
+        }
+        t.on_answer(t0, 429, Some(Duration::ZERO));
+        drop(held);
+        let mut tasks = Vec::new();
+        for _ in 0..15 {
+            let t = t.clone();
+            tasks.push(tokio::spawn(async move { t.acquire().await.sent_at - t0 }));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        t.on_answer(Instant::now(), 429, Some(Duration::from_secs(2)));
+        let mut starts = Vec::new();
+        for task in tasks {
+            starts.push(task.await.unwrap());
+        }
+        let (early, late): (Vec<Duration>, Vec<Duration>) = starts
+            .into_iter()
+            .partition(|d| *d <= Duration::from_millis(50));
+        assert!(!early.is_empty() && !late.is_empty(), "{early:?} {late:?}");
+        assert!(
+            late.iter().all(|d| *d >= Duration::from_millis(2050)),
+            "{early:?} {late:?}"
         );
     }
 
