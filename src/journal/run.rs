@@ -173,12 +173,27 @@ impl BulkRun {
 
     /// Runs every item to its end or to the first thing that stops it;
     /// one item's trouble does not stop the others.
+    /// A key given twice is run once; its repeats are reported
+    /// [`ItemOutcome::Interrupted`] (two drivers of one key could create
+    /// its jobs twice).
     pub async fn run(&self, items: impl IntoIterator<Item = BulkItem>) -> BulkReport {
-        let outcomes = crate::bulk::run_bounded(items, self.concurrency, |item| async move {
-            let outcome = match self.drive(&item).await {
-                Ok(outcome) => outcome,
-                Err(error) => ItemOutcome::Interrupted { error },
+        let mut seen = std::collections::HashSet::new();
+        let items: Vec<(bool, BulkItem)> = items
+            .into_iter()
+            .map(|item| (seen.insert(item.key.clone()), item))
+            .collect();
+        let outcomes = crate::bulk::run_bounded(items, self.concurrency, |(first, item)| async move {
+            let outcome = if !first {
+                Err(Error::Journal {
+                    message: format!(
+                        "key {:?} appears more than once in the batch; only its first item was run",
+                        item.key
+                    ),
+                })
+            } else {
+                self.drive(&item).await
             };
+            let outcome = outcome.unwrap_or_else(|error| ItemOutcome::Interrupted { error });
             (item.key, outcome)
         })
         .await;

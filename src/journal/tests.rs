@@ -232,6 +232,22 @@ async fn a_failed_job_is_recorded_and_not_retried() {
 }
 
 #[tokio::test]
+async fn a_key_given_twice_is_run_once() {
+    let sim = sim(FaultPlan::default()).await;
+    let journal = Journal::in_memory().unwrap();
+    let report = run(&sim, &journal)
+        .concurrency(4)
+        .run([item("video-001"), item("video-001")])
+        .await;
+    assert!(report.outcomes()[0].1.is_finished(), "{report:?}");
+    assert!(
+        matches!(report.outcomes()[1].1, ItemOutcome::Interrupted { .. }),
+        "{report:?}"
+    );
+    assert_eq!(sim.counters().jobs_of("storyboard"), 1);
+}
+
+#[tokio::test]
 async fn a_journal_file_survives_reopening_and_is_locked_while_open() {
     let dir = std::env::temp_dir().join(format!(
         "pictory-journal-{}-{}",
