@@ -62,7 +62,8 @@ impl Default for RetryPolicy {
 /// requests in flight by [`decrease`](Self::decrease); every answer that
 /// is not a 429 lets them grow back by [`recovery`](Self::recovery). A 429
 /// answering a request sent before the last cut does not cut again (it
-/// was already accounted for). Until the first 429 nothing is limited.
+/// was already accounted for). Before the first 429 only the start-up
+/// ramp ([`initial_in_flight`](Self::initial_in_flight)) limits.
 ///
 /// Only requests to LowCodeAPI are gated (not the signed-URL upload).
 /// Which requests are re-sent after a 429 is still [`RetryPolicy`]'s call.
@@ -80,6 +81,12 @@ pub struct RateLimitPolicy {
     /// answers without a 429 (and the in-flight limit by one per limit's
     /// worth of answers); clamped to `[0.001, 1]`. Default 0.03.
     pub recovery: f64,
+    /// The start-up ramp: before any 429, at most this many requests in
+    /// flight at first, doubling every 100 ms while more are waiting
+    /// (32, 64, ... lifted past 4096 — about 0.7 s of a large burst), so a
+    /// large batch started at once meets an unknown limit with a few
+    /// requests, not all of them. 0 turns the ramp off. Default 32.
+    pub initial_in_flight: usize,
 }
 
 impl Default for RateLimitPolicy {
@@ -89,6 +96,7 @@ impl Default for RateLimitPolicy {
             default_pause: std::time::Duration::from_secs(1),
             decrease: 0.85,
             recovery: 0.03,
+            initial_in_flight: 32,
         }
     }
 }

@@ -4,8 +4,12 @@
 //! burst), and an in-flight limit that shrinks on each new 429 and grows
 //! back on other answers (additive increase, multiplicative decrease).
 //!
-//! Until the first 429 the gate costs one atomic read and one counter per
-//! request; a lock is taken only afterwards.
+//! Before any 429, a start-up ramp: at most
+//! [`RateLimitPolicy::initial_in_flight`] requests in flight, doubling
+//! every 100 ms while requests wait for room, so a thousand flows started
+//! at once do not all meet an unknown limit together. Once the ramp is
+//! over (and until a 429) the gate costs one atomic read and one counter
+//! per request.
 
 use crate::retry::RateLimitPolicy;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,6 +20,9 @@ use tokio::time::Instant;
 
 /// Above this the in-flight limit is lifted.
 const MAX_WINDOW: f64 = 4096.0;
+/// The start-up ramp doubles the in-flight limit at most this often
+/// (while requests wait for room).
+const RAMP_STEP: Duration = Duration::from_millis(100);
 /// Above this (requests per second) the pace is lifted.
 const MAX_RATE: f64 = 100_000.0;
 /// The slowest pace: one request per 10 s.
@@ -25,8 +32,9 @@ const MIN_RATE: f64 = 0.1;
 #[derive(Debug)]
 pub(crate) struct Throttle {
     policy: RateLimitPolicy,
-    /// Set at the first 429: from then on every request takes the lock.
-    engaged: AtomicBool,
+    /// Whether requests take the lock: during the start-up ramp and from
+    /// the first 429 on.
+    gated: AtomicBool,
     in_flight: AtomicUsize,
     state: Mutex<State>,
     /// Wakes a request waiting for room under the in-flight limit.
@@ -37,6 +45,10 @@ pub(crate) struct Throttle {
 struct State {
     /// No request starts before this.
     pause_until: Option<Instant>,
+    /// A 429 was seen: the limits follow the 429s from now on.
+    limited: bool,
+    /// During the start-up ramp: when the in-flight limit last doubled.
+    ramp_at: Option<Instant>,
     /// The in-flight limit; `None` = unlimited.
     window: Option<f64>,
     /// The pace in requests per second; `None` = unpaced.
@@ -67,7 +79,7 @@ pub(crate) struct Permit<'a> {
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         self.throttle.in_flight.fetch_sub(1, Ordering::AcqRel);
-        if self.throttle.engaged.load(Ordering::Acquire) {
+        if self.throttle.gated.load(Ordering::Acquire) {
             self.throttle.room.notify_one();
         }
     }
@@ -76,8 +88,9 @@ impl Drop for Permit<'_> {
 enum Wait {
     /// Paused until then.
     Until(Instant),
-    /// No room under the in-flight limit.
-    Room,
+    /// No room under the in-flight limit (until a free slot, or the
+    /// next step of the start-up ramp).
+    Room(Option<Instant>),
     /// Let through, to start at this paced slot (given in this epoch).
     Go(Instant, u64),
 }
@@ -85,13 +98,16 @@ enum Wait {
 impl Throttle {
     pub(crate) fn new(policy: RateLimitPolicy) -> Throttle {
         let now = Instant::now();
+        let ramp = policy.shared && policy.initial_in_flight > 0;
+        let window = ramp.then_some(policy.initial_in_flight as f64);
         Throttle {
-            policy,
-            engaged: AtomicBool::new(false),
+            gated: AtomicBool::new(ramp),
             in_flight: AtomicUsize::new(0),
             state: Mutex::new(State {
                 pause_until: None,
-                window: None,
+                limited: false,
+                ramp_at: ramp.then_some(now),
+                window,
                 rate: None,
                 next_slot: now,
                 last_cut: None,
@@ -101,6 +117,7 @@ impl Throttle {
                 previous_bucket: 0,
             }),
             room: Notify::new(),
+            policy,
         }
     }
 
@@ -111,7 +128,7 @@ impl Throttle {
     /// Waits until a new request may start: past any pause, under the
     /// in-flight limit, at its paced slot.
     pub(crate) async fn acquire(&self) -> Permit<'_> {
-        if !self.engaged.load(Ordering::Acquire) {
+        if !self.gated.load(Ordering::Acquire) {
             self.in_flight.fetch_add(1, Ordering::AcqRel);
             return Permit {
                 throttle: self,
@@ -131,11 +148,16 @@ impl Throttle {
                         let full = s
                             .window
                             .is_some_and(|w| in_flight as f64 >= w.floor().max(1.0));
+                        let step = s.ramp_at.map(|at| at + RAMP_STEP);
+                        if full && step.is_some_and(|step| now >= step) {
+                            self.ramp_up(&mut s, now);
+                            continue;
+                        }
                         if full {
                             // Registered before the lock is released: no
                             // wake-up is lost.
                             room.as_mut().enable();
-                            Wait::Room
+                            Wait::Room(step)
                         } else {
                             let slot = s.next_slot.max(now);
                             if let Some(rate) = s.rate {
@@ -149,7 +171,10 @@ impl Throttle {
             };
             match wait {
                 Wait::Until(at) => tokio::time::sleep_until(at).await,
-                Wait::Room => room.await,
+                Wait::Room(None) => room.await,
+                Wait::Room(Some(step)) => {
+                    let _ = tokio::time::timeout_at(step, room).await;
+                }
                 Wait::Go(slot, epoch) => {
                     // Room may be left for another waiter.
                     self.room.notify_one();
@@ -190,6 +215,8 @@ impl Throttle {
             .checked_add(pause)
             .unwrap_or(now + Duration::from_secs(86_400));
         let mut s = self.lock();
+        s.limited = true;
+        s.ramp_at = None;
         s.pause_until = Some(s.pause_until.map_or(until, |u| u.max(until)));
         let echo = s.last_cut.is_some_and(|cut| sent_at <= cut);
         if !echo {
@@ -214,11 +241,10 @@ impl Throttle {
             s.next_slot = s.next_slot.max(until);
         }
         drop(s);
-        self.engaged.store(true, Ordering::Release);
+        self.gated.store(true, Ordering::Release);
     }
 
     fn on_other(&self) {
-        let engaged = self.engaged.load(Ordering::Acquire);
         let mut s = self.lock();
         let now = Instant::now();
         let elapsed = now.saturating_duration_since(s.bucket_start);
@@ -232,7 +258,7 @@ impl Throttle {
             s.bucket_start = now;
         }
         s.bucket = s.bucket.saturating_add(1);
-        if !engaged {
+        if !s.limited {
             return;
         }
         let recovery = clamp(self.policy.recovery, 0.001, 1.0, 0.03);
@@ -246,6 +272,23 @@ impl Throttle {
             s.rate = (grown < MAX_RATE).then_some(grown);
         }
         drop(s);
+        self.room.notify_one();
+    }
+
+    /// One step of the start-up ramp: the in-flight limit doubles; once
+    /// it is past [`MAX_WINDOW`] requests no longer take the lock.
+    fn ramp_up(&self, s: &mut State, now: Instant) {
+        let doubled = s.window.map_or(MAX_WINDOW, |w| w * 2.0);
+        if doubled >= MAX_WINDOW {
+            s.window = None;
+            s.ramp_at = None;
+            if !s.limited {
+                self.gated.store(false, Ordering::Release);
+            }
+        } else {
+            s.window = Some(doubled);
+            s.ramp_at = Some(now);
+        }
         self.room.notify_one();
     }
 
@@ -350,6 +393,41 @@ mod tests {
             late.iter().all(|d| *d >= Duration::from_millis(2050)),
             "{early:?} {late:?}"
         );
+    }
+
+    /// Before any 429, a burst starts with `initial_in_flight` requests
+    /// and the limit doubles every step while more wait.
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_ramps_up_from_the_initial_in_flight_limit() {
+        let t = Arc::new(Throttle::new(RateLimitPolicy::default()));
+        let t0 = Instant::now();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let (t, tx) = (t.clone(), tx.clone());
+            tasks.push(tokio::spawn(async move {
+                let p = t.acquire().await;
+                let _ = tx.send(p.sent_at - t0);
+                std::future::pending::<()>().await;
+            }));
+        }
+        drop(tx);
+        let mut starts = Vec::new();
+        while starts.len() < 100 {
+            starts.push(rx.recv().await.unwrap());
+        }
+        let by = |ms: u64| {
+            starts
+                .iter()
+                .filter(|d| **d <= Duration::from_millis(ms))
+                .count()
+        };
+        assert_eq!(by(0), 32, "{starts:?}");
+        assert_eq!(by(100), 64, "{starts:?}");
+        assert_eq!(by(200), 100, "{starts:?}");
+        for task in tasks {
+            task.abort();
+        }
     }
 
     #[tokio::test(start_paused = true)]
