@@ -7,12 +7,12 @@
 //! Before any 429, a start-up ramp: at most
 //! [`RateLimitPolicy::initial_in_flight`] requests in flight, doubling
 //! every 100 ms while requests wait for room, so a thousand flows started
-//! at once do not all meet an unknown limit together. Once the ramp is
-//! over (and until a 429) the gate costs one atomic read and one counter
-//! per request.
+//! at once do not all meet an unknown limit together. Until a 429 a
+//! request under the ramp's limit costs a few atomic operations; the lock
+//! is taken only by requests that wait, and by every request after a 429.
 
 use crate::retry::RateLimitPolicy;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -32,21 +32,28 @@ const MIN_RATE: f64 = 0.1;
 #[derive(Debug)]
 pub(crate) struct Throttle {
     policy: RateLimitPolicy,
-    /// Whether requests take the lock: during the start-up ramp and from
-    /// the first 429 on.
+    /// Set at the first 429: from then on every request takes the lock.
     gated: AtomicBool,
+    /// The start-up ramp's in-flight limit (`usize::MAX` when none).
+    ramp_limit: AtomicUsize,
     in_flight: AtomicUsize,
+    /// Requests inside the slow path (a drop wakes one of them).
+    waiters: AtomicUsize,
     state: Mutex<State>,
     /// Wakes a request waiting for room under the in-flight limit.
     room: Notify,
+    /// Answers (not 429) per second, for the first pace: the second
+    /// (since `born`) being counted, its count, and the one before.
+    born: Instant,
+    bucket_sec: AtomicU64,
+    bucket: AtomicU32,
+    previous_bucket: AtomicU32,
 }
 
 #[derive(Debug)]
 struct State {
     /// No request starts before this.
     pause_until: Option<Instant>,
-    /// A 429 was seen: the limits follow the 429s from now on.
-    limited: bool,
     /// During the start-up ramp: when the in-flight limit last doubled.
     ramp_at: Option<Instant>,
     /// The in-flight limit; `None` = unlimited.
@@ -61,11 +68,6 @@ struct State {
     /// Counts the 429s acted on: a request paced before the latest one
     /// queues again (the pause and the new pace apply to it too).
     epoch: u64,
-    /// Answers (not 429) in the current one-second bucket and the one
-    /// before, for the first pace.
-    bucket_start: Instant,
-    bucket: u32,
-    previous_bucket: u32,
 }
 
 /// A request's place at the gate; dropping it frees its in-flight slot.
@@ -78,10 +80,17 @@ pub(crate) struct Permit<'a> {
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        self.throttle.in_flight.fetch_sub(1, Ordering::AcqRel);
-        if self.throttle.gated.load(Ordering::Acquire) {
-            self.throttle.room.notify_one();
-        }
+        self.throttle.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.throttle.wake_one();
+    }
+}
+
+/// Counts a task in the slow path while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -101,22 +110,28 @@ impl Throttle {
         let ramp = policy.shared && policy.initial_in_flight > 0;
         let window = ramp.then_some(policy.initial_in_flight as f64);
         Throttle {
-            gated: AtomicBool::new(ramp),
+            gated: AtomicBool::new(false),
+            ramp_limit: AtomicUsize::new(if ramp {
+                policy.initial_in_flight
+            } else {
+                usize::MAX
+            }),
             in_flight: AtomicUsize::new(0),
+            waiters: AtomicUsize::new(0),
             state: Mutex::new(State {
                 pause_until: None,
-                limited: false,
                 ramp_at: ramp.then_some(now),
                 window,
                 rate: None,
                 next_slot: now,
                 last_cut: None,
                 epoch: 0,
-                bucket_start: now,
-                bucket: 0,
-                previous_bucket: 0,
             }),
             room: Notify::new(),
+            born: now,
+            bucket_sec: AtomicU64::new(0),
+            bucket: AtomicU32::new(0),
+            previous_bucket: AtomicU32::new(0),
             policy,
         }
     }
@@ -125,16 +140,29 @@ impl Throttle {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn wake_one(&self) {
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.room.notify_one();
+        }
+    }
+
     /// Waits until a new request may start: past any pause, under the
     /// in-flight limit, at its paced slot.
     pub(crate) async fn acquire(&self) -> Permit<'_> {
         if !self.gated.load(Ordering::Acquire) {
-            self.in_flight.fetch_add(1, Ordering::AcqRel);
-            return Permit {
-                throttle: self,
-                sent_at: Instant::now(),
-            };
+            let limit = self.ramp_limit.load(Ordering::Acquire);
+            if self.in_flight.fetch_add(1, Ordering::SeqCst) < limit {
+                return Permit {
+                    throttle: self,
+                    sent_at: Instant::now(),
+                };
+            }
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
         }
+        // Counted before the in-flight count is read below, so a permit
+        // dropped meanwhile sees this task and wakes it.
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiters);
         loop {
             let room = self.room.notified();
             tokio::pin!(room);
@@ -144,7 +172,7 @@ impl Throttle {
                 match s.pause_until {
                     Some(until) if until > now => Wait::Until(until),
                     _ => {
-                        let in_flight = self.in_flight.load(Ordering::Acquire);
+                        let in_flight = self.in_flight.load(Ordering::SeqCst);
                         let full = s
                             .window
                             .is_some_and(|w| in_flight as f64 >= w.floor().max(1.0));
@@ -163,7 +191,7 @@ impl Throttle {
                             if let Some(rate) = s.rate {
                                 s.next_slot = slot + gap(rate);
                             }
-                            self.in_flight.fetch_add(1, Ordering::AcqRel);
+                            self.in_flight.fetch_add(1, Ordering::SeqCst);
                             Wait::Go(slot, s.epoch)
                         }
                     }
@@ -182,7 +210,7 @@ impl Throttle {
                         tokio::time::sleep_until(slot).await;
                         if self.lock().epoch != epoch {
                             // A 429 came while this one waited for its slot.
-                            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                            self.in_flight.fetch_sub(1, Ordering::SeqCst);
                             continue;
                         }
                     }
@@ -215,20 +243,19 @@ impl Throttle {
             .checked_add(pause)
             .unwrap_or(now + Duration::from_secs(86_400));
         let mut s = self.lock();
-        s.limited = true;
         s.ramp_at = None;
         s.pause_until = Some(s.pause_until.map_or(until, |u| u.max(until)));
         let echo = s.last_cut.is_some_and(|cut| sent_at <= cut);
         if !echo {
             let decrease = clamp(self.policy.decrease, 0.1, 0.95, 0.85);
-            let in_flight = self.in_flight.load(Ordering::Acquire) as f64;
+            let in_flight = self.in_flight.load(Ordering::SeqCst) as f64;
             let window = s.window.unwrap_or(in_flight).min(in_flight.max(1.0));
             s.window = Some((window * decrease).max(1.0));
             let rate = match s.rate {
                 Some(rate) => rate * decrease,
                 // The first 429: the answers of the last second are what
                 // the server let through; pace a little below that.
-                None => (f64::from(s.bucket.max(s.previous_bucket)) * decrease).max(1.0),
+                None => (f64::from(self.answers_per_second()) * decrease).max(1.0),
             };
             s.rate = Some(rate.clamp(MIN_RATE, MAX_RATE));
             s.last_cut = Some(now);
@@ -241,26 +268,49 @@ impl Throttle {
             s.next_slot = s.next_slot.max(until);
         }
         drop(s);
-        self.gated.store(true, Ordering::Release);
+        self.gated.store(true, Ordering::SeqCst);
+        self.ramp_limit.store(usize::MAX, Ordering::SeqCst);
+    }
+
+    /// Counts an answer in its one-second bucket (races only blur the
+    /// estimate).
+    fn count_answer(&self) {
+        let sec = self.born.elapsed().as_secs();
+        let current = self.bucket_sec.load(Ordering::Relaxed);
+        if sec != current
+            && self
+                .bucket_sec
+                .compare_exchange(current, sec, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let last = self.bucket.swap(0, Ordering::Relaxed);
+            let previous = if sec == current + 1 { last } else { 0 };
+            self.previous_bucket.store(previous, Ordering::Relaxed);
+        }
+        self.bucket.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Answers (not 429) in the current or the last whole second, whichever is more.
+    fn answers_per_second(&self) -> u32 {
+        let sec = self.born.elapsed().as_secs();
+        let current = self.bucket_sec.load(Ordering::Relaxed);
+        if sec > current + 1 {
+            return 0;
+        }
+        let bucket = self.bucket.load(Ordering::Relaxed);
+        if sec == current {
+            bucket.max(self.previous_bucket.load(Ordering::Relaxed))
+        } else {
+            bucket
+        }
     }
 
     fn on_other(&self) {
-        let mut s = self.lock();
-        let now = Instant::now();
-        let elapsed = now.saturating_duration_since(s.bucket_start);
-        if elapsed >= Duration::from_secs(1) {
-            s.previous_bucket = if elapsed >= Duration::from_secs(2) {
-                0
-            } else {
-                s.bucket
-            };
-            s.bucket = 0;
-            s.bucket_start = now;
-        }
-        s.bucket = s.bucket.saturating_add(1);
-        if !s.limited {
+        self.count_answer();
+        if !self.gated.load(Ordering::Acquire) {
             return;
         }
+        let mut s = self.lock();
         let recovery = clamp(self.policy.recovery, 0.001, 1.0, 0.03);
         if let Some(w) = s.window {
             let grown = w + 1.0 / w;
@@ -272,22 +322,21 @@ impl Throttle {
             s.rate = (grown < MAX_RATE).then_some(grown);
         }
         drop(s);
-        self.room.notify_one();
+        self.wake_one();
     }
 
-    /// One step of the start-up ramp: the in-flight limit doubles; once
-    /// it is past [`MAX_WINDOW`] requests no longer take the lock.
+    /// One step of the start-up ramp: the in-flight limit doubles, and is
+    /// lifted once past [`MAX_WINDOW`].
     fn ramp_up(&self, s: &mut State, now: Instant) {
         let doubled = s.window.map_or(MAX_WINDOW, |w| w * 2.0);
         if doubled >= MAX_WINDOW {
             s.window = None;
             s.ramp_at = None;
-            if !s.limited {
-                self.gated.store(false, Ordering::Release);
-            }
+            self.ramp_limit.store(usize::MAX, Ordering::SeqCst);
         } else {
             s.window = Some(doubled);
             s.ramp_at = Some(now);
+            self.ramp_limit.store(doubled as usize, Ordering::SeqCst);
         }
         self.room.notify_one();
     }
