@@ -175,7 +175,11 @@ impl Pipeline {
             );
             // Only LowCodeAPI's rate limit is shared, not a storage host's.
             let permit = match route {
-                Some(_) => Some(self.throttle.acquire().await),
+                Some(_) => Some(match self.throttle.try_acquire() {
+                    Some(permit) => permit,
+                    // Boxed: the waiting state stays out of every request's future.
+                    None => Box::pin(self.throttle.acquire_slow()).await,
+                }),
                 None => None,
             };
             let exchange =
@@ -196,7 +200,10 @@ impl Pipeline {
                 },
             ) = (permit, &outcome)
             {
-                let after = retry_after(headers).map(|a| a.min(self.retry.max_retry_after));
+                let after = (*status == 429)
+                    .then(|| retry_after(headers))
+                    .flatten()
+                    .map(|a| a.min(self.retry.max_retry_after));
                 self.throttle.on_answer(permit.sent_at, *status, after);
             }
             let ctx = Context {

@@ -148,17 +148,34 @@ impl Throttle {
 
     /// Waits until a new request may start: past any pause, under the
     /// in-flight limit, at its paced slot.
+    #[cfg(test)]
     pub(crate) async fn acquire(&self) -> Permit<'_> {
-        if !self.gated.load(Ordering::Acquire) {
-            let limit = self.ramp_limit.load(Ordering::Acquire);
-            if self.in_flight.fetch_add(1, Ordering::SeqCst) < limit {
-                return Permit {
-                    throttle: self,
-                    sent_at: Instant::now(),
-                };
-            }
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        match self.try_acquire() {
+            Some(permit) => permit,
+            None => self.acquire_slow().await,
         }
+    }
+
+    /// A permit at once, when no 429 was seen and the start-up ramp has
+    /// room; otherwise [`acquire_slow`](Self::acquire_slow) must wait.
+    pub(crate) fn try_acquire(&self) -> Option<Permit<'_>> {
+        if self.gated.load(Ordering::Acquire) {
+            return None;
+        }
+        let limit = self.ramp_limit.load(Ordering::Acquire);
+        if self.in_flight.fetch_add(1, Ordering::SeqCst) < limit {
+            return Some(Permit {
+                throttle: self,
+                sent_at: Instant::now(),
+            });
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        None
+    }
+
+    /// Waits for a permit: past any pause, under the in-flight limit, at
+    /// its paced slot.
+    pub(crate) async fn acquire_slow(&self) -> Permit<'_> {
         // Counted before the in-flight count is read below, so a permit
         // dropped meanwhile sees this task and wakes it.
         self.waiters.fetch_add(1, Ordering::SeqCst);
