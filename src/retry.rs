@@ -55,7 +55,10 @@ impl Default for RetryPolicy {
 ///
 /// With [`shared`](Self::shared) on (the default), one 429 pauses the new
 /// requests of every flow sharing the client for the `Retry-After` time
-/// ([`default_pause`](Self::default_pause) when absent). From then on the
+/// ([`default_pause`](Self::default_pause) when absent; `Retry-After: 0`
+/// asks for no pause, and one longer than
+/// [`RetryPolicy::max_retry_after`] pauses nobody — each request meeting
+/// it is returned as [`Error::RateLimited`](crate::Error::RateLimited)). From then on the
 /// client paces its requests: the pause ends with requests released one
 /// by one (spaced, the first at a random point of the first gap), not all
 /// at once; each further 429 cuts both the pace and the number of

@@ -200,11 +200,10 @@ impl Pipeline {
                 },
             ) = (permit, &outcome)
             {
-                let after = (*status == 429)
-                    .then(|| retry_after(headers))
-                    .flatten()
-                    .map(|a| a.min(self.retry.max_retry_after));
-                self.throttle.on_answer(permit.sent_at, *status, after);
+                let after = (*status == 429).then(|| retry_after(headers)).flatten();
+                let max_pause = self.retry.max_retry_after;
+                self.throttle
+                    .on_answer(permit.sent_at, *status, after, max_pause);
             }
             let ctx = Context {
                 operation: target.name(),

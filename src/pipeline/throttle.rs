@@ -242,40 +242,58 @@ impl Throttle {
 
     /// Takes in what the answer to a request let through at `sent_at`
     /// said: a 429 (with its `Retry-After`) or any other status.
-    pub(crate) fn on_answer(&self, sent_at: Instant, status: u16, retry_after: Option<Duration>) {
+    /// `max_pause`: the longest wait the client takes by itself; a longer
+    /// `Retry-After` pauses nobody (the request that met it is returned
+    /// as an error at once, and so is every other that meets it).
+    pub(crate) fn on_answer(
+        &self,
+        sent_at: Instant,
+        status: u16,
+        retry_after: Option<Duration>,
+        max_pause: Duration,
+    ) {
         if !self.policy.shared {
             return;
         }
         if status == 429 {
-            self.on_429(sent_at, retry_after);
+            let pause = retry_after.unwrap_or(self.policy.default_pause);
+            self.on_429(sent_at, (pause <= max_pause).then_some(pause));
         } else {
             self.on_other();
         }
     }
 
-    fn on_429(&self, sent_at: Instant, retry_after: Option<Duration>) {
+    /// A 429: the in-flight limit is cut; with a pause to take (not zero,
+    /// not beyond what the client waits by itself), everyone pauses and
+    /// the pace is cut (or set, at the first one), its slots given afresh.
+    /// `Retry-After: 0` asks for no pause: there is nothing to stagger.
+    fn on_429(&self, sent_at: Instant, pause: Option<Duration>) {
         let now = Instant::now();
-        let pause = retry_after.unwrap_or(self.policy.default_pause);
-        let until = now
-            .checked_add(pause)
-            .unwrap_or(now + Duration::from_secs(86_400));
+        let pause = pause.filter(|p| !p.is_zero());
         let mut s = self.lock();
         s.ramp_at = None;
-        s.pause_until = Some(s.pause_until.map_or(until, |u| u.max(until)));
+        if let Some(pause) = pause {
+            let until = now
+                .checked_add(pause)
+                .unwrap_or(now + Duration::from_secs(86_400));
+            s.pause_until = Some(s.pause_until.map_or(until, |u| u.max(until)));
+        }
         let echo = s.last_cut.is_some_and(|cut| sent_at <= cut);
+        let decrease = clamp(self.policy.decrease, 0.1, 0.95, 0.85);
         if !echo {
-            let decrease = clamp(self.policy.decrease, 0.1, 0.95, 0.85);
             let in_flight = self.in_flight.load(Ordering::SeqCst) as f64;
             let window = s.window.unwrap_or(in_flight).min(in_flight.max(1.0));
             s.window = Some((window * decrease).max(1.0));
+            s.last_cut = Some(now);
+        }
+        if !echo && pause.is_some() {
             let rate = match s.rate {
                 Some(rate) => rate * decrease,
-                // The first 429: the answers of the last second are what
-                // the server let through; pace a little below that.
+                // The first paced 429: the answers of the last second are
+                // what the server let through; pace a little below that.
                 None => (f64::from(self.answers_per_second()) * decrease).max(1.0),
             };
             s.rate = Some(rate.clamp(MIN_RATE, MAX_RATE));
-            s.last_cut = Some(now);
             s.epoch += 1;
             // The pause ends with the paced slots, given afresh: the first
             // at a random point of the first gap, then one gap apart.
@@ -385,6 +403,13 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    impl Throttle {
+        /// `on_answer` with the default 60 s longest pause.
+        fn on_answer_(&self, sent_at: Instant, status: u16, retry_after: Option<Duration>) {
+            self.on_answer(sent_at, status, retry_after, Duration::from_secs(60));
+        }
+    }
+
     /// 20 requests find the gate closed by a 429 with `Retry-After: 5`:
     /// none starts before 5 s, and they start one by one, not together.
     #[tokio::test(start_paused = true)]
@@ -393,10 +418,10 @@ mod tests {
         let t0 = Instant::now();
         // 10 answers in the last second: the first pace is below 10/s.
         for _ in 0..10 {
-            t.on_answer(t0, 200, None);
+            t.on_answer_(t0, 200, None);
         }
         let first = t.acquire().await;
-        t.on_answer(first.sent_at, 429, Some(Duration::from_secs(5)));
+        t.on_answer_(first.sent_at, 429, Some(Duration::from_secs(5)));
         drop(first);
         let mut tasks = Vec::new();
         for _ in 0..20 {
@@ -404,7 +429,7 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 let p = t.acquire().await;
                 let at = p.sent_at;
-                t.on_answer(at, 200, None);
+                t.on_answer_(at, 200, None);
                 at
             }));
         }
@@ -436,28 +461,61 @@ mod tests {
         let held: Vec<Permit<'_>> =
             futures_util::future::join_all((0..20).map(|_| t.acquire())).await;
         for _ in 0..100 {
-            t.on_answer(t0, 200, None);
+            t.on_answer_(t0, 200, None);
         }
-        t.on_answer(t0, 429, Some(Duration::ZERO));
+        // Paused until 1 s, then paced at 85/s.
+        t.on_answer_(t0, 429, Some(Duration::from_secs(1)));
         drop(held);
         let mut tasks = Vec::new();
         for _ in 0..15 {
             let t = t.clone();
             tasks.push(tokio::spawn(async move { t.acquire().await.sent_at - t0 }));
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        t.on_answer(Instant::now(), 429, Some(Duration::from_secs(2)));
+        tokio::time::sleep(Duration::from_millis(1050)).await;
+        t.on_answer_(Instant::now(), 429, Some(Duration::from_secs(2)));
         let mut starts = Vec::new();
         for task in tasks {
             starts.push(task.await.unwrap());
         }
         let (early, late): (Vec<Duration>, Vec<Duration>) = starts
             .into_iter()
-            .partition(|d| *d <= Duration::from_millis(50));
+            .partition(|d| *d <= Duration::from_millis(1050));
         assert!(!early.is_empty() && !late.is_empty(), "{early:?} {late:?}");
         assert!(
-            late.iter().all(|d| *d >= Duration::from_millis(2050)),
+            early.iter().all(|d| *d >= Duration::from_secs(1)),
+            "{early:?}"
+        );
+        assert!(
+            late.iter().all(|d| *d >= Duration::from_millis(3050)),
             "{early:?} {late:?}"
+        );
+    }
+
+    /// `Retry-After: 0` asks for no pause: only the in-flight limit is cut.
+    /// A `Retry-After` beyond what the client waits by itself pauses nobody.
+    #[tokio::test(start_paused = true)]
+    async fn zero_or_too_long_retry_after_pauses_nobody() {
+        let t = Throttle::new(RateLimitPolicy::default());
+        let t0 = Instant::now();
+        let p = t.acquire().await;
+        t.on_answer_(p.sent_at, 429, Some(Duration::ZERO));
+        drop(p);
+        assert_eq!(t.limits(), (Some(1.0), None));
+        assert_eq!(t.acquire().await.sent_at, t0);
+        tokio::time::advance(Duration::from_millis(10)).await;
+        let p = t.acquire().await;
+        t.on_answer(
+            p.sent_at,
+            429,
+            Some(Duration::from_secs(3600)),
+            Duration::from_secs(60),
+        );
+        drop(p);
+        let next = t.acquire().await;
+        assert!(
+            next.sent_at - t0 < Duration::from_secs(1),
+            "{:?}",
+            next.sent_at - t0
         );
     }
 
@@ -505,7 +563,7 @@ mod tests {
         let t = Throttle::new(policy);
         let t0 = Instant::now();
         let p = t.acquire().await;
-        t.on_answer(p.sent_at, 429, None);
+        t.on_answer_(p.sent_at, 429, None);
         drop(p);
         let next = t.acquire().await;
         assert!(next.sent_at - t0 >= Duration::from_secs(3));
@@ -519,21 +577,21 @@ mod tests {
         let held: Vec<Permit<'_>> =
             futures_util::future::join_all((0..16).map(|_| t.acquire())).await;
         for _ in 0..100 {
-            t.on_answer(Instant::now(), 200, None);
+            t.on_answer_(Instant::now(), 200, None);
         }
-        t.on_answer(held[0].sent_at, 429, Some(Duration::ZERO));
+        t.on_answer_(held[0].sent_at, 429, Some(Duration::from_secs(1)));
         let (w1, r1) = t.limits();
         let (w1, r1) = (w1.unwrap(), r1.unwrap());
         assert!(w1 < 16.0, "{w1}");
         // Echoes of requests sent before the cut do not cut again.
-        t.on_answer(held[1].sent_at, 429, Some(Duration::ZERO));
+        t.on_answer_(held[1].sent_at, 429, Some(Duration::from_secs(1)));
         assert_eq!(t.limits(), (Some(w1), Some(r1)));
         drop(held);
         let mut last = (w1, r1);
         for _ in 0..3 {
             tokio::time::advance(Duration::from_millis(10)).await;
             let p = t.acquire().await;
-            t.on_answer(p.sent_at, 429, Some(Duration::ZERO));
+            t.on_answer_(p.sent_at, 429, Some(Duration::from_secs(1)));
             let (w, r) = t.limits();
             let (w, r) = (w.unwrap(), r.unwrap());
             assert!(w <= last.0 && r < last.1, "{w} {r} after {last:?}");
@@ -541,7 +599,7 @@ mod tests {
         }
         for _ in 0..500 {
             let p = t.acquire().await;
-            t.on_answer(p.sent_at, 200, None);
+            t.on_answer_(p.sent_at, 200, None);
         }
         let (w, r) = t.limits();
         assert!(w.is_none_or(|w| w > last.0 + 5.0), "{w:?}");
@@ -553,7 +611,7 @@ mod tests {
         let t = Throttle::new(RateLimitPolicy::per_request());
         let t0 = Instant::now();
         let p = t.acquire().await;
-        t.on_answer(p.sent_at, 429, Some(Duration::from_secs(30)));
+        t.on_answer_(p.sent_at, 429, Some(Duration::from_secs(30)));
         drop(p);
         let next = t.acquire().await;
         assert_eq!(next.sent_at, t0);
@@ -564,9 +622,9 @@ mod tests {
     async fn the_in_flight_limit_holds_requests_back() {
         let t = Arc::new(Throttle::new(RateLimitPolicy::default()));
         let first = t.acquire().await;
-        t.on_answer(first.sent_at, 429, Some(Duration::ZERO));
-        // One in flight at the cut: the limit is 1.
-        assert_eq!(t.limits().0, Some(1.0));
+        t.on_answer_(first.sent_at, 429, Some(Duration::ZERO));
+        // One in flight at the cut: the limit is 1; no pause, so no pace.
+        assert_eq!(t.limits(), (Some(1.0), None));
         let t2 = t.clone();
         let waiting = tokio::spawn(async move { t2.acquire().await.sent_at });
         tokio::time::sleep(Duration::from_secs(60)).await;
