@@ -37,7 +37,15 @@ pub(super) fn err(doing: &str, e: impl std::fmt::Display) -> Error {
 pub(super) fn open(path: &std::path::Path) -> Result<Connection> {
     let shown = path.display();
     let conn = Connection::open(path).map_err(|e| err(&format!("cannot open {shown}"), e))?;
-    configure(&conn).map_err(|e| err(&format!("cannot set up {shown}"), e))?;
+    configure(&conn).map_err(|e| {
+        let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+        let doing = if busy {
+            format!("{shown} is in use by another run (one run per journal at a time)")
+        } else {
+            format!("cannot set up {shown}")
+        };
+        err(&doing, e)
+    })?;
     Ok(conn)
 }
 
