@@ -23,20 +23,14 @@ fn example(name: &str) -> PathBuf {
 
 fn command(sim: &Simulator, journal: &Path, extra: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(example("bulk_videos"));
-    cmd.args([
-        "--count",
-        &COUNT.to_string(),
-        "--concurrency",
-        "50",
-        "--journal",
-    ])
-    .arg(journal)
-    .args(extra)
-    .env("LOWCODEAPI_API_TOKEN", sim.token())
-    .env("LOWCODEAPI_BASE_URL", sim.base_url())
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::piped())
-    .kill_on_drop(true);
+    cmd.args(["--count", &COUNT.to_string(), "--journal"])
+        .arg(journal)
+        .args(extra)
+        .env("LOWCODEAPI_API_TOKEN", sim.token())
+        .env("LOWCODEAPI_BASE_URL", sim.base_url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
     cmd
 }
 
@@ -83,24 +77,28 @@ async fn a_bulk_run_killed_three_times_then_completed_creates_no_job_twice() {
     let mut rng = fastrand::Rng::with_seed(seed);
     eprintln!("kill seed {seed}");
 
+    // 20 at a time, the whole batch takes ~20 s: three kills within 3 s
+    // each land while it runs.
     for round in 0..3 {
-        let mut child = command(&sim, &journal, &[]).spawn().unwrap();
-        let at = Duration::from_millis(rng.u64(200..4000));
+        let mut child = command(&sim, &journal, &["--concurrency", "20"])
+            .spawn()
+            .unwrap();
+        let at = Duration::from_millis(rng.u64(200..3000));
         tokio::time::sleep(at).await;
         // SIGKILL: no handler, no cleanup, at whatever the child was doing.
         let _ = child.start_kill();
         let status = child.wait().await.unwrap();
         eprintln!("round {round}: killed after {at:?} ({status})");
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9), "the run was killed mid-way");
         assert_no_job_created_twice(&sim);
     }
 
-    let out = tokio::time::timeout(
-        Duration::from_secs(300),
-        command(&sim, &journal, &[]).output(),
-    )
-    .await
-    .expect("the completing run ends")
-    .unwrap();
+    let finish = command(&sim, &journal, &["--concurrency", "50"]).output();
+    let out = tokio::time::timeout(Duration::from_secs(300), finish)
+        .await
+        .expect("the completing run ends")
+        .unwrap();
     assert_no_job_created_twice(&sim);
     let lines = item_lines(&out);
     assert_eq!(lines.len(), COUNT, "{lines:#?}");
@@ -137,10 +135,14 @@ async fn a_bulk_run_killed_three_times_then_completed_creates_no_job_twice() {
     );
 
     // Creating those again is an explicit choice; then everything finishes.
-    let out = command(&sim, &journal, &["--recreate-possibly-processed"])
-        .output()
-        .await
-        .unwrap();
+    let out = command(
+        &sim,
+        &journal,
+        &["--concurrency", "50", "--recreate-possibly-processed"],
+    )
+    .output()
+    .await
+    .unwrap();
     assert!(out.status.success(), "{:#?}", item_lines(&out));
     assert_eq!(
         item_lines(&out)
