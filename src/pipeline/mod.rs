@@ -161,6 +161,11 @@ impl Pipeline {
                 }
                 self.prepare(&mut request, op, format)?;
             }
+            // Only LowCodeAPI's rate limit is shared, not a storage host's.
+            let permit = match route {
+                Some(_) => Some(self.admit(target, attempts, deadline).await?),
+                None => None,
+            };
             attempts += 1;
             self.sends.fetch_add(1, Ordering::Relaxed);
             let time = deadline
@@ -173,15 +178,6 @@ impl Pipeline {
                 url_format = format.as_str(),
                 status = tracing::field::Empty,
             );
-            // Only LowCodeAPI's rate limit is shared, not a storage host's.
-            let permit = match route {
-                Some(_) => Some(match self.throttle.try_acquire() {
-                    Some(permit) => permit,
-                    // Boxed: the waiting state stays out of every request's future.
-                    None => Box::pin(self.throttle.acquire_slow()).await,
-                }),
-                None => None,
-            };
             let exchange =
                 attempt::send(&self.http, request, self.body_limit, time, &self.redactor);
             // Entering a span nobody listens to still costs on every poll.
@@ -305,6 +301,30 @@ impl Pipeline {
                 "retrying"
             );
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Waits at the shared rate-limit gate (see `throttle`), within the
+    /// deadline: past it, [`Error::Timeout`] — nothing was sent.
+    async fn admit(
+        &self,
+        target: Target,
+        attempts: u32,
+        deadline: Option<Instant>,
+    ) -> Result<throttle::Permit<'_>> {
+        if let Some(permit) = self.throttle.try_acquire() {
+            return Ok(permit);
+        }
+        // Boxed: the waiting state stays out of every request's future.
+        let wait = Box::pin(self.throttle.acquire_slow());
+        match deadline {
+            None => Ok(wait.await),
+            Some(d) => tokio::time::timeout_at(d, wait)
+                .await
+                .map_err(|_| Error::Timeout {
+                    operation: target.name(),
+                    attempts,
+                }),
         }
     }
 
