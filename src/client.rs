@@ -8,7 +8,7 @@ use crate::hooks::HookState;
 use crate::operations::OperationSpec;
 use crate::pipeline::{DEFAULT_BODY_LIMIT, Pipeline};
 use crate::redact::{Redactor, token_problem};
-use crate::retry::RetryPolicy;
+use crate::retry::{RateLimitPolicy, RetryPolicy};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,6 +109,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
+    rate_limit: Option<RateLimitPolicy>,
     url_mode: UrlMode,
     user_agent: Option<String>,
     no_timers: bool,
@@ -153,6 +154,14 @@ impl ClientBuilder {
     /// The retry policy. Default [`RetryPolicy::default`].
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
+        self
+    }
+
+    /// What the client's clones do together on a 429. Default
+    /// [`RateLimitPolicy::default`] (shared pause, paced release, adaptive
+    /// in-flight limit).
+    pub fn rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
+        self.rate_limit = Some(policy);
         self
     }
 
@@ -251,6 +260,7 @@ impl ClientBuilder {
             timers: !self.no_timers,
             sends: Default::default(),
             retries: Default::default(),
+            throttle: crate::pipeline::throttle::Throttle::new(self.rate_limit.unwrap_or_default()),
         };
         let raw = crate::raw::Client::new_with_client(&base, http, HookState(Arc::new(pipeline)));
         Ok(Client { raw })

@@ -278,6 +278,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The bulk-run journal (feature `journal`) could not be opened, read
+    /// or written. A write that failed was not committed: nothing after it
+    /// was sent.
+    #[error("journal: {message}")]
+    Journal {
+        /// What SQLite or the file system said, and what was being done.
+        message: String,
+    },
     /// A local file could not be read.
     #[error("{operation}: cannot read {path}: {message}")]
     Io {

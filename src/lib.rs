@@ -28,6 +28,8 @@ pub mod fallback;
 pub mod flows;
 pub(crate) mod hooks;
 pub mod jobs;
+#[cfg(feature = "journal")]
+pub mod journal;
 pub mod operations;
 pub mod path;
 pub(crate) mod pipeline;
@@ -56,12 +58,17 @@ pub use flows::{FlowOptions, Stage, VideoResult};
 pub use operations::{OPERATIONS, OperationSpec};
 pub use path::PathValue;
 pub use response::{ApiResponse, Response};
-pub use retry::RetryPolicy;
+pub use retry::{RateLimitPolicy, RetryPolicy};
 pub use upload::{TemplateUpload, UploadedFile};
 
-/// The README's examples, compiled as doc tests (they use the simulator
-/// and the webhook receiver, so they run with those features on, as the
-/// README's test command does).
+/// The README's examples, compiled as doc tests (they use the simulator,
+/// the webhook receiver and the journal, so they run with those features
+/// on, as the README's test command does).
 #[doc = include_str!("../README.md")]
-#[cfg(all(doctest, feature = "simulator", feature = "webhooks"))]
+#[cfg(all(
+    doctest,
+    feature = "simulator",
+    feature = "webhooks",
+    feature = "journal"
+))]
 pub struct ReadmeDoctests;

@@ -50,6 +50,71 @@ impl Default for RetryPolicy {
     }
 }
 
+/// What the clones of one [`Client`](crate::Client) do together when
+/// LowCodeAPI or Pictory answers `429 Too Many Requests`.
+///
+/// With [`shared`](Self::shared) on (the default), one 429 pauses the new
+/// requests of every flow sharing the client for the `Retry-After` time
+/// ([`default_pause`](Self::default_pause) when absent; `Retry-After: 0`
+/// asks for no pause, and one longer than
+/// [`RetryPolicy::max_retry_after`] pauses nobody — each request meeting
+/// it is returned as [`Error::RateLimited`](crate::Error::RateLimited)). From then on the
+/// client paces its requests: the pause ends with requests released one
+/// by one (spaced, the first at a random point of the first gap), not all
+/// at once; each further 429 cuts both the pace and the number of
+/// requests in flight by [`decrease`](Self::decrease); every answer that
+/// is not a 429 lets them grow back by [`recovery`](Self::recovery). A 429
+/// answering a request sent before the last cut does not cut again (it
+/// was already accounted for). Before the first 429 only the start-up
+/// ramp ([`initial_in_flight`](Self::initial_in_flight)) limits.
+///
+/// Only requests to LowCodeAPI are gated (not the signed-URL upload).
+/// Which requests are re-sent after a 429 is still [`RetryPolicy`]'s call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimitPolicy {
+    /// Share what a 429 says between all requests of the client. When
+    /// false, each request waits out its own 429 alone. Default true.
+    pub shared: bool,
+    /// The pause after a 429 without `Retry-After`. Default 1 s.
+    pub default_pause: std::time::Duration,
+    /// Multiplies the pace (requests per second) and the in-flight limit
+    /// at each new 429; clamped to `[0.1, 0.95]`. Default 0.85.
+    pub decrease: f64,
+    /// How fast the pace grows back: about this fraction per second of
+    /// answers without a 429 (and the in-flight limit by one per limit's
+    /// worth of answers); clamped to `[0.001, 1]`. Default 0.03.
+    pub recovery: f64,
+    /// The start-up ramp: before any 429, at most this many requests in
+    /// flight at first, doubling every 100 ms while more are waiting
+    /// (32, 64, ... lifted past 4096 — about 0.7 s of a large burst), so a
+    /// large batch started at once meets an unknown limit with a few
+    /// requests, not all of them. 0 turns the ramp off. Default 32.
+    pub initial_in_flight: usize,
+}
+
+impl Default for RateLimitPolicy {
+    fn default() -> Self {
+        RateLimitPolicy {
+            shared: true,
+            default_pause: std::time::Duration::from_secs(1),
+            decrease: 0.85,
+            recovery: 0.03,
+            initial_in_flight: 32,
+        }
+    }
+}
+
+impl RateLimitPolicy {
+    /// Each request waits out its own 429 alone (nothing shared, nothing
+    /// paced): the behaviour of a client without shared back-off.
+    pub fn per_request() -> Self {
+        RateLimitPolicy {
+            shared: false,
+            ..Self::default()
+        }
+    }
+}
+
 /// What went wrong with one attempt, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AttemptFailure {

@@ -13,6 +13,7 @@
 pub(crate) mod attempt;
 mod classify;
 pub(crate) mod stream;
+pub(crate) mod throttle;
 
 use crate::error::{Error, Result};
 use crate::fallback::{FormatMemory, UrlFormat, UrlMode, to_old_format};
@@ -111,6 +112,8 @@ pub(crate) struct Pipeline {
     pub(crate) sends: AtomicU64,
     /// Re-sends made by the retry policy.
     pub(crate) retries: AtomicU64,
+    /// The 429 state shared by every request to LowCodeAPI.
+    pub(crate) throttle: throttle::Throttle,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -159,6 +162,11 @@ impl Pipeline {
                 }
                 self.prepare(&mut request, op, format)?;
             }
+            // Only LowCodeAPI's rate limit is shared, not a storage host's.
+            let permit = match route {
+                Some(_) => Some(self.admit(target, attempts, deadline).await?),
+                None => None,
+            };
             attempts += 1;
             self.sends.fetch_add(1, Ordering::Relaxed);
             let time = deadline
@@ -181,6 +189,18 @@ impl Pipeline {
             };
             if let Attempt::Answer { status, .. } | Attempt::TooLarge { status, .. } = &outcome {
                 span.record("status", status);
+            }
+            if let (
+                Some(permit),
+                Attempt::Answer {
+                    status, headers, ..
+                },
+            ) = (permit, &outcome)
+            {
+                let after = (*status == 429).then(|| retry_after(headers)).flatten();
+                let max_pause = self.retry.max_retry_after;
+                self.throttle
+                    .on_answer(permit.sent_at, *status, after, max_pause);
             }
             let ctx = Context {
                 operation: target.name(),
@@ -282,6 +302,30 @@ impl Pipeline {
                 "retrying"
             );
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Waits at the shared rate-limit gate (see `throttle`), within the
+    /// deadline: past it, [`Error::Timeout`] — nothing was sent.
+    async fn admit(
+        &self,
+        target: Target,
+        attempts: u32,
+        deadline: Option<Instant>,
+    ) -> Result<throttle::Permit<'_>> {
+        if let Some(permit) = self.throttle.try_acquire() {
+            return Ok(permit);
+        }
+        // Boxed: the waiting state stays out of every request's future.
+        let wait = Box::pin(self.throttle.acquire_slow());
+        match deadline {
+            None => Ok(wait.await),
+            Some(d) => tokio::time::timeout_at(d, wait)
+                .await
+                .map_err(|_| Error::Timeout {
+                    operation: target.name(),
+                    attempts,
+                }),
         }
     }
 

@@ -227,6 +227,10 @@ pub struct SimConfig {
     pub faults: FaultPlan,
     /// How webhooks are delivered (on time and once by default).
     pub webhooks: WebhookFaults,
+    /// A rate limit per API token: beyond it requests are answered `429`
+    /// with `Retry-After` before anything is processed. `None` (the
+    /// default) lets everything through.
+    pub rate_limit: Option<super::RateLimit>,
 }
 
 impl Default for SimConfig {
@@ -252,6 +256,7 @@ impl SimConfig {
             fail_marker: "[fail]".into(),
             faults: FaultPlan::default(),
             webhooks: WebhookFaults::default(),
+            rate_limit: None,
         }
     }
 

@@ -49,6 +49,9 @@ pub struct Counters {
     pub file_gets: u64,
     /// Those of [`file_gets`](Self::file_gets) that carried a `Range` header.
     pub file_range_gets: u64,
+    /// Requests answered `429` by [`SimConfig::rate_limit`](super::SimConfig::rate_limit)
+    /// (not counted in [`faults`](Self::faults)).
+    pub rate_limited: u64,
     /// Webhook POSTs delivered, the receiver answering 2xx (only to
     /// loopback hosts; duplicates and out-of-order posts included).
     pub webhooks_delivered: u64,

@@ -33,6 +33,8 @@
 //!   answers `302` to a web-UI page (clients must not follow it).
 //! - **Token**: `api_token` must start with `at_` and be one of
 //!   [`SimConfig::tokens`], else LowCodeAPI's 401.
+//! - **Rate limit** ([`SimConfig::rate_limit`], off by default): requests
+//!   per second per token beyond it answer `429` with `Retry-After`.
 //! - **Faults** ([`FaultPlan`]): 429/5xx before processing, dropped or
 //!   truncated bodies after it, plus latency; seeded and reproducible.
 //! - **Validation**: JSON bodies are checked against the operation's request
@@ -69,6 +71,7 @@ mod jobs;
 mod media;
 mod ops;
 mod preview;
+mod ratelimit;
 mod resources;
 mod routes;
 mod schema;
@@ -83,6 +86,7 @@ pub use config::{
 pub use counters::Counters;
 pub use envelope::express_404_body;
 pub use webhooks::FORGED_VIDEO_URL;
+pub use ratelimit::RateLimit;
 
 use state::App;
 use std::net::SocketAddr;

@@ -166,6 +166,23 @@ fn json_response(app: &App, reply: Reply, fault: Fault) -> Response {
     faults::finish(status, envelope::json_headers(), bytes, fault)
 }
 
+/// `429` with `Retry-After`, nothing processed.
+fn too_many_requests(app: &App, retry_after: HeaderValue) -> Response {
+    let mut response = json_response(
+        app,
+        Reply::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            "Too many requests, slow down",
+        ),
+        Fault::None,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, retry_after);
+    response
+}
+
 /// Whether the simulator serves `op` in `format` under its configuration.
 fn is_served(app: &App, op: &OperationSpec, format: Format) -> bool {
     let config = &app.config;
@@ -209,13 +226,18 @@ async fn handle_operation(
     });
 
     let query = query_pairs(&req);
-    let token_ok = query
+    let token = query
         .iter()
         .find(|(k, _)| k == "api_token")
-        .is_some_and(|(_, v)| app.config.accepts(v));
-    if !token_ok {
+        .map(|(_, v)| v.as_str())
+        .filter(|v| app.config.accepts(v));
+    let Some(token) = token else {
         app.count(|c| c.unauthorized += 1);
         return json_response(&app, Reply::bad_token(), Fault::None);
+    };
+    if let Err(after) = app.limiter.check(token) {
+        app.count(|c| c.rate_limited += 1);
+        return too_many_requests(&app, HeaderValue::from(after.as_secs()));
     }
 
     let fault = app.faults.decide();
@@ -223,21 +245,7 @@ async fn handle_operation(
         app.count(|c| super::counters::bump(&mut c.faults, key));
     }
     match fault {
-        Fault::RateLimited => {
-            let mut response = json_response(
-                &app,
-                Reply::error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "RATE_LIMITED",
-                    "Too many requests, slow down",
-                ),
-                Fault::None,
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, app.faults.retry_after());
-            return response;
-        }
+        Fault::RateLimited => return too_many_requests(&app, app.faults.retry_after()),
         Fault::Unavailable(status) => {
             let code = if status == StatusCode::BAD_GATEWAY {
                 "BAD_GATEWAY"

@@ -130,6 +130,7 @@ pub(crate) struct App {
     pub(crate) origin: String,
     pub(crate) schemas: Schemas,
     pub(crate) faults: Faults,
+    pub(crate) limiter: super::ratelimit::Limiter,
     counters: Mutex<Counters>,
     store: Mutex<Store>,
     /// The last JSON body each operation received, by operation id.
@@ -152,6 +153,7 @@ impl App {
         let seed = config.faults.seed;
         App {
             faults: Faults::new(config.faults.clone()),
+            limiter: super::ratelimit::Limiter::new(config.rate_limit),
             config,
             origin,
             schemas,
