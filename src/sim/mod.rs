@@ -85,8 +85,8 @@ pub use config::{
 };
 pub use counters::Counters;
 pub use envelope::express_404_body;
-pub use webhooks::FORGED_VIDEO_URL;
 pub use ratelimit::RateLimit;
+pub use webhooks::FORGED_VIDEO_URL;
 
 use state::App;
 use std::net::SocketAddr;
