@@ -31,6 +31,24 @@ pub enum Command {
     Transcribe(TranscribeArgs),
     /// Summarize a finished transcription into highlights of about N seconds.
     Summarize(SummarizeArgs),
+    /// Text → video for every row of a CSV or JSON Lines file, resumably (a journal).
+    ///
+    /// FILE is a .csv file with a header row, or a .jsonl file with one JSON
+    /// object per line (blank lines skipped). Fields: `name` (required: the
+    /// video's name and its key in the journal, unique in the file), `text`
+    /// (required), `voice` (an AI voice, e.g. Jackson) and `music` (background
+    /// music volume, 0 to 1); empty CSV cells count as absent. The whole file
+    /// is checked before anything is sent: a bad row is named by its line.
+    ///
+    /// Every step is recorded in the journal (--journal, required) before and
+    /// after it is sent. Run the same command again after an error, Ctrl-C or
+    /// a crash and each video continues where it stopped: finished ones are
+    /// skipped, started jobs are waited on again, nothing is created twice.
+    ///
+    /// Exit status: 0 when every video is finished, 1 otherwise (a failed job,
+    /// an interrupted item, or one "possibly processed": see
+    /// --recreate-possibly-processed), 2 on a bad file or arguments.
+    Bulk(BulkArgs),
     /// Saved templates.
     #[command(subcommand)]
     Templates(Resource),
@@ -84,6 +102,32 @@ pub struct VideoArgs {
     /// Also have Pictory POST each job's result to this URL.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// The batch: a .csv or .jsonl file.
+    pub file: PathBuf,
+    /// Required: the journal file (SQLite, created if missing) that records
+    /// each video's progress. Give the same path again to resume the batch.
+    #[arg(long, value_name = "PATH")]
+    pub journal: PathBuf,
+    /// Videos in progress at a time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Send again the storyboard or render requests reported "possibly
+    /// processed" (sent, then the connection failed before a job id came
+    /// back). Pictory may already have created such a job, and re-creating
+    /// it may bill twice: check Pictory's dashboard first.
+    #[arg(long)]
+    pub recreate_possibly_processed: bool,
+    /// Narrate rows that have no `voice` with this AI voice (e.g. Jackson).
+    #[arg(long, value_name = "SPEAKER")]
+    pub voice: Option<String>,
+    /// Add background music to rows that have no `music`, at this volume
+    /// (0 to 1; 0.1 when no value follows).
+    #[arg(long, value_name = "VOLUME", num_args = 0..=1, default_missing_value = "0.1")]
+    pub music: Option<f64>,
 }
 
 #[derive(Debug, Args)]

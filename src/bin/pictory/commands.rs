@@ -11,14 +11,47 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// What the checks before connecting read (a video's text).
+/// What the checks before connecting read (a video's text, a batch).
 #[derive(Debug, Default)]
 pub struct Checked {
     text: Option<String>,
+    /// The items of `pictory bulk`, all checked.
+    pub items: Vec<pictory::journal::BulkItem>,
 }
 
-fn usage(message: impl Into<String>) -> Failure {
+pub fn usage(message: impl Into<String>) -> Failure {
     Failure::Usage(message.into())
+}
+
+/// A background-music volume must be between 0 and 1.
+pub fn check_music(what: &str, volume: Option<f64>) -> Result<(), Failure> {
+    match volume.filter(|v| !(0.0..=1.0).contains(v)) {
+        Some(v) => Err(usage(format!("{what}: volume {v} is not between 0 and 1"))),
+        None => Ok(()),
+    }
+}
+
+/// A one-scene storyboard as the tool makes it: subtitles on, narrated by
+/// `voice` when given, with background music at `music`'s volume when given.
+pub fn storyboard(
+    name: impl Into<String>,
+    scene: Scene,
+    voice: Option<&str>,
+    music: Option<f64>,
+) -> StoryboardRequest {
+    let scene = scene.subtitles(true).voice_over(voice.is_some());
+    let request = StoryboardRequest::new(name).scene(scene);
+    if voice.is_none() && music.is_none() {
+        return request;
+    }
+    let mut audio = Audio::default();
+    if let Some(voice) = voice {
+        audio = audio.ai_voice(AiVoice::new(voice));
+    }
+    if let Some(volume) = music {
+        audio = audio.background_music(volume);
+    }
+    request.audio(audio)
 }
 
 /// An http(s) URL with a host, or a usage error naming the flag.
@@ -73,14 +106,15 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
             if let Some(hook) = &args.webhook {
                 web_url("--webhook", hook)?;
             }
-            if let Some(volume) = args.music.filter(|v| !(0.0..=1.0).contains(v)) {
-                return Err(usage(format!(
-                    "--music: volume {volume} is not between 0 and 1"
-                )));
-            }
+            check_music("--music", args.music)?;
             if !args.preview_only {
                 writable_target("--out", &args.out)?;
             }
+        }
+        Command::Bulk(args) => {
+            check_music("--music", args.music)?;
+            checked.items = crate::bulk::load(args)?;
+            writable_target("--journal", &args.journal)?;
         }
         Command::Job(args) => {
             JobId::parse(&args.id).map_err(|e| usage(e.to_string()))?;
@@ -123,7 +157,7 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
 
 /// Polling for the tool: the library's default against Pictory; quick
 /// reads against the simulator, whose jobs are sped up.
-fn flow_options(session: &Session) -> FlowOptions {
+pub fn flow_options(session: &Session) -> FlowOptions {
     match &session.sim {
         Some(_) => FlowOptions::default().backoff(FixedInterval(Duration::from_millis(200))),
         None => FlowOptions::default(),
@@ -215,18 +249,12 @@ pub async fn video(
         (None, Some(url)) => Scene::article(url),
         (None, None) => return Err(usage("give a text, --file or --url")),
     };
-    let scene = scene.subtitles(true).voice_over(args.voice.is_some());
-    let mut request = StoryboardRequest::new(video_name(&args, text.as_deref())).scene(scene);
-    let mut audio = Audio::default();
-    if let Some(voice) = &args.voice {
-        audio = audio.ai_voice(AiVoice::new(voice));
-    }
-    if let Some(volume) = args.music {
-        audio = audio.background_music(volume);
-    }
-    if args.voice.is_some() || args.music.is_some() {
-        request = request.audio(audio);
-    }
+    let mut request = storyboard(
+        video_name(&args, text.as_deref()),
+        scene,
+        args.voice.as_deref(),
+        args.music,
+    );
     if let Some(hook) = &args.webhook {
         request = request.webhook(hook);
     }

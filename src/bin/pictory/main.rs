@@ -5,6 +5,7 @@
 //! `LOWCODEAPI_API_TOKEN` the tool starts the library's simulator and says
 //! so on one line. Exit status: 0 success, 1 API or job failure, 2 usage.
 
+mod bulk;
 mod cli;
 mod commands;
 mod report;
@@ -143,6 +144,7 @@ async fn run(command: Command, reporter: &Reporter) -> Result<(), Failure> {
         Command::Job(args) => commands::job(&session, reporter, args).await,
         Command::Transcribe(args) => commands::transcribe(&session, reporter, args).await,
         Command::Summarize(args) => commands::summarize(&session, reporter, args).await,
+        Command::Bulk(args) => bulk::run(&session, reporter, args, checked.items).await,
         Command::Templates(r) => {
             resources::resource(&session, reporter, resources::TEMPLATES, r).await
         }

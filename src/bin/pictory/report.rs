@@ -5,6 +5,7 @@
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pictory::jobs::{Job, JobState};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Why the tool stops: a usage error (exit 2) or a failed call or job (exit 1).
@@ -14,6 +15,8 @@ pub enum Failure {
     Usage(String),
     /// The API, a job or the download failed.
     Api(pictory::Error),
+    /// Some items of a batch did not finish (the message counts them).
+    Unfinished(String),
 }
 
 impl From<pictory::Error> for Failure {
@@ -26,7 +29,7 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
-            Failure::Api(_) => 1,
+            Failure::Api(_) | Failure::Unfinished(_) => 1,
         }
     }
 }
@@ -114,7 +117,7 @@ impl Reporter {
     /// The one line a failure prints on stderr.
     pub fn failure(&self, failure: &Failure) {
         let message = match failure {
-            Failure::Usage(m) => m.clone(),
+            Failure::Usage(m) | Failure::Unfinished(m) => m.clone(),
             Failure::Api(e) => e.to_string(),
         };
         let message = self.clean(&message);
@@ -153,6 +156,31 @@ impl Reporter {
             name: name.to_string(),
             bar,
             last: Mutex::new(None),
+            reporter: self.clone(),
+        }
+    }
+
+    /// A progress display for a batch: a bar counting the items that ended
+    /// (and how many of them finished), or one plain line per item.
+    pub fn items(&self, total: u64) -> Items {
+        let bar = self.bars.as_ref().map(|bars| {
+            let bar = bars.add(ProgressBar::new(total));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{prefix:>10} [{bar:30.cyan/blue}] {pos}/{len} {msg} ({elapsed})",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_prefix("videos");
+            bar.enable_steady_tick(std::time::Duration::from_secs(1));
+            bar
+        });
+        Items {
+            bar,
+            total,
+            ended: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
             reporter: self.clone(),
         }
     }
@@ -224,6 +252,50 @@ impl Stage {
             } else {
                 bar.abandon_with_message("failed");
             }
+        }
+    }
+}
+
+/// A batch's bar, or its plain lines.
+pub struct Items {
+    bar: Option<ProgressBar>,
+    total: u64,
+    ended: AtomicU64,
+    finished: AtomicU64,
+    reporter: Reporter,
+}
+
+impl Items {
+    /// One item ended: `line` says how; `finished` whether its video is ready.
+    /// On a terminal the bar moves and only unfinished items get a line.
+    pub fn ended(&self, line: &str, finished: bool) {
+        let ended = self.ended.fetch_add(1, Ordering::Relaxed) + 1;
+        let done = self
+            .finished
+            .fetch_add(u64::from(finished), Ordering::Relaxed)
+            + u64::from(finished);
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(ended);
+                let rest = ended - done;
+                bar.set_message(if rest == 0 {
+                    format!("{done} finished")
+                } else {
+                    format!("{done} finished, {rest} not")
+                });
+                if !finished {
+                    self.reporter.note(line);
+                }
+            }
+            None => self
+                .reporter
+                .note(&format!("[{ended}/{}] {line}", self.total)),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
         }
     }
 }
