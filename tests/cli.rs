@@ -3,7 +3,7 @@
 //! simulator the test owns (so jobs outlive one command).
 #![cfg(feature = "cli")]
 
-use pictory::sim::{SimConfig, Simulator};
+use pictory::sim::{FaultPlan, SimConfig, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -86,6 +86,7 @@ fn help_for_the_tool_and_each_command_exits_zero() {
         "job",
         "transcribe",
         "summarize",
+        "bulk",
         "templates",
         "brands",
         "voices",
@@ -314,4 +315,442 @@ async fn transcribe_writes_subtitles_and_summarize_and_job_read_it() {
         tokio::task::block_in_place(|| run(&mut online(&sim, token), &["job", &job, "--wait"]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("completed"));
+}
+
+// ---- pictory bulk ----
+
+/// Runs the binary with `token` against `sim` from a test on the runtime;
+/// the token is never printed.
+fn online_run(sim: &Simulator, token: &str, args: &[&str]) -> Output {
+    let out = tokio::task::block_in_place(|| run(&mut online(sim, token), args));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains(token), "{args:?} printed the token: {all}");
+    out
+}
+
+/// Without a token `bulk` runs against the built-in simulator, says so
+/// once, and a second run of the finished batch just reads the journal.
+#[test]
+fn bulk_without_a_token_runs_against_the_built_in_simulator() {
+    let dir = tempdir();
+    let file = dir.join("offline.csv");
+    std::fs::write(
+        &file,
+        "name,text
+off-1,One.
+off-2,Two.
+",
+    )
+    .unwrap();
+    let journal = dir.join("offline.journal");
+    let args = [
+        "bulk",
+        file.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
+    for _ in 0..2 {
+        let out = run(&mut offline(), &args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stderr = lines(&out.stderr);
+        let notes = stderr.iter().filter(|l| l.contains("simulator")).count();
+        assert_eq!(notes, 1, "{stderr:?}");
+        assert_eq!(lines(&out.stdout).last().unwrap(), "2 of 2 videos finished");
+    }
+}
+
+/// Storyboards and renders the simulator created.
+fn jobs_created(sim: &Simulator) -> (u64, u64) {
+    let c = sim.counters();
+    (c.jobs_of("storyboard"), c.jobs_of("render"))
+}
+
+/// No storyboard or render was asked for twice.
+fn assert_no_job_created_twice(sim: &Simulator) {
+    let twice: Vec<_> = sim
+        .counters()
+        .job_requests_by_name
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .collect();
+    assert!(twice.is_empty(), "created twice: {twice:?}");
+}
+
+const BATCH_CSV: &str = "name,text,voice,music
+csv-1,The first video of the batch.,,
+csv-2,\"Second, with a comma.\",Jackson,0.2
+csv-3,The third one.,,
+";
+
+const BATCH_JSONL: &str = r#"{"name": "jsonl-1", "text": "One from JSON Lines."}
+
+{"name": "jsonl-2", "text": "Two.", "voice": "Jackson", "music": 0.3}
+"#;
+
+/// A CSV and a JSON Lines batch run to the end (one job of each kind per
+/// row, none twice); the same command again only reads the journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_runs_csv_and_jsonl_batches_and_resumes_without_new_jobs() {
+    let token = "at_cli-bulk-token";
+    let sim = sim_accepting(token).await;
+    let dir = tempdir();
+    let batches = [
+        ("batch.csv", BATCH_CSV, vec!["csv-1", "csv-2", "csv-3"]),
+        ("batch.jsonl", BATCH_JSONL, vec!["jsonl-1", "jsonl-2"]),
+    ];
+    let mut expected = (0, 0);
+    for (file_name, content, names) in batches {
+        let file = dir.join(file_name);
+        std::fs::write(&file, content).unwrap();
+        let journal = dir.join(format!("{file_name}.journal"));
+        let args = [
+            "bulk",
+            file.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+            "--concurrency",
+            "2",
+        ];
+        let out = online_run(&sim, token, &args);
+        assert!(out.status.success(), "{file_name}: {}", text(&out.stderr));
+        let n = names.len() as u64;
+        expected = (expected.0 + n, expected.1 + n);
+        assert_eq!(jobs_created(&sim), expected, "{file_name}");
+        assert_no_job_created_twice(&sim);
+
+        // stdout: each item in file order, then the count.
+        let stdout = lines(&out.stdout);
+        assert_eq!(stdout.len(), names.len() + 1, "{stdout:?}");
+        for (line, name) in stdout.iter().zip(&names) {
+            assert!(
+                line.starts_with(&format!("{name}: finished http")),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            stdout.last().unwrap(),
+            &format!("{n} of {n} videos finished")
+        );
+        // stderr (not a terminal): one plain line per item as it ends.
+        let stderr = text(&out.stderr);
+        for name in &names {
+            let ended: Vec<_> = stderr
+                .lines()
+                .filter(|l| {
+                    l.starts_with("pictory: [") && l.contains(&format!("] {name}: finished"))
+                })
+                .collect();
+            assert_eq!(ended.len(), 1, "{name}: {stderr}");
+        }
+        assert!(!stderr.contains('\u{1b}'), "no terminal escapes");
+
+        // The same command again: everything comes from the journal.
+        let again = online_run(&sim, token, &args);
+        assert!(again.status.success(), "{}", text(&again.stderr));
+        assert_eq!(jobs_created(&sim), expected, "{file_name}: nothing new");
+        assert_eq!(lines(&again.stdout), stdout, "the same videos");
+    }
+    // The row's voice and music reached the storyboard request (the last
+    // one sent is jsonl-1 or jsonl-2, whichever started last: check both ways).
+    let sent = sim.received("create_storyboard").unwrap();
+    let audio = &sent["audio"];
+    if sent["videoName"] == "jsonl-2" {
+        assert_eq!(audio["aiVoiceOver"]["speaker"], "Jackson", "{sent}");
+        assert_eq!(audio["backGroundMusicVolume"], 0.3, "{sent}");
+    } else {
+        assert!(audio.is_null(), "jsonl-1 has no audio: {sent}");
+    }
+}
+
+/// `--json`: one document with every item and the totals; `--voice` and
+/// `--music` fill rows that have none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_json_lists_every_item_and_the_totals() {
+    let token = "at_cli-bulk-json-token";
+    let sim = sim_accepting(token).await;
+    let dir = tempdir();
+    let file = dir.join("one.jsonl");
+    std::fs::write(&file, "{\"name\": \"solo\", \"text\": \"Just one.\"}\n").unwrap();
+    let journal = dir.join("one.journal");
+    let out = online_run(
+        &sim,
+        token,
+        &[
+            "--json",
+            "bulk",
+            file.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+            "--voice",
+            "Jackson",
+            "--music",
+            "0.4",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{v}");
+    let item = &items[0];
+    assert_eq!(
+        (&item["key"], &item["outcome"]),
+        (&"solo".into(), &"finished".into())
+    );
+    for field in ["preview_job", "render_job", "preview_url", "video_url"] {
+        assert!(item[field].is_string(), "{field}: {v}");
+    }
+    assert_eq!(
+        v["totals"],
+        serde_json::json!({"items": 1, "finished": 1, "failed": 0, "possibly_processed": 0, "interrupted": 0})
+    );
+    let sent = sim.received("create_storyboard").unwrap();
+    assert_eq!(sent["audio"]["aiVoiceOver"]["speaker"], "Jackson", "{sent}");
+    assert_eq!(sent["audio"]["backGroundMusicVolume"], 0.4, "{sent}");
+}
+
+/// A failed job: exit 1, the summary counts it, the JSON names its error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_with_a_failed_job_exits_one_with_a_summary() {
+    let token = "at_cli-bulk-fail-token";
+    let sim = sim_accepting(token).await;
+    let dir = tempdir();
+    let file = dir.join("mixed.csv");
+    std::fs::write(
+        &file,
+        "name,text\ngood,This works.\nbad,This one [fail]s.\n",
+    )
+    .unwrap();
+    let journal = dir.join("mixed.journal");
+    let out = online_run(
+        &sim,
+        token,
+        &[
+            "--json",
+            "bulk",
+            file.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["items"][0]["outcome"], "finished", "{v}");
+    assert_eq!(v["items"][1]["outcome"], "failed", "{v}");
+    assert!(
+        v["items"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("TEXT_TO_VIDEO_FAILED"),
+        "{v}"
+    );
+    assert_eq!(
+        (
+            v["totals"]["finished"].as_u64(),
+            v["totals"]["failed"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    let last = lines(&out.stderr).pop().unwrap();
+    let e: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(e["exit_code"], 1);
+    let message = e["error"].as_str().unwrap();
+    assert!(
+        message.starts_with("1 of 2 videos finished; 1 failed"),
+        "{message}"
+    );
+    assert!(message.contains("0 possibly processed"), "{message}");
+}
+
+/// A create whose answer is lost is "possibly processed": reported (exit 1,
+/// the summary points to the flag) and not sent again on the next run;
+/// with `--recreate-possibly-processed` it is created again and finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_possibly_processed_items_are_sent_again_only_when_asked() {
+    let token = "at_cli-bulk-pp-token";
+    let dropping = Simulator::start(SimConfig {
+        time_factor: 0.001,
+        tokens: vec![token.into()],
+        faults: FaultPlan {
+            rate_drop: 1.0,
+            ..FaultPlan::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempdir();
+    let file = dir.join("pp.csv");
+    std::fs::write(&file, "name,text\npp-1,Its answer is lost.\n").unwrap();
+    let journal = dir.join("pp.journal");
+    let args = [
+        "bulk",
+        file.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
+
+    let out = online_run(&dropping, token, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(jobs_created(&dropping).0, 1, "the request was processed");
+    let error = lines(&out.stderr).pop().unwrap();
+    assert!(
+        error.starts_with("pictory: error: 0 of 1 videos finished"),
+        "{error}"
+    );
+    assert!(error.contains("1 possibly processed"), "{error}");
+    assert!(error.contains("--recreate-possibly-processed"), "{error}");
+    assert!(text(&out.stdout).contains("pp-1: possibly processed"));
+
+    // The built-in simulator cannot know the jobs of an earlier run: it says so.
+    let offline_run = run(&mut offline(), &args);
+    assert_eq!(offline_run.status.code(), Some(1));
+    let stderr = text(&offline_run.stderr);
+    assert!(
+        stderr.contains("1 item(s) of this journal stopped mid-way"),
+        "{stderr}"
+    );
+
+    // A healthy service now: without the flag nothing is sent again.
+    let sim = sim_accepting(token).await;
+    let mut json_args = vec!["--json"];
+    json_args.extend(args);
+    let out = online_run(&sim, token, &json_args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let item = &v["items"][0];
+    assert_eq!(
+        (&item["outcome"], &item["step"]),
+        (&"possibly_processed".into(), &"storyboard".into()),
+        "{v}"
+    );
+    assert_eq!(v["totals"]["possibly_processed"], 1);
+    assert_eq!(jobs_created(&sim), (0, 0), "not sent again");
+
+    // Asked for: created again, and finished.
+    let mut recreate = args.to_vec();
+    recreate.push("--recreate-possibly-processed");
+    let out = online_run(&sim, token, &recreate);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(jobs_created(&sim), (1, 1));
+}
+
+/// A bad batch or bad arguments: one line, exit 2, nothing sent, no journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_rejects_a_bad_batch_before_sending_anything() {
+    let token = "at_cli-bulk-bad-token";
+    let sim = sim_accepting(token).await;
+    let dir = tempdir();
+    let files: &[(&str, &str, &str)] = &[
+        (
+            "batch.txt",
+            "name,text\na,b\n",
+            "give a .csv or a .jsonl file",
+        ),
+        (
+            "no-text.csv",
+            "name,voice\na,Jackson\n",
+            "line 1: the header has no \"text\" column",
+        ),
+        (
+            "typo.csv",
+            "name,text,vioce\na,b,c\n",
+            "unknown column \"vioce\"",
+        ),
+        (
+            "dup.csv",
+            "name,text\na,one\nb,two\na,three\n",
+            "line 4: the name \"a\" is also on line 2",
+        ),
+        (
+            "empty-text.csv",
+            "name,text\na,one\nb,   \n",
+            "line 3: \"b\": no text",
+        ),
+        ("no-name.jsonl", "{\"text\": \"x\"}\n", "line 1: no name"),
+        (
+            "loud.csv",
+            "name,text,music\na,b,loud\n",
+            "line 2: column \"music\"",
+        ),
+        (
+            "too-loud.jsonl",
+            "{\"name\": \"a\", \"text\": \"b\", \"music\": 3}\n",
+            "line 1: music: volume 3",
+        ),
+        (
+            "broken.jsonl",
+            "{\"name\": \"a\", \"text\": \"b\"}\n\n{\"name\": \"c\", \"text\": \n",
+            "line 3: not a JSON object",
+        ),
+        (
+            "fields.csv",
+            "name,text\na,b,c\n",
+            "line 2: 3 fields where the header has 2",
+        ),
+        ("header-only.csv", "name,text\n", "no rows"),
+    ];
+    let mut cases: Vec<(Vec<String>, &str)> = Vec::new();
+    for (name, content, says) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        cases.push((vec![path.display().to_string()], says));
+    }
+    let good = dir.join("good.csv");
+    std::fs::write(&good, "name,text\na,b\n").unwrap();
+    let good = good.display().to_string();
+    cases.push((
+        vec![dir.join("missing.csv").display().to_string()],
+        "cannot read",
+    ));
+    cases.push((
+        vec![good.clone(), "--music".into(), "2".into()],
+        "--music: volume 2",
+    ));
+    cases.push((
+        vec![good.clone(), "--concurrency".into(), "0".into()],
+        "--concurrency",
+    ));
+    let journal = dir.join("bad.journal");
+    for (mut args, says) in cases {
+        args.insert(0, "bulk".into());
+        args.extend(["--journal".into(), journal.display().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = online_run(&sim, token, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let errors = lines(&out.stderr);
+        assert_eq!(errors.len(), 1, "{args:?}: {errors:?}");
+        assert!(errors[0].starts_with("pictory: error: "), "{errors:?}");
+        assert!(errors[0].contains(says), "{args:?}: {errors:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!journal.exists(), "{args:?}: no journal written");
+    }
+    // --journal is required, and a journal needs an existing directory.
+    let out = online_run(&sim, token, &["bulk", &good]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--journal"),
+        "{}",
+        text(&out.stderr)
+    );
+    let nowhere = dir.join("no/such/dir/j.journal");
+    let out = online_run(
+        &sim,
+        token,
+        &["bulk", &good, "--journal", nowhere.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(lines(&out.stderr).len(), 1);
+
+    let counters = sim.counters();
+    assert!(
+        counters.requests.is_empty(),
+        "nothing sent: {:?}",
+        counters.requests
+    );
+    assert!(counters.jobs_created.is_empty());
 }
