@@ -396,7 +396,12 @@ async fn bulk_runs_csv_and_jsonl_batches_and_resumes_without_new_jobs() {
     let dir = tempdir();
     let batches = [
         ("batch.csv", BATCH_CSV, vec!["csv-1", "csv-2", "csv-3"]),
-        ("batch.jsonl", BATCH_JSONL, vec!["jsonl-1", "jsonl-2"]),
+        // With a byte-order mark, as spreadsheets export.
+        (
+            "batch.jsonl",
+            &*format!("\u{feff}{BATCH_JSONL}"),
+            vec!["jsonl-1", "jsonl-2"],
+        ),
     ];
     let mut expected = (0, 0);
     for (file_name, content, names) in batches {

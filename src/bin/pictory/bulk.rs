@@ -52,7 +52,9 @@ pub fn load(args: &BulkArgs) -> Result<Vec<BulkItem>, Failure> {
     };
     let content = std::fs::read_to_string(file)
         .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
-    let rows = read(file, &content)?;
+    // A byte-order mark, as spreadsheet exports write, is not part of the data.
+    let content = content.strip_prefix('\u{feff}').unwrap_or(&content);
+    let rows = read(file, content)?;
     items(file, rows, args)
 }
 
