@@ -328,34 +328,33 @@ fn online_run(sim: &Simulator, token: &str, args: &[&str]) -> Output {
     out
 }
 
-/// Without a token `bulk` runs against the built-in simulator, says so
-/// once, and a second run of the finished batch just reads the journal.
-#[test]
-fn bulk_without_a_token_runs_against_the_built_in_simulator() {
-    let dir = tempdir();
-    let file = dir.join("offline.csv");
-    std::fs::write(
-        &file,
-        "name,text
-off-1,One.
-off-2,Two.
-",
-    )
-    .unwrap();
-    let journal = dir.join("offline.journal");
-    let args = [
-        "bulk",
-        file.to_str().unwrap(),
-        "--journal",
-        journal.to_str().unwrap(),
-    ];
-    for _ in 0..2 {
-        let out = run(&mut offline(), &args);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        let stderr = lines(&out.stderr);
-        let notes = stderr.iter().filter(|l| l.contains("simulator")).count();
-        assert_eq!(notes, 1, "{stderr:?}");
-        assert_eq!(lines(&out.stdout).last().unwrap(), "2 of 2 videos finished");
+/// A batch file written in `dir`, and its journal's path beside it.
+struct Batch {
+    file: String,
+    journal: PathBuf,
+}
+
+impl Batch {
+    fn new(dir: &Path, file_name: &str, content: &str) -> Batch {
+        let file = dir.join(file_name);
+        std::fs::write(&file, content).unwrap();
+        Batch {
+            file: file.display().to_string(),
+            journal: dir.join(format!("{file_name}.journal")),
+        }
+    }
+
+    /// `[--json] bulk FILE --journal JOURNAL`, then `extra`.
+    fn args<'a>(&'a self, json: bool, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = if json { vec!["--json"] } else { vec![] };
+        args.extend([
+            "bulk",
+            &self.file,
+            "--journal",
+            self.journal.to_str().unwrap(),
+        ]);
+        args.extend(extra);
+        args
     }
 }
 
@@ -376,16 +375,36 @@ fn assert_no_job_created_twice(sim: &Simulator) {
     assert!(twice.is_empty(), "created twice: {twice:?}");
 }
 
+/// Without a token `bulk` runs against the built-in simulator, says so
+/// once, and a second run of the finished batch just reads the journal.
+#[test]
+fn bulk_without_a_token_runs_against_the_built_in_simulator() {
+    let batch = Batch::new(
+        &tempdir(),
+        "offline.csv",
+        "name,text\noff-1,One.\noff-2,Two.\n",
+    );
+    for _ in 0..2 {
+        let out = run(&mut offline(), &batch.args(false, &[]));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stderr = lines(&out.stderr);
+        let notes = stderr.iter().filter(|l| l.contains("simulator")).count();
+        assert_eq!(notes, 1, "{stderr:?}");
+        assert_eq!(lines(&out.stdout).last().unwrap(), "2 of 2 videos finished");
+    }
+}
+
 const BATCH_CSV: &str = "name,text,voice,music
 csv-1,The first video of the batch.,,
 csv-2,\"Second, with a comma.\",Jackson,0.2
 csv-3,The third one.,,
 ";
 
-const BATCH_JSONL: &str = r#"{"name": "jsonl-1", "text": "One from JSON Lines."}
+/// With a byte-order mark, as spreadsheets export, and a blank line.
+const BATCH_JSONL: &str = "\u{feff}{\"name\": \"jsonl-1\", \"text\": \"One from JSON Lines.\"}
 
-{"name": "jsonl-2", "text": "Two.", "voice": "Jackson", "music": 0.3}
-"#;
+{\"name\": \"jsonl-2\", \"text\": \"Two.\", \"voice\": \"Jackson\", \"music\": 0.3}
+";
 
 /// A CSV and a JSON Lines batch run to the end (one job of each kind per
 /// row, none twice); the same command again only reads the journal.
@@ -396,26 +415,12 @@ async fn bulk_runs_csv_and_jsonl_batches_and_resumes_without_new_jobs() {
     let dir = tempdir();
     let batches = [
         ("batch.csv", BATCH_CSV, vec!["csv-1", "csv-2", "csv-3"]),
-        // With a byte-order mark, as spreadsheets export.
-        (
-            "batch.jsonl",
-            &*format!("\u{feff}{BATCH_JSONL}"),
-            vec!["jsonl-1", "jsonl-2"],
-        ),
+        ("batch.jsonl", BATCH_JSONL, vec!["jsonl-1", "jsonl-2"]),
     ];
     let mut expected = (0, 0);
     for (file_name, content, names) in batches {
-        let file = dir.join(file_name);
-        std::fs::write(&file, content).unwrap();
-        let journal = dir.join(format!("{file_name}.journal"));
-        let args = [
-            "bulk",
-            file.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-            "--concurrency",
-            "2",
-        ];
+        let batch = Batch::new(&dir, file_name, content);
+        let args = batch.args(false, &["--concurrency", "2"]);
         let out = online_run(&sim, token, &args);
         assert!(out.status.success(), "{file_name}: {}", text(&out.stderr));
         let n = names.len() as u64;
@@ -439,13 +444,13 @@ async fn bulk_runs_csv_and_jsonl_batches_and_resumes_without_new_jobs() {
         // stderr (not a terminal): one plain line per item as it ends.
         let stderr = text(&out.stderr);
         for name in &names {
-            let ended: Vec<_> = stderr
+            let ended = stderr
                 .lines()
                 .filter(|l| {
                     l.starts_with("pictory: [") && l.contains(&format!("] {name}: finished"))
                 })
-                .collect();
-            assert_eq!(ended.len(), 1, "{name}: {stderr}");
+                .count();
+            assert_eq!(ended, 1, "{name}: {stderr}");
         }
         assert!(!stderr.contains('\u{1b}'), "no terminal escapes");
 
@@ -456,13 +461,14 @@ async fn bulk_runs_csv_and_jsonl_batches_and_resumes_without_new_jobs() {
         assert_eq!(lines(&again.stdout), stdout, "the same videos");
     }
     // The row's voice and music reached the storyboard request (the last
-    // one sent is jsonl-1 or jsonl-2, whichever started last: check both ways).
+    // one sent is jsonl-1's or jsonl-2's, whichever started last).
     let sent = sim.received("create_storyboard").unwrap();
     let audio = &sent["audio"];
     if sent["videoName"] == "jsonl-2" {
         assert_eq!(audio["aiVoiceOver"]["speaker"], "Jackson", "{sent}");
         assert_eq!(audio["backGroundMusicVolume"], 0.3, "{sent}");
     } else {
+        assert_eq!(sent["videoName"], "jsonl-1", "{sent}");
         assert!(audio.is_null(), "jsonl-1 has no audio: {sent}");
     }
 }
@@ -473,24 +479,15 @@ async fn bulk_runs_csv_and_jsonl_batches_and_resumes_without_new_jobs() {
 async fn bulk_json_lists_every_item_and_the_totals() {
     let token = "at_cli-bulk-json-token";
     let sim = sim_accepting(token).await;
-    let dir = tempdir();
-    let file = dir.join("one.jsonl");
-    std::fs::write(&file, "{\"name\": \"solo\", \"text\": \"Just one.\"}\n").unwrap();
-    let journal = dir.join("one.journal");
+    let batch = Batch::new(
+        &tempdir(),
+        "one.jsonl",
+        "{\"name\": \"solo\", \"text\": \"Just one.\"}\n",
+    );
     let out = online_run(
         &sim,
         token,
-        &[
-            "--json",
-            "bulk",
-            file.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-            "--voice",
-            "Jackson",
-            "--music",
-            "0.4",
-        ],
+        &batch.args(true, &["--voice", "Jackson", "--music", "0.4"]),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
@@ -518,36 +515,19 @@ async fn bulk_json_lists_every_item_and_the_totals() {
 async fn bulk_with_a_failed_job_exits_one_with_a_summary() {
     let token = "at_cli-bulk-fail-token";
     let sim = sim_accepting(token).await;
-    let dir = tempdir();
-    let file = dir.join("mixed.csv");
-    std::fs::write(
-        &file,
-        "name,text\ngood,This works.\nbad,This one [fail]s.\n",
-    )
-    .unwrap();
-    let journal = dir.join("mixed.journal");
-    let out = online_run(
-        &sim,
-        token,
-        &[
-            "--json",
-            "bulk",
-            file.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-    );
+    let content = "name,text\ngood,This works.\nbad,This one [fail]s.\n";
+    let batch = Batch::new(&tempdir(), "mixed.csv", content);
+    let out = online_run(&sim, token, &batch.args(true, &[]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["items"][0]["outcome"], "finished", "{v}");
-    assert_eq!(v["items"][1]["outcome"], "failed", "{v}");
-    assert!(
-        v["items"][1]["error"]
-            .as_str()
-            .unwrap()
-            .contains("TEXT_TO_VIDEO_FAILED"),
+    let (good, bad) = (&v["items"][0], &v["items"][1]);
+    assert_eq!(
+        (&good["outcome"], &bad["outcome"]),
+        (&"finished".into(), &"failed".into()),
         "{v}"
     );
+    let error = bad["error"].as_str().unwrap();
+    assert!(error.contains("TEXT_TO_VIDEO_FAILED"), "{v}");
     assert_eq!(
         (
             v["totals"]["finished"].as_u64(),
@@ -583,18 +563,12 @@ async fn bulk_possibly_processed_items_are_sent_again_only_when_asked() {
     })
     .await
     .unwrap();
-    let dir = tempdir();
-    let file = dir.join("pp.csv");
-    std::fs::write(&file, "name,text\npp-1,Its answer is lost.\n").unwrap();
-    let journal = dir.join("pp.journal");
-    let args = [
-        "bulk",
-        file.to_str().unwrap(),
-        "--journal",
-        journal.to_str().unwrap(),
-    ];
-
-    let out = online_run(&dropping, token, &args);
+    let batch = Batch::new(
+        &tempdir(),
+        "pp.csv",
+        "name,text\npp-1,Its answer is lost.\n",
+    );
+    let out = online_run(&dropping, token, &batch.args(false, &[]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(jobs_created(&dropping).0, 1, "the request was processed");
     let error = lines(&out.stderr).pop().unwrap();
@@ -607,9 +581,9 @@ async fn bulk_possibly_processed_items_are_sent_again_only_when_asked() {
     assert!(text(&out.stdout).contains("pp-1: possibly processed"));
 
     // The built-in simulator cannot know the jobs of an earlier run: it says so.
-    let offline_run = run(&mut offline(), &args);
-    assert_eq!(offline_run.status.code(), Some(1));
-    let stderr = text(&offline_run.stderr);
+    let out = run(&mut offline(), &batch.args(false, &[]));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
     assert!(
         stderr.contains("1 item(s) of this journal stopped mid-way"),
         "{stderr}"
@@ -617,9 +591,7 @@ async fn bulk_possibly_processed_items_are_sent_again_only_when_asked() {
 
     // A healthy service now: without the flag nothing is sent again.
     let sim = sim_accepting(token).await;
-    let mut json_args = vec!["--json"];
-    json_args.extend(args);
-    let out = online_run(&sim, token, &json_args);
+    let out = online_run(&sim, token, &batch.args(true, &[]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let item = &v["items"][0];
@@ -632,9 +604,11 @@ async fn bulk_possibly_processed_items_are_sent_again_only_when_asked() {
     assert_eq!(jobs_created(&sim), (0, 0), "not sent again");
 
     // Asked for: created again, and finished.
-    let mut recreate = args.to_vec();
-    recreate.push("--recreate-possibly-processed");
-    let out = online_run(&sim, token, &recreate);
+    let out = online_run(
+        &sim,
+        token,
+        &batch.args(false, &["--recreate-possibly-processed"]),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(jobs_created(&sim), (1, 1));
 }
@@ -645,81 +619,86 @@ async fn bulk_rejects_a_bad_batch_before_sending_anything() {
     let token = "at_cli-bulk-bad-token";
     let sim = sim_accepting(token).await;
     let dir = tempdir();
-    let files: &[(&str, &str, &str)] = &[
-        (
-            "batch.txt",
-            "name,text\na,b\n",
-            "give a .csv or a .jsonl file",
-        ),
+    let good = "name,text\na,b\n";
+    let cases: &[(&str, &str, &[&str], &str)] = &[
+        ("batch.txt", good, &[], "give a .csv or a .jsonl file"),
         (
             "no-text.csv",
             "name,voice\na,Jackson\n",
+            &[],
             "line 1: the header has no \"text\" column",
         ),
         (
             "typo.csv",
             "name,text,vioce\na,b,c\n",
+            &[],
             "unknown column \"vioce\"",
         ),
         (
             "dup.csv",
             "name,text\na,one\nb,two\na,three\n",
+            &[],
             "line 4: the name \"a\" is also on line 2",
         ),
         (
             "empty-text.csv",
             "name,text\na,one\nb,   \n",
+            &[],
             "line 3: \"b\": no text",
         ),
-        ("no-name.jsonl", "{\"text\": \"x\"}\n", "line 1: no name"),
+        (
+            "no-name.jsonl",
+            "{\"text\": \"x\"}\n",
+            &[],
+            "line 1: no name",
+        ),
         (
             "loud.csv",
             "name,text,music\na,b,loud\n",
+            &[],
             "line 2: column \"music\"",
         ),
         (
             "too-loud.jsonl",
             "{\"name\": \"a\", \"text\": \"b\", \"music\": 3}\n",
+            &[],
             "line 1: music: volume 3",
         ),
         (
             "broken.jsonl",
             "{\"name\": \"a\", \"text\": \"b\"}\n\n{\"name\": \"c\", \"text\": \n",
+            &[],
             "line 3: not a JSON object",
         ),
         (
             "fields.csv",
             "name,text\na,b,c\n",
+            &[],
             "line 2: 3 fields where the header has 2",
         ),
-        ("header-only.csv", "name,text\n", "no rows"),
+        ("header-only.csv", "name,text\n", &[], "no rows"),
+        (
+            "flag-music.csv",
+            good,
+            &["--music", "2"],
+            "--music: volume 2",
+        ),
+        (
+            "flag-concurrency.csv",
+            good,
+            &["--concurrency", "0"],
+            "--concurrency",
+        ),
     ];
-    let mut cases: Vec<(Vec<String>, &str)> = Vec::new();
-    for (name, content, says) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, content).unwrap();
-        cases.push((vec![path.display().to_string()], says));
+    let mut batches = Vec::new();
+    for (name, content, extra, says) in cases {
+        batches.push((Batch::new(&dir, name, content), *extra, *says));
     }
-    let good = dir.join("good.csv");
-    std::fs::write(&good, "name,text\na,b\n").unwrap();
-    let good = good.display().to_string();
-    cases.push((
-        vec![dir.join("missing.csv").display().to_string()],
-        "cannot read",
-    ));
-    cases.push((
-        vec![good.clone(), "--music".into(), "2".into()],
-        "--music: volume 2",
-    ));
-    cases.push((
-        vec![good.clone(), "--concurrency".into(), "0".into()],
-        "--concurrency",
-    ));
-    let journal = dir.join("bad.journal");
-    for (mut args, says) in cases {
-        args.insert(0, "bulk".into());
-        args.extend(["--journal".into(), journal.display().to_string()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let missing = Batch::new(&dir, "missing.csv", "");
+    std::fs::remove_file(&missing.file).unwrap();
+    batches.push((missing, &[], "cannot read"));
+    for (batch, extra, says) in &batches {
+        let args = batch.args(false, extra);
         let out = online_run(&sim, token, &args);
         assert_eq!(
             out.status.code(),
@@ -732,10 +711,11 @@ async fn bulk_rejects_a_bad_batch_before_sending_anything() {
         assert!(errors[0].starts_with("pictory: error: "), "{errors:?}");
         assert!(errors[0].contains(says), "{args:?}: {errors:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
-        assert!(!journal.exists(), "{args:?}: no journal written");
+        assert!(!batch.journal.exists(), "{args:?}: no journal written");
     }
     // --journal is required, and a journal needs an existing directory.
-    let out = online_run(&sim, token, &["bulk", &good]);
+    let good = &Batch::new(&dir, "good.csv", good).file;
+    let out = online_run(&sim, token, &["bulk", good]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("--journal"),
@@ -746,7 +726,7 @@ async fn bulk_rejects_a_bad_batch_before_sending_anything() {
     let out = online_run(
         &sim,
         token,
-        &["bulk", &good, "--journal", nowhere.to_str().unwrap()],
+        &["bulk", good, "--journal", nowhere.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(lines(&out.stderr).len(), 1);

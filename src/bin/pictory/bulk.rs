@@ -33,6 +33,9 @@ struct Row {
     music: Option<f64>,
 }
 
+/// The rows of a file, each with its line number.
+type Rows = Result<Vec<(u64, Row)>, Failure>;
+
 /// Reads and checks the whole batch: nothing is sent unless every row is
 /// good. Each error is a usage error naming the file and the line.
 pub fn load(args: &BulkArgs) -> Result<Vec<BulkItem>, Failure> {
@@ -40,7 +43,7 @@ pub fn load(args: &BulkArgs) -> Result<Vec<BulkItem>, Failure> {
     let ext = file
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let read: fn(&Path, &str) -> Result<Vec<(u64, Row)>, Failure> = match ext.as_deref() {
+    let read: fn(&Path, &str) -> Rows = match ext.as_deref() {
         Some("csv") => read_csv,
         Some("jsonl") => read_jsonl,
         _ => {
@@ -63,7 +66,7 @@ fn at(file: &Path, line: u64, what: impl std::fmt::Display) -> Failure {
     usage(format!("{}: line {line}: {what}", file.display()))
 }
 
-fn read_csv(file: &Path, content: &str) -> Result<Vec<(u64, Row)>, Failure> {
+fn read_csv(file: &Path, content: &str) -> Rows {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
         .from_reader(content.as_bytes());
@@ -133,7 +136,7 @@ fn csv_error(e: &csv::Error, headers: &csv::StringRecord) -> String {
     }
 }
 
-fn read_jsonl(file: &Path, content: &str) -> Result<Vec<(u64, Row)>, Failure> {
+fn read_jsonl(file: &Path, content: &str) -> Rows {
     let mut rows = Vec::new();
     for (index, text) in content.lines().enumerate() {
         let line = index as u64 + 1;
