@@ -48,6 +48,15 @@ fn opts(hub: &WebhookHub, limit: Duration) -> FlowOptions {
         })
 }
 
+/// A simulator, a served hub with the default settings, and a client of
+/// the simulator.
+async fn setup(config: SimConfig) -> (Simulator, WebhookHub, WebhookServer, pictory::Client) {
+    let sim = Simulator::start(config).await.unwrap();
+    let (hub, server) = hub(|h| h).await;
+    let client = sim.client().unwrap();
+    (sim, hub, server, client)
+}
+
 /// The counters once `done` holds for them (the simulator counts a post
 /// when its answer is back, a moment after the wait that it ended returned),
 /// or after 2 s.
@@ -104,9 +113,7 @@ async fn text_to_video_completes_through_webhooks_alone_without_a_job_route() {
 
 #[tokio::test]
 async fn with_a_job_route_each_webhook_is_confirmed_by_exactly_one_read() {
-    let sim = Simulator::start(quick(SimConfig::hosted())).await.unwrap();
-    let (hub, _server) = hub(|h| h).await;
-    let client = sim.client().unwrap();
+    let (sim, hub, _server, client) = setup(quick(SimConfig::hosted())).await;
     let video = client
         .text_to_video_with(&request("hosted"), &opts(&hub, Duration::from_secs(30)))
         .await
@@ -366,9 +373,7 @@ async fn a_denied_webhook_never_shows_in_progress_reports() {
 /// waits through a hub is refused before anything is sent.
 #[tokio::test]
 async fn two_webhooks_for_one_job_are_refused_before_sending() {
-    let sim = Simulator::start(quick(SimConfig::hosted())).await.unwrap();
-    let (hub, _server) = hub(|h| h).await;
-    let client = sim.client().unwrap();
+    let (sim, hub, _server, client) = setup(quick(SimConfig::hosted())).await;
     let own = request("own").webhook("https://example.com/mine");
     let err = client
         .text_to_video_with(&own, &opts(&hub, Duration::from_secs(5)))
