@@ -221,20 +221,28 @@ impl Throttle {
                     let _ = tokio::time::timeout_at(step, room).await;
                 }
                 Wait::Go(slot, epoch) => {
+                    // The slot counted above is held by this permit from
+                    // now on, so a request dropped while it waits for its
+                    // paced turn (a caller's timeout, the call's deadline)
+                    // gives the slot back.
+                    let mut permit = Permit {
+                        throttle: self,
+                        sent_at: Instant::now(),
+                    };
                     // Room may be left for another waiter.
                     self.room.notify_one();
                     if slot > Instant::now() {
                         tokio::time::sleep_until(slot).await;
                         if self.lock().epoch != epoch {
-                            // A 429 came while this one waited for its slot.
-                            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+                            // A 429 came while this one waited for its
+                            // slot: give it back (and wake a waiter), queue
+                            // again.
+                            drop(permit);
                             continue;
                         }
                     }
-                    return Permit {
-                        throttle: self,
-                        sent_at: Instant::now(),
-                    };
+                    permit.sent_at = Instant::now();
+                    return permit;
                 }
             }
         }
@@ -489,6 +497,39 @@ mod tests {
             late.iter().all(|d| *d >= Duration::from_millis(3050)),
             "{early:?} {late:?}"
         );
+    }
+
+    /// A request dropped while it waits for its paced turn (a caller's
+    /// timeout, the call's deadline) gives its slot back: nothing stays
+    /// counted in flight, and the client does not stall.
+    #[tokio::test(start_paused = true)]
+    async fn a_request_dropped_while_it_waits_for_its_turn_gives_the_slot_back() {
+        let t = Arc::new(Throttle::new(RateLimitPolicy::default()));
+        let t0 = Instant::now();
+        let held: Vec<Permit<'_>> =
+            futures_util::future::join_all((0..20).map(|_| t.acquire())).await;
+        for _ in 0..100 {
+            t.on_answer_(t0, 200, None);
+        }
+        // Paused until 1 s, then paced.
+        t.on_answer_(t0, 429, Some(Duration::from_secs(1)));
+        drop(held);
+        assert_eq!(t.in_flight.load(Ordering::SeqCst), 0);
+        let mut tasks = Vec::new();
+        for _ in 0..15 {
+            let t = t.clone();
+            tasks.push(tokio::spawn(async move {
+                // Given up at 1.03 s: some have their paced slot counted and
+                // are sleeping until it.
+                let _ = tokio::time::timeout(Duration::from_millis(1030), t.acquire()).await;
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(t.in_flight.load(Ordering::SeqCst), 0, "a slot leaked");
+        let late = tokio::time::timeout(Duration::from_secs(5), t.acquire()).await;
+        assert!(late.is_ok(), "the client stalled");
     }
 
     /// `Retry-After: 0` asks for no pause: only the in-flight limit is cut.
