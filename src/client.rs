@@ -13,6 +13,12 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The largest download when none is set (16 GiB).
+const DEFAULT_DOWNLOAD_LIMIT: u64 = 16 << 30;
+
+/// The whole-request timeout of one attempt when none is set.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The environment variable holding the LowCodeAPI token.
 pub const TOKEN_ENV: &str = "LOWCODEAPI_API_TOKEN";
 /// The environment variable that overrides the base URL.
@@ -114,6 +120,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     no_timers: bool,
     body_limit: Option<usize>,
+    download_limit: Option<u64>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -186,6 +193,16 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest file [`Client::download`] writes (default 16 GiB): a
+    /// larger announced size, or a body that goes past it (a host that
+    /// announces no size and does not stop), is
+    /// [`DownloadProblem::TooLarge`](crate::download::DownloadProblem::TooLarge)
+    /// and nothing is left on disk.
+    pub fn max_download_bytes(mut self, limit: u64) -> Self {
+        self.download_limit = Some(limit);
+        self
+    }
+
     /// No timers in the HTTP stack (no request or connect timeout, no idle
     /// pool sweep, and a job wait's deadline does not cut a read in flight),
     /// for tests on paused `tokio` time: only the client's own sleeps then
@@ -242,7 +259,7 @@ impl ClientBuilder {
         http = if self.no_timers {
             http.pool_idle_timeout(None)
         } else {
-            http.timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
+            http.timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
         };
         let http = http.build().map_err(|e| Error::Config {
@@ -258,6 +275,8 @@ impl ClientBuilder {
             base_path: parsed.path().trim_end_matches('/').to_string(),
             body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
             timers: !self.no_timers,
+            request_timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            download_limit: self.download_limit.unwrap_or(DEFAULT_DOWNLOAD_LIMIT),
             sends: Default::default(),
             retries: Default::default(),
             throttle: crate::pipeline::throttle::Throttle::new(self.rate_limit.unwrap_or_default()),

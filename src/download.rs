@@ -24,17 +24,24 @@
 //!   [`MAX_REDIRECTS`] are followed, to `http(s)` URLs only and never from
 //!   `https` down to `http`. Nothing secret travels with them: download
 //!   requests carry no token and no credentials, only `Range`.
-//! - **Time:** the client's whole-request timeout does not apply (a large
-//!   video takes as long as it takes); instead each read waits at most
-//!   [`READ_IDLE_TIMEOUT`] for data (not with clients built
-//!   `without_timeouts`).
+//! - **Same version:** a resume sends `If-Range` with the first answer's
+//!   strong `ETag` (else `Last-Modified`): a file changed on the host
+//!   answers whole and starts over; a `206` naming another version is
+//!   [`DownloadProblem::Changed`]. A redirect to a URL carrying the token
+//!   is not followed.
+//! - **Time and size:** the answer's head must come within the client's
+//!   request timeout; the body then may take as long as a large video
+//!   takes, each read waiting at most [`READ_IDLE_TIMEOUT`] for data (not
+//!   with clients built `without_timeouts`), up to the client's
+//!   [`max_download_bytes`](crate::ClientBuilder::max_download_bytes)
+//!   ([`DownloadProblem::TooLarge`]).
 
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::jobs::RenderOutput;
 use crate::pipeline::stream::Streamed;
 use crate::retry::AttemptFailure;
-use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, RANGE};
+use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
@@ -96,6 +103,16 @@ pub enum DownloadProblem {
         /// The `Content-Range` received (or `missing`).
         content_range: String,
     },
+    /// The file is larger than the client's
+    /// [`max_download_bytes`](crate::ClientBuilder::max_download_bytes)
+    /// (announced so, or sent past it).
+    TooLarge {
+        /// The limit.
+        limit: u64,
+    },
+    /// The host answered a resume with bytes of another version of the
+    /// file (its `ETag` or `Last-Modified` changed).
+    Changed,
     /// Too many redirects, or one to a URL this client does not follow.
     Redirect {
         /// Why it was not followed.
@@ -130,6 +147,12 @@ impl std::fmt::Display for DownloadProblem {
                 f,
                 "asked to resume from byte {asked_from}, got Content-Range {content_range:?}"
             ),
+            DownloadProblem::TooLarge { limit } => {
+                write!(f, "larger than the download limit of {limit} bytes")
+            }
+            DownloadProblem::Changed => {
+                write!(f, "the file changed on the host while it was downloaded")
+            }
             DownloadProblem::Redirect { reason } => write!(f, "redirect not followed: {reason}"),
             DownloadProblem::Io { message } => write!(f, "I/O error: {message}"),
         }
@@ -227,10 +250,12 @@ impl Client {
         let mut url = url::Url::parse(url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
+            // Credentials in the URL would be sent as Basic auth.
+            .filter(|u| u.username().is_empty() && u.password().is_none())
             .ok_or_else(|| Error::InvalidRequest {
                 operation: OP,
                 message: format!(
-                    "not an http(s) URL: {:?}",
+                    "not an http(s) URL without credentials: {:?}",
                     crate::envelope::truncate(&shown, 200)
                 ),
             })?;
@@ -250,6 +275,10 @@ impl Client {
         let mut furthest: u64 = 0;
         let mut expected: Option<u64> = None;
         let mut ranges = true; // until the host says `Accept-Ranges: none`
+        // The version of the file being downloaded (a strong `ETag`, else
+        // `Last-Modified`), sent as `If-Range` so that a changed file
+        // answers whole rather than spliced.
+        let mut validator: Option<String> = None;
         let (mut attempts, mut redirects, mut resumed, mut restarted) = (0u32, 0u32, 0u32, 0u32);
         let mut since = Instant::now();
         loop {
@@ -263,12 +292,44 @@ impl Client {
             let asked_from = (received > 0 && ranges).then_some(received);
             if let Some(from) = asked_from {
                 request = request.header(RANGE, format!("bytes={from}-"));
+                if let Some(v) = &validator {
+                    request = request.header(IF_RANGE, v.as_str());
+                }
             }
             let request = request.build().map_err(|e| Error::InvalidRequest {
                 operation: OP,
                 message: e.without_url().to_string(),
             })?;
-            let mut response = match pipeline.stream_external(OP, request, attempts).await {
+            // The answer's head must come within the client's request
+            // timeout (only the body may take longer, chunk by chunk).
+            let opened = if pipeline.timers() {
+                tokio::time::timeout(
+                    pipeline.request_timeout,
+                    pipeline.stream_external(OP, request, attempts),
+                )
+                .await
+            } else {
+                Ok(pipeline.stream_external(OP, request, attempts).await)
+            };
+            let Ok(opened) = opened else {
+                match pipeline.stream_retry_delay(
+                    AttemptFailure::MaybeSent,
+                    attempts,
+                    since.elapsed(),
+                ) {
+                    Some(delay) => {
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    None => {
+                        return Err(Error::Timeout {
+                            operation: OP,
+                            attempts,
+                        });
+                    }
+                }
+            };
+            let mut response = match opened {
                 Streamed::Open(response) => response,
                 Streamed::Redirect { status, location } => {
                     redirects += 1;
@@ -288,6 +349,11 @@ impl Client {
                     }
                     redirect_allowed(&url, &next)
                         .map_err(|reason| fail(DownloadProblem::Redirect { reason }))?;
+                    if pipeline.redact(next.as_str()) != next.as_str() {
+                        return Err(fail(DownloadProblem::Redirect {
+                            reason: "to a URL containing the API token".into(),
+                        }));
+                    }
                     url = next;
                     continue;
                 }
@@ -310,6 +376,18 @@ impl Client {
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"none"))
             {
                 ranges = false;
+            }
+            let answered_version = version_of(response.headers());
+            if status == 206 {
+                // A part of another version of the file cannot be used.
+                if validator.is_some()
+                    && answered_version.is_some()
+                    && answered_version != validator
+                {
+                    return Err(fail(DownloadProblem::Changed));
+                }
+            } else {
+                validator = answered_version;
             }
             // Where this answer's bytes start, and the total it announces.
             let announced = if status == 206 {
@@ -341,6 +419,11 @@ impl Client {
                 }
                 response.content_length()
             };
+            if announced.is_some_and(|total| total > pipeline.download_limit) {
+                return Err(fail(DownloadProblem::TooLarge {
+                    limit: pipeline.download_limit,
+                }));
+            }
             if let Some(total) = announced {
                 match expected {
                     Some(first) if first != total => {
@@ -368,7 +451,12 @@ impl Client {
                 match chunk {
                     Ok(Some(bytes)) => {
                         part.file.write_all(&bytes).await.map_err(io)?;
-                        received += bytes.len() as u64;
+                        received = received.saturating_add(bytes.len() as u64);
+                        if received > pipeline.download_limit {
+                            return Err(fail(DownloadProblem::TooLarge {
+                                limit: pipeline.download_limit,
+                            }));
+                        }
                         if received > furthest {
                             // New ground: failures are counted anew.
                             furthest = received;
@@ -414,6 +502,25 @@ impl Client {
     }
 }
 
+/// The version a response names: its strong `ETag`, else its
+/// `Last-Modified` (weak ETags cannot be used in `If-Range`).
+fn version_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    text(ETAG)
+        .filter(|tag| !tag.starts_with("W/"))
+        .or_else(|| text(LAST_MODIFIED))
+}
+
+/// Bytes of the destination's name kept in the temporary file's name, so
+/// that `.<name>.<16 hex digits>.part` stays within the 255 bytes most
+/// file systems allow.
+const PART_NAME_BYTES: usize = 200;
+
 /// Creates the temporary file beside `path` (a new, unique name).
 async fn create_part(path: &Path) -> std::io::Result<PartFile> {
     let name = path
@@ -421,6 +528,11 @@ async fn create_part(path: &Path) -> std::io::Result<PartFile> {
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))?
         .to_string_lossy()
         .into_owned();
+    let mut cut = name.len().min(PART_NAME_BYTES);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let name = &name[..cut];
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

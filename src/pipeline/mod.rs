@@ -108,6 +108,11 @@ pub(crate) struct Pipeline {
     /// Whether a deadline may cut an attempt in flight (off for clients
     /// built `without_timeouts`, whose tests run on paused time).
     pub(crate) timers: bool,
+    /// The whole-request time limit of one attempt (the client's
+    /// `timeout`); streamed downloads use it for the answer's head.
+    pub(crate) request_timeout: std::time::Duration,
+    /// The largest file a download writes.
+    pub(crate) download_limit: u64,
     /// Requests sent, every attempt and format switch included.
     pub(crate) sends: AtomicU64,
     /// Re-sends made by the retry policy.
