@@ -460,10 +460,9 @@ mod tests {
         );
     }
 
-    /// A request already given a paced slot when a new 429 comes waits
-    /// out the new pause too.
-    #[tokio::test(start_paused = true)]
-    async fn a_new_429_holds_back_requests_waiting_for_their_slot() {
+    /// A gate that let 20 requests through, heard 100 answers, then a 429
+    /// with `Retry-After: 1`: paused until 1 s, then paced (at 85/s).
+    async fn paused_for_a_second_then_paced() -> (Arc<Throttle>, Instant) {
         let t = Arc::new(Throttle::new(RateLimitPolicy::default()));
         let t0 = Instant::now();
         let held: Vec<Permit<'_>> =
@@ -471,9 +470,16 @@ mod tests {
         for _ in 0..100 {
             t.on_answer_(t0, 200, None);
         }
-        // Paused until 1 s, then paced at 85/s.
         t.on_answer_(t0, 429, Some(Duration::from_secs(1)));
         drop(held);
+        (t, t0)
+    }
+
+    /// A request already given a paced slot when a new 429 comes waits
+    /// out the new pause too.
+    #[tokio::test(start_paused = true)]
+    async fn a_new_429_holds_back_requests_waiting_for_their_slot() {
+        let (t, t0) = paused_for_a_second_then_paced().await;
         let mut tasks = Vec::new();
         for _ in 0..15 {
             let t = t.clone();
@@ -504,16 +510,7 @@ mod tests {
     /// counted in flight, and the client does not stall.
     #[tokio::test(start_paused = true)]
     async fn a_request_dropped_while_it_waits_for_its_turn_gives_the_slot_back() {
-        let t = Arc::new(Throttle::new(RateLimitPolicy::default()));
-        let t0 = Instant::now();
-        let held: Vec<Permit<'_>> =
-            futures_util::future::join_all((0..20).map(|_| t.acquire())).await;
-        for _ in 0..100 {
-            t.on_answer_(t0, 200, None);
-        }
-        // Paused until 1 s, then paced.
-        t.on_answer_(t0, 429, Some(Duration::from_secs(1)));
-        drop(held);
+        let (t, t0) = paused_for_a_second_then_paced().await;
         assert_eq!(t.in_flight.load(Ordering::SeqCst), 0);
         let mut tasks = Vec::new();
         for _ in 0..15 {
