@@ -510,7 +510,7 @@ mod tests {
     /// counted in flight, and the client does not stall.
     #[tokio::test(start_paused = true)]
     async fn a_request_dropped_while_it_waits_for_its_turn_gives_the_slot_back() {
-        let (t, t0) = paused_for_a_second_then_paced().await;
+        let (t, _) = paused_for_a_second_then_paced().await;
         assert_eq!(t.in_flight.load(Ordering::SeqCst), 0);
         let mut tasks = Vec::new();
         for _ in 0..15 {
