@@ -107,10 +107,7 @@ impl FlowOptions {
     fn check_render_webhook(&self) -> Result<()> {
         #[cfg(feature = "webhooks")]
         if self.webhooks.is_some() && self.render_webhook.is_some() {
-            return Err(Error::InvalidRequest {
-                operation: "render_storyboard",
-                message: "render_webhook is set and the flow waits on webhooks through a hub; a job has one webhook: remove one of them".into(),
-            });
+            return Err(two_webhooks("render_storyboard", "render_webhook"));
         }
         Ok(())
     }
@@ -150,6 +147,16 @@ fn expect_url(expect: &Expect) -> Option<&str> {
     return expect.as_ref().map(|never| match *never {});
 }
 
+/// A job has one webhook: `what` is set and the flow waits through a hub.
+fn two_webhooks(operation: &'static str, what: &str) -> Error {
+    Error::InvalidRequest {
+        operation,
+        message: format!(
+            "{what} is set and the flow waits on webhooks through a hub; a job has one webhook: remove one of them"
+        ),
+    }
+}
+
 /// `given` (a webhook the caller set) or the flow's own; both is an error,
 /// since a job has one webhook.
 fn one_webhook<'a>(
@@ -158,10 +165,7 @@ fn one_webhook<'a>(
     expect: &'a Expect,
 ) -> Result<Option<&'a str>> {
     match (given, expect_url(expect)) {
-        (Some(_), Some(_)) => Err(Error::InvalidRequest {
-            operation,
-            message: "a webhook is set and the flow waits on webhooks through a hub; a job has one webhook: remove one of them".into(),
-        }),
+        (Some(_), Some(_)) => Err(two_webhooks(operation, "a webhook")),
         (given, flow) => Ok(given.or(flow)),
     }
 }

@@ -702,3 +702,50 @@ fn odd_base_paths_never_panic() {
         assert!(r.is_ok(), "{base} panicked");
     }
 }
+
+/// Pictory's documented final job bodies (`tests/fixtures/pictory-docs/jobs/`)
+/// posted to a callback are taken as what they document: a completed
+/// preview, a completed render, a finished transcription without a job id,
+/// and a failed job.
+#[tokio::test]
+async fn documented_job_bodies_posted_as_webhooks_end_the_wait_as_documented() {
+    let sim = Simulator::start(quick(SimConfig::hosted())).await.unwrap();
+    let client = sim.client().unwrap();
+    let (hub, _server) = hub(|h| h.trust_tagged_body(true)).await;
+    let http = reqwest::Client::new();
+    for (file, want) in [
+        ("preview-completed-classic-no-status.json", "preview"),
+        ("render-completed.json", "render"),
+        ("transcription-completed-no-job-id.json", "transcription"),
+        ("failed.json", "failed"),
+    ] {
+        let path = format!(
+            "{}/tests/fixtures/pictory-docs/jobs/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let body: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let id = pictory::jobs::find_job_id(&body)
+            .unwrap()
+            .map(|id| id.to_string())
+            .unwrap_or_else(|| "documented-job".into());
+        let cb = hub.callback().unwrap();
+        let status = http
+            .post(cb.url())
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{file}");
+        let out = client.job(id.as_str()).wait_for_webhook(cb).await;
+        let got = match &out {
+            Ok(JobOutput::Preview(_)) => "preview",
+            Ok(JobOutput::Render(r)) if r.video_url.ends_with(".mp4") => "render",
+            Ok(JobOutput::Transcription(_)) => "transcription",
+            Err(Error::JobFailed { .. }) => "failed",
+            _ => "other",
+        };
+        assert_eq!(got, want, "{file}: {out:?}");
+    }
+}
