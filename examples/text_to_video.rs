@@ -1,9 +1,13 @@
-//! Text → storyboard preview → render → video URL, with a progress bar.
+//! Text → storyboard preview → render → the .mp4 downloaded, with a
+//! progress bar.
 //!
-//! `cargo run --example text_to_video --features simulator`
+//! `cargo run --example text_to_video --features simulator [-- OUT.mp4]`
 //!
 //! With `LOWCODEAPI_API_TOKEN` set it talks to LowCodeAPI (`LOWCODEAPI_BASE_URL`
-//! to override); otherwise to the built-in simulator.
+//! to override), and with `PICTORY_API_KEY` it reads jobs from Pictory
+//! directly (LowCodeAPI's own server has no job-status route); with
+//! neither, to the built-in simulator. Before creating anything it says on
+//! one line how it will wait for the jobs, or stops when it could not.
 //!
 //! With `PICTORY_WEBHOOK_ADDR` (the address to listen on, e.g. `0.0.0.0:8080`)
 //! and `PICTORY_WEBHOOK_URL` (the public base URL that reaches it) set, it
@@ -25,8 +29,8 @@ use std::time::Duration;
 #[tokio::main]
 async fn main() -> ExitCode {
     match run().await {
-        Ok(url) => {
-            println!("{url}");
+        Ok(saved) => {
+            println!("{saved}");
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -62,12 +66,7 @@ async fn run() -> pictory::Result<String> {
     };
     let shown = bar.clone();
     let mut opts = FlowOptions::default().on_progress(move |stage, job| {
-        let stage = match stage {
-            Stage::Preview => "preview",
-            Stage::Render => "render",
-            Stage::Transcription => "transcribe",
-            Stage::Summary => "summary",
-        };
+        let stage = stage.as_str();
         let percent = job.state.progress().unwrap_or(0.0);
         match &shown {
             Some(bar) => {
@@ -95,7 +94,12 @@ async fn run() -> pictory::Result<String> {
     } else {
         opts.backoff(AdaptiveBackoff::default())
     };
+    // Each job's id as soon as it exists: the job can be found again.
+    opts = opts.on_job_created(|stage: Stage, id| println!("{stage} job: {id}"));
     let (opts, _webhook_server) = webhooks(opts).await?;
+    // How the jobs will be waited for, decided before anything is created.
+    let plan = client.wait_plan(&opts).await?;
+    println!("waiting for jobs: {plan}");
     let result = client.text_to_video_with(&request, &opts).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
@@ -104,8 +108,19 @@ async fn run() -> pictory::Result<String> {
     if let Some(preview) = &video.preview.preview_url {
         println!("preview: {preview}");
     }
-    println!("video (job {}):", video.render_job);
-    Ok(video.video.video_url)
+    println!(
+        "video (job {}): {}",
+        video.render_job, video.video.video_url
+    );
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "text_to_video.mp4".into());
+    let saved = client.download_video(&video.video, &out, |_, _| {}).await?;
+    Ok(format!(
+        "saved: {} ({} bytes)",
+        saved.path.display(),
+        saved.bytes
+    ))
 }
 
 const WEBHOOK_ADDR: &str = "PICTORY_WEBHOOK_ADDR";

@@ -179,7 +179,12 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
             snippet: crate::envelope::truncate(&String::from_utf8_lossy(&d.body), 200),
         })?
     };
-    let body = crate::envelope::unwrap_success(&raw).0;
+    // Only LowCodeAPI wraps Pictory's body; Pictory's own answers are bare.
+    let envelope = match d.host {
+        Some(crate::pipeline::Host::Pictory) | None => crate::envelope::Envelope::Bare,
+        Some(crate::pipeline::Host::LowCodeApi) => crate::envelope::unwrap_success(&raw).1,
+    };
+    let body = crate::envelope::inside(&raw, envelope);
     let empty = match body {
         Value::Null => true,
         Value::String(s) => s.is_empty(),
@@ -211,5 +216,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         reason: crate::envelope::truncate(&e.to_string(), 300),
         raw: Box::new(raw.clone()),
     })?;
-    Ok(Response::new(operation, d.status, d.headers, raw, value))
+    Ok(Response::new(
+        operation, d.status, d.headers, raw, envelope, value,
+    ))
 }

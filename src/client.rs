@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::fallback::{FormatMemory, UrlFormat, UrlMode};
 use crate::hooks::HookState;
 use crate::operations::OperationSpec;
-use crate::pipeline::{DEFAULT_BODY_LIMIT, Pipeline};
-use crate::redact::{Redactor, token_problem};
+use crate::pipeline::{DEFAULT_BODY_LIMIT, Pipeline, Upstream};
+use crate::redact::{Redactor, secret_problem};
 use crate::retry::{RateLimitPolicy, RetryPolicy};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -25,9 +25,20 @@ pub const TOKEN_ENV: &str = "LOWCODEAPI_API_TOKEN";
 pub const BASE_URL_ENV: &str = "LOWCODEAPI_BASE_URL";
 /// LowCodeAPI's Pictory endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api.lowcodeapi.com/pictory";
+/// The environment variable holding Pictory's own API key (`pictai_...`),
+/// for direct requests to Pictory (job reads, when LowCodeAPI has no
+/// job-status route).
+pub const PICTORY_KEY_ENV: &str = "PICTORY_API_KEY";
+/// The environment variable that overrides Pictory's base URL.
+pub const PICTORY_BASE_URL_ENV: &str = "PICTORY_BASE_URL";
+/// Pictory's API host; the spec's paths (`/pictoryapis/v1/...`) follow it.
+pub const DEFAULT_PICTORY_BASE_URL: &str = "https://api.pictory.ai";
 
-/// A Pictory client through LowCodeAPI. Cheap to clone (the state is shared)
-/// and safe to use from many tasks at once. Its `Debug` never shows the token.
+/// A Pictory client: through LowCodeAPI (a LowCodeAPI token), directly to
+/// Pictory (Pictory's API key), or both (operations through LowCodeAPI,
+/// job reads from Pictory when LowCodeAPI has no job-status route). Cheap
+/// to clone (the state is shared) and safe to use from many tasks at once.
+/// Its `Debug` never shows the token or the key.
 #[derive(Clone)]
 pub struct Client {
     raw: crate::raw::Client,
@@ -37,8 +48,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
-            .field("token", &"[REDACTED]")
-            .field("url_mode", &self.pipeline().mode)
+            .field("pipeline", self.pipeline())
             .finish()
     }
 }
@@ -51,21 +61,32 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client from `LOWCODEAPI_API_TOKEN` (required) and
-    /// `LOWCODEAPI_BASE_URL` (optional), with the other defaults.
+    /// A client from the environment: `LOWCODEAPI_API_TOKEN` and
+    /// `LOWCODEAPI_BASE_URL` (optional) for LowCodeAPI, `PICTORY_API_KEY`
+    /// and `PICTORY_BASE_URL` (optional) for Pictory itself, with the other
+    /// defaults. At least one of the token and the key must be set.
     pub fn from_env() -> Result<Client> {
-        let token = std::env::var(TOKEN_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| Error::Config {
-                message: format!("{TOKEN_ENV} is not set: export your LowCodeAPI API token in it"),
-            })?;
-        let mut builder = Client::builder().token(token);
-        if let Some(base) = std::env::var(BASE_URL_ENV)
-            .ok()
-            .filter(|b| !b.trim().is_empty())
-        {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let (token, key) = (var(TOKEN_ENV), var(PICTORY_KEY_ENV));
+        if token.is_none() && key.is_none() {
+            return Err(Error::Config {
+                message: format!(
+                    "{TOKEN_ENV} is not set: export your LowCodeAPI API token in it (or {PICTORY_KEY_ENV}, Pictory's API key, to talk to Pictory directly)"
+                ),
+            });
+        }
+        let mut builder = Client::builder();
+        if let Some(token) = token {
+            builder = builder.token(token);
+        }
+        if let Some(key) = key {
+            builder = builder.pictory_key(key);
+        }
+        if let Some(base) = var(BASE_URL_ENV) {
             builder = builder.base_url(base);
+        }
+        if let Some(base) = var(PICTORY_BASE_URL_ENV) {
+            builder = builder.pictory_base_url(base);
         }
         builder.build()
     }
@@ -77,7 +98,9 @@ impl Client {
         &self.raw
     }
 
-    /// The base URL, e.g. `https://api.lowcodeapi.com/pictory`.
+    /// The base URL of the generated client: LowCodeAPI's (e.g.
+    /// `https://api.lowcodeapi.com/pictory`) when a token is set, else
+    /// Pictory's.
     pub fn base_url(&self) -> &str {
         progenitor_client::ClientInfo::baseurl(&self.raw)
     }
@@ -107,17 +130,21 @@ impl Client {
     }
 }
 
-/// Configures a [`Client`]. Every setting has a default except the token.
+/// Configures a [`Client`]. Every setting has a default except the
+/// credentials: a LowCodeAPI token, Pictory's API key, or both.
 #[derive(Default)]
 pub struct ClientBuilder {
     token: Option<SecretString>,
     base_url: Option<String>,
+    pictory_key: Option<SecretString>,
+    pictory_base_url: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     rate_limit: Option<RateLimitPolicy>,
     url_mode: UrlMode,
     user_agent: Option<String>,
+    job_reads: Option<crate::JobReads>,
     no_timers: bool,
     body_limit: Option<usize>,
     download_limit: Option<u64>,
@@ -128,13 +155,20 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
             .field("base_url", &self.base_url)
+            .field(
+                "pictory_key",
+                &self.pictory_key.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("pictory_base_url", &self.pictory_base_url)
             .field("url_mode", &self.url_mode)
             .finish_non_exhaustive()
     }
 }
 
 impl ClientBuilder {
-    /// The LowCodeAPI token, sent as the `api_token` query parameter. Required.
+    /// The LowCodeAPI token (`at_...`), sent only to LowCodeAPI's base URL,
+    /// as the `api_token` query parameter. Without it every operation goes
+    /// to Pictory directly (and needs [`pictory_key`](Self::pictory_key)).
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(SecretString::from(token.into()));
         self
@@ -143,6 +177,34 @@ impl ClientBuilder {
     /// The base URL including the `/pictory` stem. Default [`DEFAULT_BASE_URL`].
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Pictory's own API key (`pictai_...`), sent only to Pictory's base
+    /// URL, raw in `Authorization` as Pictory documents. With a token as
+    /// well, operations still go through LowCodeAPI and the key is used
+    /// for job reads when LowCodeAPI has no job-status route (see
+    /// [`Client::job_reads`]); without a token, everything goes to Pictory.
+    pub fn pictory_key(mut self, key: impl Into<String>) -> Self {
+        self.pictory_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// Pictory's base URL, before the spec's `/pictoryapis/...` paths.
+    /// Default [`DEFAULT_PICTORY_BASE_URL`].
+    pub fn pictory_base_url(mut self, url: impl Into<String>) -> Self {
+        self.pictory_base_url = Some(url.into());
+        self
+    }
+
+    /// Where jobs are read from, when you know it (skips finding it out,
+    /// see [`Client::job_reads`]): [`JobReads::Proxy`](crate::JobReads::Proxy)
+    /// for a LowCodeAPI deployment with a job-status route (needs a token),
+    /// [`JobReads::Direct`](crate::JobReads::Direct) for Pictory (needs the
+    /// key), [`JobReads::Unavailable`](crate::JobReads::Unavailable) to wait
+    /// on webhooks only. Default: found out on first need.
+    pub fn job_reads(mut self, reads: crate::JobReads) -> Self {
+        self.job_reads = Some(reads);
         self
     }
 
@@ -212,46 +274,88 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; [`Error::Config`] names what is wrong. A token
-    /// that cannot be kept out of output safely is refused: empty, with
-    /// whitespace, control or non-ASCII characters, or shorter than 8
-    /// characters.
+    /// Builds the client; [`Error::Config`] names what is wrong. Neither a
+    /// token nor a key is refused, and so is a secret that cannot be kept
+    /// out of output safely: empty, with whitespace, control or non-ASCII
+    /// characters, or shorter than 8 characters. A Pictory key that is a
+    /// LowCodeAPI token (`at_...`) is refused too.
     pub fn build(self) -> Result<Client> {
-        let token = self.token.ok_or_else(|| Error::Config {
-            message: format!("no API token: call ClientBuilder::token or set {TOKEN_ENV}"),
-        })?;
-        if let Some(problem) = token_problem(token.expose_secret()) {
-            return Err(Error::Config {
-                message: problem.to_string(),
-            });
+        let config = |message: String| Error::Config { message };
+        if self.token.is_none() && self.pictory_key.is_none() {
+            return Err(config(format!(
+                "no credential: call ClientBuilder::token (or set {TOKEN_ENV}) for LowCodeAPI, or ClientBuilder::pictory_key (or set {PICTORY_KEY_ENV}) for Pictory"
+            )));
         }
-        let redactor = Redactor::new(token.expose_secret());
-        let base = self
-            .base_url
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        let base = base.trim_end_matches('/').to_string();
-        // Shown in errors: never with the token in it.
-        let shown = redactor.text(&base);
-        let parsed = url::Url::parse(&base).map_err(|e| Error::Config {
-            message: format!("base URL {shown:?} is not a URL: {e}"),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https")
-            || parsed.query().is_some()
-            || parsed.fragment().is_some()
-            || !parsed.username().is_empty()
-            || parsed.password().is_some()
+        if let Some(problem) = self
+            .token
+            .as_ref()
+            .and_then(|t| secret_problem("the API token", t.expose_secret()))
         {
-            return Err(Error::Config {
-                message: format!(
-                    "base URL {shown:?} must be http(s), without a query, fragment or credentials"
-                ),
-            });
+            return Err(config(problem));
         }
+        if let Some(key) = &self.pictory_key {
+            let key = key.expose_secret();
+            if let Some(problem) = secret_problem("the Pictory API key", key) {
+                return Err(config(problem));
+            }
+            if key.starts_with(crate::wire::TOKEN_PREFIX) {
+                return Err(config(format!(
+                    "the Pictory API key starts with {:?}: that is a LowCodeAPI token; give it as the token ({TOKEN_ENV}) and Pictory's own key (pictai_...) as {PICTORY_KEY_ENV}",
+                    crate::wire::TOKEN_PREFIX
+                )));
+            }
+        }
+        let redactor = Redactor::new(
+            self.token
+                .iter()
+                .chain(self.pictory_key.iter())
+                .map(|s| s.expose_secret()),
+        );
+        let rate_limit = self.rate_limit.unwrap_or_default();
+        let upstream = |secret: SecretString, base: Option<String>, default: &str| {
+            let (base, base_path) = checked_base(&redactor, base.as_deref().unwrap_or(default))?;
+            Ok::<_, Error>(Upstream {
+                base,
+                base_path,
+                secret,
+                throttle: crate::pipeline::throttle::Throttle::new(rate_limit.clone()),
+            })
+        };
+        let lowcodeapi = match self.token {
+            Some(token) => Some(upstream(token, self.base_url, DEFAULT_BASE_URL)?),
+            None => None,
+        };
+        let pictory = match self.pictory_key {
+            Some(key) => Some(upstream(
+                key,
+                self.pictory_base_url,
+                DEFAULT_PICTORY_BASE_URL,
+            )?),
+            None => None,
+        };
+        match self.job_reads {
+            Some(crate::JobReads::Proxy) if lowcodeapi.is_none() => {
+                return Err(config(
+                    "job reads through LowCodeAPI need a LowCodeAPI token".into(),
+                ));
+            }
+            Some(crate::JobReads::Direct) if pictory.is_none() => {
+                return Err(config(format!(
+                    "job reads from Pictory need Pictory's API key ({PICTORY_KEY_ENV})"
+                )));
+            }
+            _ => {}
+        }
+        let factory = lowcodeapi
+            .as_ref()
+            .or(pictory.as_ref())
+            .expect("one credential was checked above");
+        let (factory_base, factory_base_path) = (factory.base.clone(), factory.base_path.clone());
         let agent = self
             .user_agent
             .unwrap_or_else(|| concat!("pictory-rs/", env!("CARGO_PKG_VERSION")).to_string());
         // Redirects are never followed and no Referer is ever sent: the
-        // token is in every URL.
+        // token is in every LowCodeAPI URL, the key in every Pictory request.
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .referer(false)
@@ -267,21 +371,50 @@ impl ClientBuilder {
         })?;
         let pipeline = Pipeline {
             http: http.clone(),
-            token,
             redactor,
             retry: self.retry.unwrap_or_default(),
             mode: self.url_mode,
             formats: FormatMemory::default(),
-            base_path: parsed.path().trim_end_matches('/').to_string(),
+            lowcodeapi,
+            pictory,
+            factory_base: factory_base.clone(),
+            factory_base_path,
+            job_reads: tokio::sync::OnceCell::new_with(self.job_reads),
+            probing: Default::default(),
             body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
             timers: !self.no_timers,
             request_timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
             download_limit: self.download_limit.unwrap_or(DEFAULT_DOWNLOAD_LIMIT),
             sends: Default::default(),
             retries: Default::default(),
-            throttle: crate::pipeline::throttle::Throttle::new(self.rate_limit.unwrap_or_default()),
         };
-        let raw = crate::raw::Client::new_with_client(&base, http, HookState(Arc::new(pipeline)));
+        let raw =
+            crate::raw::Client::new_with_client(&factory_base, http, HookState(Arc::new(pipeline)));
         Ok(Client { raw })
     }
+}
+
+/// A base URL checked and normalized: http(s), no query, fragment or
+/// credentials; returned without a trailing slash, with its path.
+fn checked_base(redactor: &Redactor, base: &str) -> Result<(String, String)> {
+    let base = base.trim_end_matches('/');
+    // Shown in errors: never with a secret in it.
+    let shown = redactor.text(base);
+    let parsed = url::Url::parse(base).map_err(|e| Error::Config {
+        message: format!("base URL {shown:?} is not a URL: {e}"),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+    {
+        return Err(Error::Config {
+            message: format!(
+                "base URL {shown:?} must be http(s), without a query, fragment or credentials"
+            ),
+        });
+    }
+    let normalized = parsed.as_str().trim_end_matches('/').to_string();
+    Ok((normalized, parsed.path().trim_end_matches('/').to_string()))
 }

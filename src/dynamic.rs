@@ -9,7 +9,6 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::operations::{BodyKind, OperationSpec};
 use crate::path::PathValue;
-use crate::pipeline::Target;
 use crate::response::ApiResponse;
 use serde_json::Value;
 
@@ -106,7 +105,7 @@ impl Client {
                 message: e.without_url().to_string(),
             })
         };
-        let delivered = pipeline.run(Target::Operation(op), None, make).await?;
+        let delivered = pipeline.send(op, None, make).await?;
         crate::call::decode(op.id, delivered)
     }
 }

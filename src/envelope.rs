@@ -34,6 +34,16 @@ pub fn unwrap_success(body: &Value) -> (&Value, Envelope) {
     (body, Envelope::Bare)
 }
 
+/// Pictory's body inside a body that came in `envelope`.
+pub(crate) fn inside(body: &Value, envelope: Envelope) -> &Value {
+    let key = match envelope {
+        Envelope::Bare => return body,
+        Envelope::Data => "data",
+        Envelope::Result => "result",
+    };
+    body.get(key).unwrap_or(body)
+}
+
 /// The useful payload of Pictory's body: `data` when the body is Pictory's
 /// `{"success": ..., "data": ...}` wrapper, else the body itself.
 pub fn payload(pictory_body: &Value) -> &Value {

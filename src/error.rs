@@ -48,13 +48,16 @@ impl std::fmt::Display for ErrorResponse {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// 401: the LowCodeAPI token is missing or wrong.
-    #[error("{operation}: unauthorized ({response}); check LOWCODEAPI_API_TOKEN")]
+    /// 401: the credential the service checks (the LowCodeAPI token, or
+    /// Pictory's API key for a direct request) is missing or wrong.
+    #[error("{operation}: unauthorized ({response}); check {credential}")]
     Unauthorized {
         /// The operation id.
         operation: &'static str,
         /// The response.
         response: ErrorResponse,
+        /// What to check: `LOWCODEAPI_API_TOKEN` or `PICTORY_API_KEY`.
+        credential: &'static str,
     },
     /// 403: the token is valid but may not do this.
     #[error("{operation}: forbidden ({response})")]
@@ -264,6 +267,18 @@ pub enum Error {
         /// Time spent waiting.
         elapsed: Duration,
     },
+    /// Jobs cannot be read: LowCodeAPI has no job-status route for Pictory
+    /// (its own server mounts none) and no Pictory API key is set for
+    /// direct reads. Nothing was sent; a flow that meets this has created
+    /// nothing. Set `PICTORY_API_KEY` ([`crate::ClientBuilder::pictory_key`])
+    /// or wait through a webhook receiver.
+    #[error(
+        "{operation}: jobs cannot be read: LowCodeAPI has no job-status route for Pictory and no Pictory API key is set; set PICTORY_API_KEY (direct job reads) or wait through a webhook receiver (pictory --listen ADDR --public-url URL; FlowOptions::webhooks); nothing was created"
+    )]
+    NoJobReads {
+        /// The operation or flow that needed a job read.
+        operation: &'static str,
+    },
     /// The request was not sent: a required value is missing or invalid.
     #[error("{operation}: invalid request, nothing was sent: {message}")]
     InvalidRequest {
@@ -311,7 +326,7 @@ pub enum Error {
 
 fn route_advice(operation: &str) -> &'static str {
     if operation == "get_job" {
-        "this proxy has no job-status route (LowCodeAPI's server has none for Pictory): pass a `webhook` URL when starting the job and wait for it there"
+        "this proxy has no job-status route (LowCodeAPI's server has none for Pictory): set PICTORY_API_KEY to read jobs from Pictory directly, or wait through webhooks"
     } else {
         "the proxy may not forward it"
     }
@@ -386,6 +401,7 @@ impl Error {
             | Error::JobFailed { operation, .. }
             | Error::InvalidRequest { operation, .. }
             | Error::Io { operation, .. }
+            | Error::NoJobReads { operation }
             | Error::Download { operation, .. } => Some(operation),
             _ => None,
         }

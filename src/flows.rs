@@ -1,23 +1,25 @@
 //! One-call journeys, each as "start" (returns the job id, for webhook users)
 //! and "and wait" (returns the typed output):
 //! text → storyboard preview → render → video; preview only; transcription
-//! and summary; local file upload; templates.
+//! and summary; local file upload; templates. Every "and wait" form runs on
+//! the one journey engine (`journey.rs`): its wait plan is decided before
+//! anything is created ([`Client::wait_plan`]).
 
 use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::jobs::{
-    Job, JobHandle, JobId, JobOutput, PollingBackoff, PollingErrorPolicy, PreviewOutput,
-    RenderOutput, RenderParams, SummaryOutput, TranscriptionOutput, find_job_id,
+    Job, JobId, JobOutput, PollingBackoff, PollingErrorPolicy, PreviewOutput, RenderOutput,
+    RenderParams, SummaryOutput, TranscriptionOutput,
 };
-use crate::response::Response;
+use crate::journey::{At, Journey, NoSteps, Source, job_id_of};
 use crate::storyboard::StoryboardRequest;
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Which step of a journey a progress report is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Stage {
     /// The storyboard preview job.
     Preview,
@@ -29,8 +31,28 @@ pub enum Stage {
     Summary,
 }
 
+impl Stage {
+    /// The stage's name: `preview`, `render`, `transcription`, `summary`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Preview => "preview",
+            Stage::Render => "render",
+            Stage::Transcription => "transcription",
+            Stage::Summary => "summary",
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A progress callback: the stage and the job's latest reading.
 pub type ProgressFn = Arc<dyn Fn(Stage, &Job) + Send + Sync>;
+/// Called with each job's id as soon as the job is created.
+pub type CreatedFn = Arc<dyn Fn(Stage, &JobId) + Send + Sync>;
 /// Edits a preview's `renderParams` before rendering (see [`RenderParams`]'s
 /// accessors; every key not edited is sent back as received).
 pub type EditRenderParams = Arc<dyn Fn(&mut RenderParams) + Send + Sync>;
@@ -45,6 +67,8 @@ pub struct FlowOptions {
     pub errors: Option<PollingErrorPolicy>,
     /// Called with every change of every job.
     pub on_progress: Option<ProgressFn>,
+    /// Called with each job's id as soon as the job is created.
+    pub on_job_created: Option<CreatedFn>,
     /// Render with edited `renderParams` (`render_video`) instead of
     /// rendering the preview as is (`render_storyboard`).
     pub edit_render_params: Option<EditRenderParams>,
@@ -64,6 +88,7 @@ impl std::fmt::Debug for FlowOptions {
         f.field("backoff", &self.backoff)
             .field("errors", &self.errors)
             .field("on_progress", &self.on_progress.is_some())
+            .field("on_job_created", &self.on_job_created.is_some())
             .field("edit_render_params", &self.edit_render_params.is_some())
             .field("render_webhook", &self.render_webhook);
         #[cfg(feature = "webhooks")]
@@ -102,23 +127,22 @@ impl FlowOptions {
         self
     }
 
-    /// Refuses, before any job is created, a render webhook the flow
-    /// could not send (it waits through a hub, and a job has one webhook).
-    fn check_render_webhook(&self) -> Result<()> {
-        #[cfg(feature = "webhooks")]
-        if self.webhooks.is_some() && self.render_webhook.is_some() {
-            return Err(two_webhooks("render_storyboard", "render_webhook"));
-        }
-        Ok(())
+    /// Calls `f` with each job's id as soon as the job is created (before
+    /// it is waited for): keep it, print it, so the job can be found again
+    /// if the wait is interrupted.
+    pub fn on_job_created(mut self, f: impl Fn(Stage, &JobId) + Send + Sync + 'static) -> Self {
+        self.on_job_created = Some(Arc::new(f));
+        self
     }
 
-    /// A callback for the next job, when the flow waits on webhooks.
-    fn expect(&self) -> Result<Expect> {
+    /// The public base URL of the webhook receiver, when the flow waits on
+    /// webhooks.
+    pub(crate) fn webhook_base_url(&self) -> Option<String> {
         #[cfg(feature = "webhooks")]
         if let Some(hub) = &self.webhooks {
-            return hub.callback().map(Some);
+            return Some(hub.base_url().to_string());
         }
-        Ok(None)
+        None
     }
 
     /// Renders with the preview's `renderParams` edited by `f`, sent whole
@@ -129,44 +153,6 @@ impl FlowOptions {
     ) -> Self {
         self.edit_render_params = Some(Arc::new(f));
         self
-    }
-}
-
-/// The webhook a flow's next job is created with and waited on (none when
-/// the flow polls).
-#[cfg(feature = "webhooks")]
-type Expect = Option<crate::webhooks::Callback>;
-#[cfg(not(feature = "webhooks"))]
-type Expect = Option<std::convert::Infallible>;
-
-/// The callback URL to create a job with, if any.
-fn expect_url(expect: &Expect) -> Option<&str> {
-    #[cfg(feature = "webhooks")]
-    return expect.as_ref().map(|cb| cb.url());
-    #[cfg(not(feature = "webhooks"))]
-    return expect.as_ref().map(|never| match *never {});
-}
-
-/// A job has one webhook: `what` is set and the flow waits through a hub.
-fn two_webhooks(operation: &'static str, what: &str) -> Error {
-    Error::InvalidRequest {
-        operation,
-        message: format!(
-            "{what} is set and the flow waits on webhooks through a hub; a job has one webhook: remove one of them"
-        ),
-    }
-}
-
-/// `given` (a webhook the caller set) or the flow's own; both is an error,
-/// since a job has one webhook.
-fn one_webhook<'a>(
-    operation: &'static str,
-    given: Option<&'a str>,
-    expect: &'a Expect,
-) -> Result<Option<&'a str>> {
-    match (given, expect_url(expect)) {
-        (Some(_), Some(_)) => Err(two_webhooks(operation, "a webhook")),
-        (given, flow) => Ok(given.or(flow)),
     }
 }
 
@@ -183,40 +169,6 @@ pub struct VideoResult {
     pub video: RenderOutput,
 }
 
-/// The new job's id from a job-starting call. The id is all a flow needs,
-/// so an answer that does not fit its generated type still yields it from
-/// the raw body ([`Error::ResponseShape`] keeps it).
-fn job_id_of<T>(answer: Result<Response<T>>) -> Result<JobId> {
-    match answer {
-        Ok(resp) => job_id_in(resp.operation(), resp.status(), resp.raw()),
-        Err(Error::ResponseShape {
-            operation,
-            status,
-            raw,
-            ..
-        }) => job_id_in(operation, status, &raw),
-        Err(e) => Err(e),
-    }
-}
-
-fn job_id_in(operation: &'static str, status: u16, raw: &Value) -> Result<JobId> {
-    find_job_id(raw)?.ok_or_else(|| Error::UndecodableBody {
-        operation,
-        status: Some(status),
-        reason: "no job id (jobId / job_id) in the response".into(),
-        snippet: crate::envelope::truncate(&raw.to_string(), 200),
-    })
-}
-
-fn wrong_output(job: &JobId, want: &str, got: &JobOutput) -> Error {
-    Error::UndecodableBody {
-        operation: "get_job",
-        status: None,
-        reason: format!("job {job} completed without {want}"),
-        snippet: crate::envelope::truncate(&format!("{got:?}"), 200),
-    }
-}
-
 fn to_body<T: serde::de::DeserializeOwned>(operation: &'static str, v: Value) -> Result<T> {
     serde_json::from_value(v).map_err(|e| Error::InvalidRequest {
         operation,
@@ -225,84 +177,19 @@ fn to_body<T: serde::de::DeserializeOwned>(operation: &'static str, v: Value) ->
 }
 
 impl Client {
-    fn handle(&self, id: &JobId, opts: &FlowOptions) -> JobHandle {
-        let mut h = self.job(id);
-        if let Some(b) = &opts.backoff {
-            h = h.with_backoff(SharedBackoff(b.clone()));
-        }
-        if let Some(e) = &opts.errors {
-            h = h.with_error_policy(e.clone());
-        }
-        h
-    }
-
-    /// Waits for `id`, reporting changes to the callback.
+    /// Waits for job `id` of `stage` as `opts` say (polling policies,
+    /// progress callback), by reading it: the job was created elsewhere, so
+    /// no webhook of this process can end the wait. [`Error::NoJobReads`]
+    /// when this client cannot read jobs.
     pub async fn wait_for(
         &self,
         id: &JobId,
         stage: Stage,
         opts: &FlowOptions,
     ) -> Result<JobOutput> {
-        let handle = self.handle(id, opts);
-        let Some(cb) = &opts.on_progress else {
-            return handle.wait().await;
-        };
-        let mut changes = Box::pin(handle.progress());
-        while let Some(item) = changes.next().await {
-            let job = item?;
-            cb(stage, &job);
-            if let Some(outcome) = job.into_outcome() {
-                return outcome;
-            }
-        }
-        unreachable!("a progress stream ends with a terminal state or an error")
-    }
-
-    /// Waits for `id` and takes the output `pick` accepts; any other kind
-    /// of output is [`Error::UndecodableBody`] naming what was wanted.
-    async fn wait_kind<T>(
-        &self,
-        (id, expect): (JobId, Expect),
-        stage: Stage,
-        opts: &FlowOptions,
-        want: &str,
-        pick: impl FnOnce(JobOutput) -> std::result::Result<T, Box<JobOutput>>,
-    ) -> Result<(JobId, T)> {
-        let output = match expect {
-            None => self.wait_for(&id, stage, opts).await?,
-            #[cfg(feature = "webhooks")]
-            Some(callback) => {
-                let on_progress = opts.on_progress.clone();
-                let mut report = move |job: &Job| {
-                    if let Some(cb) = &on_progress {
-                        cb(stage, job);
-                    }
-                };
-                crate::webhooks::wait::wait(&self.handle(&id, opts), callback, &mut report).await?
-            }
-        };
-        match pick(output) {
-            Ok(t) => Ok((id, t)),
-            Err(other) => Err(wrong_output(&id, want, &other)),
-        }
-    }
-
-    async fn wait_preview(
-        &self,
-        started: (JobId, Expect),
-        opts: &FlowOptions,
-    ) -> Result<(JobId, PreviewOutput)> {
-        self.wait_kind(
-            started,
-            Stage::Preview,
-            opts,
-            "a preview",
-            |out| match out {
-                JobOutput::Preview(p) => Ok(p),
-                other => Err(Box::new(other)),
-            },
-        )
-        .await
+        let plan = self.wait_plan(&FlowOptions::default()).await?;
+        let journey = Journey::with_plan(self, opts, plan, &NoSteps);
+        journey.wait_existing(stage, id).await
     }
 
     /// Starts a storyboard (preview) job; validated first, nothing sent if invalid.
@@ -318,13 +205,9 @@ impl Client {
         request: &StoryboardRequest,
         opts: &FlowOptions,
     ) -> Result<(JobId, PreviewOutput)> {
-        let expect = opts.expect()?;
-        one_webhook("create_storyboard", request.webhook.as_deref(), &expect)?;
-        let id = match expect_url(&expect) {
-            Some(url) => self.start_storyboard(&request.clone().webhook(url)).await?,
-            None => self.start_storyboard(request).await?,
-        };
-        self.wait_preview((id, expect), opts).await
+        request.validate()?;
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        journey.preview(&Source::Storyboard(request)).await
     }
 
     /// Renders a completed preview as is (`render_storyboard`).
@@ -368,36 +251,8 @@ impl Client {
         preview: &PreviewOutput,
         opts: &FlowOptions,
     ) -> Result<(JobId, RenderOutput)> {
-        let expect = opts.expect()?;
-        let webhook = one_webhook("render_storyboard", opts.render_webhook.as_deref(), &expect)?;
-        let id = match &opts.edit_render_params {
-            None => self.start_render_from_preview(preview_job, webhook).await?,
-            Some(edit) => {
-                let mut params =
-                    preview
-                        .render_params
-                        .clone()
-                        .ok_or_else(|| Error::InvalidRequest {
-                            operation: "render_video",
-                            message: format!(
-                                "preview job {preview_job} has no renderParams object to edit"
-                            ),
-                        })?;
-                edit(&mut params);
-                self.start_render(&params, webhook).await?
-            }
-        };
-        self.wait_kind(
-            (id, expect),
-            Stage::Render,
-            opts,
-            "a video",
-            |out| match out {
-                JobOutput::Render(r) => Ok(r),
-                other => Err(Box::new(other)),
-            },
-        )
-        .await
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        journey.render(preview_job, Some(preview)).await
     }
 
     /// Text → storyboard preview → render → the final video, with the default options.
@@ -412,15 +267,10 @@ impl Client {
         request: &StoryboardRequest,
         opts: &FlowOptions,
     ) -> Result<VideoResult> {
-        opts.check_render_webhook()?;
-        let (preview_job, preview) = self.preview(request, opts).await?;
-        let (render_job, video) = self.render_preview(&preview_job, &preview, opts).await?;
-        Ok(VideoResult {
-            preview_job,
-            preview,
-            render_job,
-            video,
-        })
+        // Nothing is sent for an invalid request, not even the job-route probe.
+        request.validate()?;
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        journey.video(&Source::Storyboard(request), At::Start).await
     }
 
     /// Starts a v2 transcription of the video at `file_url`.
@@ -443,22 +293,24 @@ impl Client {
         language: &str,
         opts: &FlowOptions,
     ) -> Result<(JobId, TranscriptionOutput)> {
-        let expect = opts.expect()?;
-        let id = self
-            .start_transcription(file_url, language, expect_url(&expect))
-            .await?;
-        self.wait_kind(
-            (id, expect),
-            Stage::Transcription,
-            opts,
-            "a transcript",
-            |out| match out {
-                JobOutput::Transcription(t) => Ok(t),
-                JobOutput::Summary(s) => Ok(s.transcription),
-                other => Err(Box::new(other)),
-            },
-        )
-        .await
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        journey
+            .one_job(
+                Stage::Transcription,
+                "create_transcription",
+                None,
+                |webhook| async move {
+                    self.start_transcription(file_url, language, webhook.as_deref())
+                        .await
+                },
+                "a transcript",
+                |out| match out {
+                    JobOutput::Transcription(t) => Ok(t),
+                    JobOutput::Summary(s) => Ok(s.transcription),
+                    other => Err(Box::new(other)),
+                },
+            )
+            .await
     }
 
     /// Starts a summary (highlights) of about `duration_secs` from a
@@ -483,22 +335,24 @@ impl Client {
         duration_secs: f64,
         opts: &FlowOptions,
     ) -> Result<(JobId, SummaryOutput)> {
-        let expect = opts.expect()?;
-        let id = self
-            .start_summary(transcript, duration_secs, expect_url(&expect))
-            .await?;
-        self.wait_kind(
-            (id, expect),
-            Stage::Summary,
-            opts,
-            "a summary",
-            |out| match out {
-                JobOutput::Summary(s) => Ok(s),
-                JobOutput::Transcription(t) => Ok(SummaryOutput::from(t)),
-                other => Err(Box::new(other)),
-            },
-        )
-        .await
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        journey
+            .one_job(
+                Stage::Summary,
+                "create_video_summary",
+                None,
+                |webhook| async move {
+                    self.start_summary(transcript, duration_secs, webhook.as_deref())
+                        .await
+                },
+                "a summary",
+                |out| match out {
+                    JobOutput::Summary(s) => Ok(s),
+                    JobOutput::Transcription(t) => Ok(SummaryOutput::from(t)),
+                    other => Err(Box::new(other)),
+                },
+            )
+            .await
     }
 
     /// Starts a video preview from a template: `variables` fill the
@@ -533,28 +387,11 @@ impl Client {
         variables: serde_json::Map<String, Value>,
         opts: &FlowOptions,
     ) -> Result<VideoResult> {
-        opts.check_render_webhook()?;
-        let expect = opts.expect()?;
-        let preview_job = self
-            .start_video_from_template(template_id, variables, expect_url(&expect))
-            .await?;
-        let (preview_job, preview) = self.wait_preview((preview_job, expect), opts).await?;
-        let (render_job, video) = self.render_preview(&preview_job, &preview, opts).await?;
-        Ok(VideoResult {
-            preview_job,
-            preview,
-            render_job,
-            video,
-        })
-    }
-}
-
-/// Lets a shared policy be used where an owned one is expected.
-#[derive(Debug)]
-struct SharedBackoff(Arc<dyn PollingBackoff>);
-
-impl PollingBackoff for SharedBackoff {
-    fn next_delay(&self, ctx: &crate::jobs::PollContext<'_>) -> std::time::Duration {
-        self.0.next_delay(ctx)
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        let source = Source::Template {
+            template_id,
+            variables: &variables,
+        };
+        journey.video(&source, At::Start).await
     }
 }

@@ -14,7 +14,7 @@
 //! checked against the operation's route in the pipeline.
 
 use crate::operations::OperationSpec;
-use crate::pipeline::{Delivered, Failed, Pipeline, Target};
+use crate::pipeline::{Delivered, Failed, Pipeline};
 use progenitor_client::{ClientHooks, OperationInfo};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -55,7 +55,7 @@ impl ClientHooks<HookState> for crate::raw::Client {
                     });
                     std::future::ready(attempt)
                 };
-                pipeline.run(Target::Operation(op), deadline, make).await
+                pipeline.send(op, deadline, make).await
             }
             None => Err(Failed::from(crate::Error::InvalidRequest {
                 operation: "unknown",

@@ -30,6 +30,7 @@ pub(crate) mod hooks;
 pub mod jobs;
 #[cfg(feature = "journal")]
 pub mod journal;
+mod journey;
 pub mod operations;
 pub mod path;
 pub(crate) mod pipeline;
@@ -44,6 +45,7 @@ pub mod storyboard;
 pub mod testing;
 mod typed;
 pub mod upload;
+mod waiting;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 pub(crate) mod wire;
@@ -60,6 +62,7 @@ pub use path::PathValue;
 pub use response::{ApiResponse, Response};
 pub use retry::{RateLimitPolicy, RetryPolicy};
 pub use upload::{TemplateUpload, UploadedFile};
+pub use waiting::{JobReads, WaitPlan};
 
 /// The README's examples, compiled as doc tests (they use the simulator,
 /// the webhook receiver and the journal, so they run with those features

@@ -18,11 +18,18 @@ pub(crate) const MASK: &str = "[REDACTED]";
 /// oracle (too many innocent matches) and are not LowCodeAPI tokens.
 pub(crate) const MIN_TOKEN_LEN: usize = 8;
 
-/// Removes one token, in all its encodings, from bytes and text.
+/// Removes the client's secrets (the LowCodeAPI token, Pictory's API
+/// key), each in all its encodings, from bytes and text.
 #[derive(Clone)]
 pub(crate) struct Redactor {
+    secrets: Box<[Secret]>,
+}
+
+/// One secret and its finder.
+#[derive(Clone)]
+struct Secret {
     token: Box<[u8]>,
-    /// Finds the token as sent (built once: a finder's set-up costs more
+    /// Finds the secret as sent (built once: a finder's set-up costs more
     /// than scanning a small body).
     finder: memchr::memmem::Finder<'static>,
 }
@@ -33,35 +40,73 @@ impl std::fmt::Debug for Redactor {
     }
 }
 
-/// Why a token cannot be used (and redacted safely), if it cannot.
-pub(crate) fn token_problem(token: &str) -> Option<&'static str> {
+/// Why a secret (`what`: "the API token", "the Pictory API key") cannot
+/// be used (and redacted safely), if it cannot.
+pub(crate) fn secret_problem(what: &str, token: &str) -> Option<String> {
     if token.is_empty() {
-        Some("the API token is empty")
+        Some(format!("{what} is empty"))
     } else if token
         .chars()
         .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
     {
-        Some("the API token contains whitespace, control or non-ASCII characters")
+        Some(format!(
+            "{what} contains whitespace, control or non-ASCII characters"
+        ))
     } else if token.len() < MIN_TOKEN_LEN {
-        Some("the API token is shorter than 8 characters")
+        Some(format!("{what} is shorter than {MIN_TOKEN_LEN} characters"))
     } else {
         None
     }
 }
 
+/// Why a LowCodeAPI token cannot be used, if it cannot.
+#[cfg(test)]
+pub(crate) fn token_problem(token: &str) -> Option<String> {
+    secret_problem("the API token", token)
+}
+
 impl Redactor {
-    /// A redactor for `token`, which must pass [`token_problem`].
-    pub(crate) fn new(token: &str) -> Redactor {
+    /// A redactor for `secrets`, each of which must pass [`secret_problem`].
+    pub(crate) fn new<'s>(secrets: impl IntoIterator<Item = &'s str>) -> Redactor {
         Redactor {
-            token: token.as_bytes().into(),
-            finder: memchr::memmem::Finder::new(token.as_bytes()).into_owned(),
+            secrets: secrets
+                .into_iter()
+                .map(|s| Secret {
+                    token: s.as_bytes().into(),
+                    finder: memchr::memmem::Finder::new(s.as_bytes()).into_owned(),
+                })
+                .collect(),
         }
     }
 
-    /// `input` with every form of the token replaced by `[REDACTED]`.
-    /// `cut`: the input was cut short, so a start of the token at its very
+    /// `input` with every form of every secret replaced by `[REDACTED]`.
+    /// `cut`: the input was cut short, so a start of a secret at its very
     /// end (three bytes or more) is removed too.
     pub(crate) fn bytes<'a>(&self, input: &'a [u8], cut: bool) -> Cow<'a, [u8]> {
+        let mut out = Cow::Borrowed(input);
+        for secret in self.secrets.iter() {
+            if let Cow::Owned(changed) = secret.bytes(&out, cut) {
+                out = Cow::Owned(changed);
+            }
+        }
+        out
+    }
+
+    /// `text` with every form of every secret, and any `api_token=` query
+    /// value, replaced by `[REDACTED]`.
+    pub(crate) fn text(&self, text: &str) -> String {
+        let out = match self.bytes(text.as_bytes(), false) {
+            // Replacing whole ASCII-delimited runs keeps UTF-8 valid.
+            Cow::Borrowed(_) => text.to_string(),
+            Cow::Owned(b) => String::from_utf8_lossy(&b).into_owned(),
+        };
+        scrub_token_params(out)
+    }
+}
+
+impl Secret {
+    /// `input` with every form of the secret replaced by `[REDACTED]`.
+    fn bytes<'a>(&self, input: &'a [u8], cut: bool) -> Cow<'a, [u8]> {
         let mut out: Option<Vec<u8>> = None;
         let mut copied = 0;
         for start in self.candidates(input, cut) {
@@ -85,17 +130,6 @@ impl Redactor {
                 Cow::Owned(buf)
             }
         }
-    }
-
-    /// `text` with every form of the token, and any `api_token=` query
-    /// value, replaced by `[REDACTED]`.
-    pub(crate) fn text(&self, text: &str) -> String {
-        let out = match self.bytes(text.as_bytes(), false) {
-            // Replacing whole ASCII-delimited runs keeps UTF-8 valid.
-            Cow::Borrowed(_) => text.to_string(),
-            Cow::Owned(b) => String::from_utf8_lossy(&b).into_owned(),
-        };
-        scrub_token_params(out)
     }
 
     /// Where a form of the token can start, in order: every occurrence of
@@ -223,7 +257,7 @@ mod tests {
     }
 
     fn r(s: &str) -> String {
-        Redactor::new(T).text(s)
+        Redactor::new([T]).text(s)
     }
 
     #[test]
@@ -248,7 +282,7 @@ mod tests {
 
     #[test]
     fn json_stays_valid_and_twice_escaped_forms_go_too() {
-        let red = Redactor::new(T);
+        let red = Redactor::new([T]);
         let escaped: String = T.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
         let percent_escaped: String = T.bytes().map(|b| format!("\\u0025{b:02X}")).collect();
         for inner in [T.to_string(), escaped] {
@@ -269,7 +303,7 @@ mod tests {
             r("GET /x?api_token=other&y=1"),
             "GET /x?api_token=[REDACTED]&y=1"
         );
-        let red = Redactor::new(T);
+        let red = Redactor::new([T]);
         assert_eq!(
             red.bytes(b"body ends at_Se", true).as_ref(),
             b"body ends [REDACTED]"
@@ -297,7 +331,7 @@ mod tests {
         fn no_form_of_the_token_survives(
             before in ".{0,40}", after in ".{0,40}", token in "[!-~]{8,24}", cut in 0usize..200
         ) {
-            let red = Redactor::new(&token);
+            let red = Redactor::new([token.as_str()]);
             let json = serde_json::to_string(&token).unwrap();
             let pct = percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC).to_string();
             let text = format!("{before}{token}|{json}|{pct}|{}{after}?api_token={token}&x=1", lower_hex(&token));

@@ -1,7 +1,7 @@
 //! A successful response: Pictory's body decoded into the operation's
 //! generated type, with the status, the headers and the raw JSON kept.
 
-use crate::envelope::{Envelope, payload, unwrap_success};
+use crate::envelope::{Envelope, inside, payload};
 use crate::error::{Error, Result};
 use serde_json::Value;
 
@@ -26,6 +26,7 @@ pub struct Response<T> {
     status: u16,
     headers: reqwest::header::HeaderMap,
     raw: Value,
+    envelope: Envelope,
     // Boxed: a generated type can be large, and a response moves through
     // several futures on its way to the caller.
     value: Box<T>,
@@ -40,6 +41,7 @@ impl<T> Response<T> {
         status: u16,
         headers: reqwest::header::HeaderMap,
         raw: Value,
+        envelope: Envelope,
         value: Box<T>,
     ) -> Self {
         Response {
@@ -47,6 +49,7 @@ impl<T> Response<T> {
             status,
             headers,
             raw,
+            envelope,
             value,
         }
     }
@@ -82,15 +85,16 @@ impl<T> Response<T> {
         &self.raw
     }
 
-    /// Which LowCodeAPI envelope the body came in.
+    /// Which LowCodeAPI envelope the body came in ([`Envelope::Bare`] for
+    /// an answer from Pictory directly).
     pub fn envelope(&self) -> Envelope {
-        unwrap_success(&self.raw).1
+        self.envelope
     }
 
     /// Pictory's own body as JSON (LowCodeAPI's envelope removed): what
     /// [`value`](Self::value) was decoded from.
     pub fn body(&self) -> &Value {
-        unwrap_success(&self.raw).0
+        inside(&self.raw, self.envelope)
     }
 
     /// The useful payload as JSON: Pictory's `data` when its body is

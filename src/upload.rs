@@ -162,7 +162,7 @@ impl Client {
             };
             request.build().map_err(|e| build_error(op.id, e))
         };
-        let delivered = pipeline.run(Target::Operation(op), None, make).await?;
+        let delivered = pipeline.send(op, None, make).await?;
         crate::call::decode(op.id, delivered)
     }
 }

@@ -12,7 +12,6 @@ pub(crate) const PROVIDER: &str = "pictory";
 
 /// The message of LowCodeAPI's catch-all answer to an unknown route:
 /// HTTP 404 with `{"message": "Not Found"}` and no `provider` key.
-#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
 pub(crate) const UNKNOWN_ROUTE_MESSAGE: &str = "Not Found";
 
 /// LowCodeAPI's server accepts only tokens that start with this.
@@ -31,6 +30,18 @@ pub(crate) const JOB_ID_KEYS: [&str; 2] = ["job_id", "jobId"];
 #[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
 pub(crate) fn unknown_route_body() -> Value {
     serde_json::json!({ "message": UNKNOWN_ROUTE_MESSAGE })
+}
+
+/// Whether `body` is LowCodeAPI's own unknown-route answer
+/// ([`unknown_route_body`]): the proof that LowCodeAPI's router (rather
+/// than a load balancer or CDN in front of it) has no such route.
+pub(crate) fn is_unknown_route(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body).is_ok_and(|v| {
+        v.as_object().is_some_and(|o| {
+            o.get("message").and_then(Value::as_str) == Some(UNKNOWN_ROUTE_MESSAGE)
+                && !o.contains_key("provider")
+        })
+    })
 }
 
 /// Whether an error body positively came from Pictory (through LowCodeAPI):

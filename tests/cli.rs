@@ -557,6 +557,7 @@ async fn bulk_possibly_processed_items_are_sent_again_only_when_asked() {
         tokens: vec![token.into()],
         faults: FaultPlan {
             rate_drop: 1.0,
+            only: vec!["create_storyboard".into()],
             ..FaultPlan::default()
         },
         ..SimConfig::default()

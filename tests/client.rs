@@ -113,9 +113,34 @@ async fn pictory_json_404_is_not_found_and_is_not_resent() {
 }
 
 #[tokio::test]
-async fn routing_404_in_both_formats_names_the_operation_and_suggests_webhooks() {
+async fn routing_404_in_both_formats_names_the_operation_and_the_ways_out() {
     let (server, log) = scripted(|_, _| html_404()).await;
     let client = common::client_for(&server.url("/pictory"));
+    let err = client
+        .api()
+        .get_template()
+        .template_id("t1")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RouteNotFound {
+                operation: "get_template",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("both the new and the old URL format"),
+        "{err}"
+    );
+    assert_eq!(log.lock().unwrap().len(), 2);
+    // A job read meeting the same proxy: no job route, no Pictory key, so
+    // jobs cannot be read at all; the error names both ways out.
     let err = client
         .api()
         .get_job()
@@ -127,18 +152,22 @@ async fn routing_404_in_both_formats_names_the_operation_and_suggests_webhooks()
     assert!(
         matches!(
             err,
-            Error::RouteNotFound {
-                operation: "get_job",
-                ..
+            Error::NoJobReads {
+                operation: "get_job"
             }
         ),
         "{err:?}"
     );
     assert!(
-        text.contains("both the new and the old URL format") && text.contains("webhook"),
+        text.contains("PICTORY_API_KEY") && text.contains("webhook"),
         "{text}"
     );
-    assert_eq!(log.lock().unwrap().len(), 2);
+    assert_eq!(log.lock().unwrap().len(), 4);
+    // An HTML 404 comes from in front of LowCodeAPI (its own router answers
+    // JSON), so it proves nothing lasting: the next read asks again.
+    let again = client.job("j2").poll().await.unwrap_err();
+    assert!(matches!(again, Error::NoJobReads { .. }), "{again:?}");
+    assert_eq!(log.lock().unwrap().len(), 6);
 }
 
 #[tokio::test]

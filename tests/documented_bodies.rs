@@ -288,6 +288,7 @@ async fn render_server(render_params: Value) -> (httpmock::MockServer, Arc<Mutex
                 json!({"success": true, "data": {"renderParams": render_params, "preview": "https://p/s1"}, "job_id": "s1"}),
             ),
             ("GET", "/pictory/pictoryapis/v1/jobs/r1") => ok(fixture("jobs/render-completed.json")),
+            ("GET", p) if p.starts_with("/pictory/pictoryapis/v1/jobs/") => common::job_not_found(),
             _ => HttpMockResponse::builder().status(418).build(),
         }
     })

@@ -31,6 +31,9 @@ fn pictory_like(
             ("POST", "/pictory/pictoryapis/v1/video/render") => {
                 ok(json!({"data": {"job_id": "r2"}}))
             }
+            ("GET", p) if p.starts_with("/pictory/pictoryapis/v1/jobs/00000000-") => {
+                common::job_not_found()
+            }
             ("GET", p) if p.starts_with("/pictory/pictoryapis/v1/jobs/") => {
                 let id = p.rsplit('/').next().unwrap().to_string();
                 let mut reads = n_reads.lock().unwrap();
@@ -91,6 +94,8 @@ async fn text_to_video_end_to_end_makes_exactly_these_requests() {
     assert_eq!(
         paths,
         vec![
+            // Before anything is created: does the proxy have a job route?
+            "GET /pictory/pictoryapis/v1/jobs/00000000-0000-0000-0000-000000000000",
             "POST /pictory/pictoryapis/v1/video/storyboard",
             "GET /pictory/pictoryapis/v1/jobs/s1",
             "GET /pictory/pictoryapis/v1/jobs/s1",
@@ -278,7 +283,9 @@ async fn transcribe_then_summarize() {
     let (server, log) = scripted(|_, req| {
         let path = req.uri().path().to_string();
         let ok = |v: Value| json_response(200, json!({"data": v}));
-        if path.ends_with("/v2/transcription") {
+        if path.contains("/jobs/00000000-") {
+            common::job_not_found()
+        } else if path.ends_with("/v2/transcription") {
             ok(json!({"data": {"jobId": "t1"}}))
         } else if path.ends_with("/transcription/highlights") {
             ok(json!({"data": {"jobId": "h1"}}))
@@ -309,7 +316,8 @@ async fn transcribe_then_summarize() {
             text: "Hi".into()
         }]
     );
-    assert_eq!(log.lock().unwrap().len(), 4);
+    // The job-route probe, then two starts and two reads.
+    assert_eq!(log.lock().unwrap().len(), 1 + 4);
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,16 +1,19 @@
-//! Shared by the examples: a client for LowCodeAPI when `LOWCODEAPI_API_TOKEN`
-//! is set, otherwise for the built-in simulator.
+//! Shared by the examples: a client from the environment when
+//! `LOWCODEAPI_API_TOKEN` or `PICTORY_API_KEY` is set (LowCodeAPI, with
+//! job reads from Pictory when the key is there), otherwise for the
+//! built-in simulator.
 
 use pictory::Client;
 use pictory::sim::{SimConfig, Simulator};
 
 /// The client, and the simulator it talks to (kept alive by the caller).
 pub async fn client() -> pictory::Result<(Client, Option<Simulator>)> {
-    if std::env::var(pictory::client::TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty()) {
+    let set = |name: &str| std::env::var(name).is_ok_and(|t| !t.trim().is_empty());
+    if set(pictory::client::TOKEN_ENV) || set(pictory::client::PICTORY_KEY_ENV) {
         return Ok((Client::from_env()?, None));
     }
     println!(
-        "LOWCODEAPI_API_TOKEN is not set: running against the built-in simulator (jobs sped up 20x)."
+        "LOWCODEAPI_API_TOKEN and PICTORY_API_KEY are not set: running against the built-in simulator (jobs sped up 20x)."
     );
     let config = SimConfig {
         time_factor: 0.05,

@@ -89,6 +89,12 @@ impl JobHandle {
         self
     }
 
+    /// Uses a shared `backoff` (a flow's options hand one to every wait).
+    pub(crate) fn with_shared_backoff(mut self, backoff: Arc<dyn PollingBackoff>) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
     /// Uses `policy` for errors and the deadline.
     pub fn with_error_policy(mut self, policy: PollingErrorPolicy) -> Self {
         self.errors = policy;
@@ -111,20 +117,33 @@ impl JobHandle {
 
     /// One status read that ends by `deadline`, retries included.
     pub(crate) async fn read(&self, deadline: Option<tokio::time::Instant>) -> Result<Job> {
-        let request = self
+        self.read_via(deadline, None).await
+    }
+
+    /// One status read through LowCodeAPI whatever the client decided
+    /// (a webhook's confirmation tries the proxy's route every time).
+    #[cfg(feature = "webhooks")]
+    pub(crate) async fn read_through_proxy(
+        &self,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Job> {
+        self.read_via(deadline, Some(crate::pipeline::Host::LowCodeApi))
+            .await
+    }
+
+    async fn read_via(
+        &self,
+        deadline: Option<tokio::time::Instant>,
+        via: Option<crate::pipeline::Host>,
+    ) -> Result<Job> {
+        // `JOB_NOT_FOUND` is already `Error::JobNotFound` (the pipeline's
+        // one rule for it, `wire::is_job_not_found`).
+        let body = self
             .client
-            .api()
-            .get_job()
-            .job_id(self.id.checked()?.as_str());
-        match crate::call::call_until(request, deadline).await {
-            Ok(resp) => parse_job(resp.raw(), Some(&self.id)),
-            // The job model reads the raw body; a body the generated type
-            // does not fit is still a job reading.
-            Err(Error::ResponseShape { raw, .. }) => parse_job(&raw, Some(&self.id)),
-            // `JOB_NOT_FOUND` is already `Error::JobNotFound` (the pipeline's
-            // one rule for it, `wire::is_job_not_found`).
-            Err(e) => Err(e),
-        }
+            .pipeline()
+            .read_job(&self.id, deadline, via)
+            .await?;
+        parse_job(&body, Some(&self.id))
     }
 
     /// Reads until the job completes (its output), fails

@@ -1,13 +1,15 @@
 //! [`BulkRun`]: many text → video journeys, each item driven through the
-//! [`Journal`] from wherever it stopped, on the public flow pieces
-//! ([`Client::start_storyboard`], [`Client::start_render_from_preview`],
-//! [`Client::wait_for`]).
+//! [`Journal`] from wherever it stopped, on the one journey engine (the
+//! flows' own), with the journal recording each step.
 
 use super::{Journal, JournalStage, Record};
 use crate::error::{Error, TransportKind};
-use crate::jobs::{JobId, JobOutput};
+use crate::jobs::{JobId, JobOutput, PreviewOutput};
+use crate::journey::{At, Journey, Source, Steps};
 use crate::storyboard::StoryboardRequest;
-use crate::{Client, FlowOptions, Stage};
+use crate::{Client, FlowOptions, Stage, WaitPlan};
+use futures_util::future::BoxFuture;
+use std::sync::Mutex;
 
 /// One item of a batch: its key (unique in the journal, e.g. the video's
 /// name) and what to create.
@@ -156,8 +158,9 @@ impl BulkRun {
         self
     }
 
-    /// How jobs are waited for (polling, deadlines, progress callback).
-    /// The render is always of the preview as is.
+    /// How every item's journey runs: the same options as a flow's
+    /// (polling, deadlines, progress and job-created callbacks, webhooks,
+    /// edited render params, a render webhook).
     pub fn options(mut self, options: FlowOptions) -> BulkRun {
         self.options = options;
         self
@@ -176,12 +179,35 @@ impl BulkRun {
     /// A key given twice is run once; its repeats are reported
     /// [`ItemOutcome::Interrupted`] (two drivers of one key could create
     /// its jobs twice).
+    ///
+    /// How jobs are waited for is decided first ([`Client::wait_plan`]):
+    /// when jobs could never be waited for (no job reads, no webhooks),
+    /// every item is [`ItemOutcome::Interrupted`] with
+    /// [`Error::NoJobReads`] and nothing is created.
     pub async fn run(&self, items: impl IntoIterator<Item = BulkItem>) -> BulkReport {
         let mut seen = std::collections::HashSet::new();
         let items: Vec<(bool, BulkItem)> = items
             .into_iter()
             .map(|item| (seen.insert(item.key.clone()), item))
             .collect();
+        let plan = match self.client.wait_plan(&self.options).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                let shown = e.to_string();
+                let mut first = Some(e);
+                let outcomes = items
+                    .into_iter()
+                    .map(|(_, item)| {
+                        let error = first.take().unwrap_or_else(|| Error::Config {
+                            message: shown.clone(),
+                        });
+                        (item.key, ItemOutcome::Interrupted { error })
+                    })
+                    .collect();
+                return BulkReport { outcomes };
+            }
+        };
+        let plan = &plan;
         let outcomes = crate::bulk::run_bounded(items, self.concurrency, |(first, item)| async move {
             let outcome = if !first {
                 Err(Error::Journal {
@@ -191,7 +217,7 @@ impl BulkRun {
                     ),
                 })
             } else {
-                self.drive(&item).await
+                self.drive(plan, &item).await
             };
             let outcome = outcome.unwrap_or_else(|error| ItemOutcome::Interrupted { error });
             (item.key, outcome)
@@ -202,140 +228,189 @@ impl BulkRun {
 
     /// Moves one item on until it is finished, failed or stopped. `Err`
     /// only for errors that leave the journal as it was (resumable).
-    async fn drive(&self, item: &BulkItem) -> crate::Result<ItemOutcome> {
+    async fn drive(&self, plan: &WaitPlan, item: &BulkItem) -> crate::Result<ItemOutcome> {
         let key = item.key.as_str();
-        let mut record = self.journal.get(key).await?;
-        loop {
-            let stage = record.as_ref().map_or(JournalStage::New, |r| r.stage);
-            record = Some(match stage {
-                JournalStage::New => match self.create(key, Stage::Preview, item, None).await? {
-                    Ok(r) => r,
-                    Err(outcome) => return Ok(outcome),
-                },
-                JournalStage::PreviewRequested | JournalStage::RenderRequested
-                    if !self.recreate =>
-                {
-                    return Ok(ItemOutcome::PossiblyProcessed {
-                        stage: step_of(stage),
-                        detail: record.and_then(|r| r.error),
-                    });
-                }
-                JournalStage::PreviewRequested => {
-                    match self.create(key, Stage::Preview, item, None).await? {
-                        Ok(r) => r,
-                        Err(outcome) => return Ok(outcome),
-                    }
-                }
-                JournalStage::PreviewStarted => {
-                    let id = job(&record, Stage::Preview)?;
-                    match self
-                        .client
-                        .wait_for(&id, Stage::Preview, &self.options)
-                        .await
-                    {
-                        Ok(JobOutput::Preview(p)) => {
-                            self.journal.previewed(key, p.preview_url).await?
-                        }
-                        Ok(other) => {
-                            return self.fail(key, wrong_output(&id, "a preview", &other)).await;
-                        }
-                        Err(e) if is_terminal(&e) => return self.fail(key, e).await,
-                        Err(e) => return Err(e),
-                    }
-                }
-                JournalStage::Previewed | JournalStage::RenderRequested => {
-                    let preview = job(&record, Stage::Preview)?;
-                    match self
-                        .create(key, Stage::Render, item, Some(&preview))
-                        .await?
-                    {
-                        Ok(r) => r,
-                        Err(outcome) => return Ok(outcome),
-                    }
-                }
-                JournalStage::RenderStarted => {
-                    let id = job(&record, Stage::Render)?;
-                    match self
-                        .client
-                        .wait_for(&id, Stage::Render, &self.options)
-                        .await
-                    {
-                        Ok(JobOutput::Render(v)) => self.journal.finished(key, v.video_url).await?,
-                        Ok(other) => {
-                            return self.fail(key, wrong_output(&id, "a video", &other)).await;
-                        }
-                        Err(e) if is_terminal(&e) => return self.fail(key, e).await,
-                        Err(e) => return Err(e),
-                    }
-                }
-                JournalStage::Finished => {
-                    let r = record.unwrap_or_else(|| unreachable!("a stage comes from a record"));
-                    return Ok(ItemOutcome::Finished {
-                        preview_job: r.preview_job,
-                        render_job: r.render_job,
-                        video_url: r.video_url.unwrap_or_default(),
-                    });
-                }
-                JournalStage::Failed => {
-                    let error = record
-                        .and_then(|r| r.error)
-                        .unwrap_or_else(|| "failed".into());
-                    return Ok(ItemOutcome::Failed { error });
-                }
-            });
-        }
-    }
-
-    /// One create, journalled: the intent committed first, the job id
-    /// committed as soon as it arrives. `Ok(Err(outcome))` when the item
-    /// stops here.
-    async fn create(
-        &self,
-        key: &str,
-        stage: Stage,
-        item: &BulkItem,
-        preview: Option<&JobId>,
-    ) -> crate::Result<std::result::Result<Record, ItemOutcome>> {
-        let (intent, before) = match stage {
-            Stage::Render => (JournalStage::RenderRequested, JournalStage::Previewed),
-            _ => (JournalStage::PreviewRequested, JournalStage::New),
+        let record = self.journal.get(key).await?;
+        let stage = record.as_ref().map_or(JournalStage::New, |r| r.stage);
+        let preview_of = |r: &Record| {
+            r.preview_url.clone().map(|url| PreviewOutput {
+                preview_url: Some(url),
+                render_params: None,
+                raw: serde_json::Value::Null,
+            })
         };
-        self.journal.intend(key, intent).await?;
-        let answer = match preview {
-            Some(preview) => self.client.start_render_from_preview(preview, None).await,
-            None => self.client.start_storyboard(&item.request).await,
-        };
-        match answer {
-            Ok(id) => match self.journal.started(key, stage, &id).await {
-                Ok(record) => Ok(Ok(record)),
-                // The intent stays: the next run reports the item.
-                Err(e) => Ok(Err(ItemOutcome::PossiblyProcessed {
-                    stage,
-                    detail: Some(format!(
-                        "job {id} was created but could not be journalled: {e}"
-                    )),
-                })),
+        let at = match (stage, &record) {
+            (JournalStage::New, _) => At::Start,
+            (JournalStage::PreviewRequested | JournalStage::RenderRequested, _)
+                if !self.recreate =>
+            {
+                return Ok(ItemOutcome::PossiblyProcessed {
+                    stage: step_of(stage),
+                    detail: record.and_then(|r| r.error),
+                });
+            }
+            (JournalStage::PreviewRequested, _) => At::Start,
+            (JournalStage::PreviewStarted, _) => At::Preview(job(&record, Stage::Preview)?),
+            (JournalStage::Previewed | JournalStage::RenderRequested, Some(r)) => {
+                At::Previewed(job(&record, Stage::Preview)?, preview_of(r))
+            }
+            (JournalStage::RenderStarted, Some(r)) => At::Render {
+                preview_job: job(&record, Stage::Preview)?,
+                preview: preview_of(r),
+                render_job: job(&record, Stage::Render)?,
             },
-            Err(e) if nothing_created(&e) => {
-                self.journal.refused(key, before, &e).await?;
-                Ok(Err(ItemOutcome::Interrupted { error: e }))
+            (JournalStage::Finished, Some(r)) => {
+                return Ok(ItemOutcome::Finished {
+                    preview_job: r.preview_job.clone(),
+                    render_job: r.render_job.clone(),
+                    video_url: r.video_url.clone().unwrap_or_default(),
+                });
             }
-            Err(e) => {
-                let detail = e.to_string();
-                // Best effort: the intent alone already says enough.
-                let _ = self.journal.note(key, &e).await;
-                Ok(Err(ItemOutcome::PossiblyProcessed {
-                    stage,
-                    detail: Some(detail),
-                }))
+            (JournalStage::Failed, _) => {
+                let error = record
+                    .and_then(|r| r.error)
+                    .unwrap_or_else(|| "failed".into());
+                return Ok(ItemOutcome::Failed { error });
             }
+            (_, None) => unreachable!("a stage other than New comes from a record"),
+        };
+        let recorder = Recorder {
+            journal: &self.journal,
+            key,
+            ended: Mutex::new(None),
+        };
+        let journey = Journey::with_plan(&self.client, &self.options, plan.clone(), &recorder);
+        let outcome = journey.video(&Source::Storyboard(&item.request), at).await;
+        let ended = recorder
+            .ended
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        match (outcome, ended) {
+            (Ok(video), _) => Ok(ItemOutcome::Finished {
+                preview_job: Some(video.preview_job),
+                render_job: Some(video.render_job),
+                video_url: video.video.video_url,
+            }),
+            (Err(e), Some(Ended::JobFailed)) => Ok(ItemOutcome::Failed {
+                error: e.to_string(),
+            }),
+            (Err(e), Some(Ended::Refused)) => Ok(ItemOutcome::Interrupted { error: e }),
+            (Err(e), Some(Ended::PossiblyProcessed(stage))) => Ok(ItemOutcome::PossiblyProcessed {
+                stage,
+                detail: Some(e.to_string()),
+            }),
+            (Err(e), Some(Ended::Unrecorded(stage, id))) => Ok(ItemOutcome::PossiblyProcessed {
+                stage,
+                detail: Some(format!(
+                    "job {id} was created but could not be journalled: {e}"
+                )),
+            }),
+            (Err(e), None) => Err(e),
         }
     }
+}
 
-    async fn fail(&self, key: &str, error: Error) -> crate::Result<ItemOutcome> {
-        self.journal.failed(key, &error).await?;
-        Ok(ItemOutcome::Failed {
-            error: error.to_string(),
+/// How an item's journey ended, when it ended at a create or a job's end
+/// (anything else leaves the item resumable as it is).
+enum Ended {
+    /// A job failed, was cleaned or is unknown: recorded as failed.
+    JobFailed,
+    /// A create was refused before it was processed: nothing was created.
+    Refused,
+    /// A create may have been processed: its intent stays.
+    PossiblyProcessed(Stage),
+    /// A job was created but its id could not be journalled.
+    Unrecorded(Stage, JobId),
+}
+
+/// The journal's side of a journey: each step recorded for one key.
+struct Recorder<'a> {
+    journal: &'a Journal,
+    key: &'a str,
+    ended: Mutex<Option<Ended>>,
+}
+
+impl Recorder<'_> {
+    fn end(&self, ended: Ended) {
+        *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(ended);
+    }
+}
+
+impl Steps for Recorder<'_> {
+    fn intent(&self, stage: Stage) -> BoxFuture<'_, crate::Result<()>> {
+        Box::pin(async move {
+            let intent = match stage {
+                Stage::Render => JournalStage::RenderRequested,
+                _ => JournalStage::PreviewRequested,
+            };
+            self.journal.intend(self.key, intent).await.map(drop)
+        })
+    }
+
+    fn started<'a>(&'a self, stage: Stage, id: &'a JobId) -> BoxFuture<'a, crate::Result<()>> {
+        Box::pin(async move {
+            match self.journal.started(self.key, stage, id).await {
+                Ok(_) => Ok(()),
+                // The intent stays: the next run reports the item.
+                Err(e) => {
+                    self.end(Ended::Unrecorded(stage, id.clone()));
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    fn create_failed<'a>(
+        &'a self,
+        stage: Stage,
+        error: &'a Error,
+    ) -> BoxFuture<'a, crate::Result<()>> {
+        Box::pin(async move {
+            if nothing_created(error) {
+                let before = match stage {
+                    Stage::Render => JournalStage::Previewed,
+                    _ => JournalStage::New,
+                };
+                self.journal.refused(self.key, before, error).await?;
+                self.end(Ended::Refused);
+            } else {
+                // Best effort: the intent alone already says enough.
+                let _ = self.journal.note(self.key, error).await;
+                self.end(Ended::PossiblyProcessed(stage));
+            }
+            Ok(())
+        })
+    }
+
+    fn finished<'a>(
+        &'a self,
+        _stage: Stage,
+        output: &'a JobOutput,
+    ) -> BoxFuture<'a, crate::Result<()>> {
+        Box::pin(async move {
+            match output {
+                JobOutput::Preview(p) => {
+                    self.journal
+                        .previewed(self.key, p.preview_url.clone())
+                        .await
+                }
+                JobOutput::Render(v) => self.journal.finished(self.key, v.video_url.clone()).await,
+                _ => return Ok(()),
+            }
+            .map(drop)
+        })
+    }
+
+    fn job_failed<'a>(
+        &'a self,
+        _stage: Stage,
+        error: &'a Error,
+    ) -> BoxFuture<'a, crate::Result<()>> {
+        Box::pin(async move {
+            self.journal.failed(self.key, error).await?;
+            self.end(Ended::JobFailed);
+            Ok(())
         })
     }
 }
@@ -361,24 +436,6 @@ fn job(record: &Option<Record>, stage: Stage) -> crate::Result<JobId> {
             record.as_ref().map(|r| r.stage)
         ),
     })
-}
-
-fn wrong_output(id: &JobId, want: &str, got: &JobOutput) -> Error {
-    Error::UndecodableBody {
-        operation: "get_job",
-        status: None,
-        reason: format!("job {id} completed without {want}"),
-        snippet: crate::envelope::truncate(&format!("{got:?}"), 200),
-    }
-}
-
-/// Whether a wait's error ends the item for good (the job failed, was
-/// cleaned or is unknown); other errors leave it resumable.
-fn is_terminal(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::JobFailed { .. } | Error::JobCleaned { .. } | Error::JobNotFound { .. }
-    )
 }
 
 /// Whether a failed create certainly created nothing: refused before it

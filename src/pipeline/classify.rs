@@ -27,6 +27,8 @@ pub(crate) struct Context<'a> {
     pub(crate) attempts: u32,
     /// URL formats that met a routing miss.
     pub(crate) misses: Misses,
+    /// The service asked (`None`: an external host).
+    pub(crate) host: Option<super::Host>,
     /// Where the job id is, for operations with a `job_id` path value.
     pub(crate) job: Option<JobRef<'a>>,
 }
@@ -102,7 +104,11 @@ pub(crate) fn status_error(
             response,
             fields: bounded_fields(details.fields),
         },
-        401 => plain!(Unauthorized),
+        401 => Error::Unauthorized {
+            operation,
+            response,
+            credential: ctx.host.map_or("the file URL", super::Host::credential),
+        },
         403 => plain!(Forbidden),
         404 if !pictory_answer => Error::RouteNotFound {
             operation,

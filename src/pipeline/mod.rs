@@ -33,11 +33,32 @@ use tracing::Instrument;
 /// The default body limit: large enough for a long transcript.
 pub(crate) const DEFAULT_BODY_LIMIT: usize = 32 << 20;
 
+/// The service an operation is sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Host {
+    /// LowCodeAPI's proxy: the token in the `api_token` query parameter,
+    /// two URL formats, Pictory's body inside LowCodeAPI's envelope.
+    LowCodeApi,
+    /// Pictory itself: the API key in `Authorization`, bare bodies.
+    Pictory,
+}
+
+impl Host {
+    /// The environment variable of the credential this host checks, for
+    /// an `Unauthorized` error's advice.
+    pub(crate) fn credential(self) -> &'static str {
+        match self {
+            Host::LowCodeApi => crate::client::TOKEN_ENV,
+            Host::Pictory => crate::client::PICTORY_KEY_ENV,
+        }
+    }
+}
+
 /// Where a request goes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Target {
-    /// An operation of the spec, through LowCodeAPI: token, URL formats.
-    Operation(&'static OperationSpec),
+    /// An operation of the spec, to LowCodeAPI or to Pictory.
+    Operation(&'static OperationSpec, Host),
     /// Another host (a signed storage URL): no token, no URL formats.
     External {
         /// The name used in errors.
@@ -50,17 +71,30 @@ pub(crate) enum Target {
 impl Target {
     fn name(self) -> &'static str {
         match self {
-            Target::Operation(op) => op.id,
+            Target::Operation(op, _) => op.id,
             Target::External { name, .. } => name,
         }
     }
 
     fn idempotent(self) -> bool {
         match self {
-            Target::Operation(op) => op.is_idempotent(),
+            Target::Operation(op, _) => op.is_idempotent(),
             Target::External { idempotent, .. } => idempotent,
         }
     }
+}
+
+/// One service the client talks to: its base URL and the credential sent
+/// to it (and to nothing else), and its own 429 state.
+pub(crate) struct Upstream {
+    /// The base URL, normalized, without a trailing slash.
+    pub(crate) base: String,
+    /// The base URL's path (`/pictory`, or empty), no trailing slash.
+    pub(crate) base_path: String,
+    /// The token (LowCodeAPI) or the API key (Pictory).
+    pub(crate) secret: SecretString,
+    /// The 429 state shared by every request to this service.
+    pub(crate) throttle: throttle::Throttle,
 }
 
 /// A successful answer: any 2xx, its body read whole and redacted.
@@ -69,6 +103,9 @@ pub(crate) struct Delivered {
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// The service that answered (`None`: an external host); tells whether
+    /// the body is in LowCodeAPI's envelope.
+    pub(crate) host: Option<Host>,
 }
 
 /// A failed run: the typed error, and the HTTP stack's own error when
@@ -97,13 +134,25 @@ impl From<Failed> for Error {
 /// What every request needs, shared by every clone of a [`crate::Client`].
 pub(crate) struct Pipeline {
     pub(crate) http: reqwest::Client,
-    pub(crate) token: SecretString,
+    /// Removes every secret of the client from what it reads.
     pub(crate) redactor: Redactor,
     pub(crate) retry: RetryPolicy,
     pub(crate) mode: UrlMode,
     pub(crate) formats: FormatMemory,
-    /// The path of the base URL (`/pictory`), no trailing slash.
-    pub(crate) base_path: String,
+    /// LowCodeAPI, when a token is configured.
+    pub(crate) lowcodeapi: Option<Upstream>,
+    /// Pictory itself, when an API key is configured.
+    pub(crate) pictory: Option<Upstream>,
+    /// The base URL the request factories build on (the generated client's:
+    /// LowCodeAPI's when a token is set, else Pictory's); each attempt is
+    /// moved to its host's base.
+    pub(crate) factory_base: String,
+    /// The path of [`factory_base`](Self::factory_base), no trailing slash.
+    pub(crate) factory_base_path: String,
+    /// How jobs are read, decided once (see `crate::waiting`).
+    pub(crate) job_reads: tokio::sync::OnceCell<crate::waiting::JobReads>,
+    /// Held while the job route is probed (one probe at a time).
+    pub(crate) probing: tokio::sync::Mutex<()>,
     pub(crate) body_limit: usize,
     /// Whether a deadline may cut an attempt in flight (off for clients
     /// built `without_timeouts`, whose tests run on paused time).
@@ -117,14 +166,13 @@ pub(crate) struct Pipeline {
     pub(crate) sends: AtomicU64,
     /// Re-sends made by the retry policy.
     pub(crate) retries: AtomicU64,
-    /// The 429 state shared by every request to LowCodeAPI.
-    pub(crate) throttle: throttle::Throttle,
 }
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pipeline")
-            .field("token", &"[REDACTED]")
+            .field("token", &self.lowcodeapi.as_ref().map(|_| "[REDACTED]"))
+            .field("pictory_key", &self.pictory.as_ref().map(|_| "[REDACTED]"))
             .field("url_mode", &self.mode)
             .field("retry", &self.retry)
             .field("body_limit", &self.body_limit)
@@ -133,8 +181,18 @@ impl std::fmt::Debug for Pipeline {
 }
 
 impl Pipeline {
+    /// The service `host` names; `None` when the client has no credential
+    /// for it.
+    pub(crate) fn upstream(&self, host: Host) -> Option<&Upstream> {
+        match host {
+            Host::LowCodeApi => self.lowcodeapi.as_ref(),
+            Host::Pictory => self.pictory.as_ref(),
+        }
+    }
+
     /// Runs one request to its end. `make` builds each attempt's request
-    /// (new-format URL, no token); `deadline` bounds the whole run.
+    /// (new-format URL on the factory base, no credential); `deadline`
+    /// bounds the whole run.
     pub(crate) async fn run<F, Fut>(
         &self,
         target: Target,
@@ -147,13 +205,26 @@ impl Pipeline {
     {
         let idempotent = target.idempotent();
         let route = match target {
-            Target::Operation(op) => Some(op),
+            Target::Operation(op, host) => {
+                let upstream = self.upstream(host).ok_or_else(|| Error::Config {
+                    message: format!(
+                        "{}: no credential for {} is configured",
+                        op.id,
+                        match host {
+                            Host::LowCodeApi => "LowCodeAPI",
+                            Host::Pictory => "Pictory",
+                        }
+                    ),
+                })?;
+                Some((op, host, upstream))
+            }
             Target::External { .. } => None,
         };
         let start = Instant::now();
-        let mut format = route.map_or(UrlFormat::New, |op| {
-            self.formats.first_format(self.mode, op)
-        });
+        let mut format = match route {
+            Some((op, Host::LowCodeApi, _)) => self.formats.first_format(self.mode, op),
+            _ => UrlFormat::New,
+        };
         let mut misses = classify::Misses::default();
         let mut attempts = 0u32;
         // The first URL's path, kept for an operation with a `job_id` (its
@@ -161,15 +232,17 @@ impl Pipeline {
         let mut job_path: Option<String> = None;
         loop {
             let mut request = make().await?;
-            if let Some(op) = route {
+            if let Some((op, host, upstream)) = route {
                 if job_path.is_none() && op.path_params.contains(&"job_id") {
                     job_path = Some(request.url().path().to_owned());
                 }
-                self.prepare(&mut request, op, format)?;
+                self.prepare(&mut request, op, host, upstream, format)?;
             }
-            // Only LowCodeAPI's rate limit is shared, not a storage host's.
+            // Each service's rate limit is shared, not a storage host's.
             let permit = match route {
-                Some(_) => Some(self.admit(target, attempts, deadline).await?),
+                Some((_, _, upstream)) => {
+                    Some(admit(&upstream.throttle, target, attempts, deadline).await?)
+                }
                 None => None,
             };
             attempts += 1;
@@ -197,27 +270,31 @@ impl Pipeline {
             }
             if let (
                 Some(permit),
+                Some((_, _, upstream)),
                 Attempt::Answer {
                     status, headers, ..
                 },
-            ) = (permit, &outcome)
+            ) = (permit, route, &outcome)
             {
                 let after = (*status == 429).then(|| retry_after(headers)).flatten();
                 let max_pause = self.retry.max_retry_after;
-                self.throttle
+                upstream
+                    .throttle
                     .on_answer(permit.sent_at, *status, after, max_pause);
             }
+            let host = route.map(|(_, host, _)| host);
             let ctx = Context {
                 operation: target.name(),
                 idempotent,
                 attempts,
                 misses,
+                host,
                 job: job_path
                     .as_deref()
                     .zip(route)
-                    .map(|(path, op)| classify::JobRef {
+                    .map(|(path, (op, _, _))| classify::JobRef {
                         path,
-                        base_path: &self.base_path,
+                        base_path: &self.factory_base_path,
                         op,
                     }),
             };
@@ -235,8 +312,12 @@ impl Pipeline {
                         let e = classify::redirect_error(&ctx, status, location, &self.redactor);
                         return Err(e.into());
                     }
-                    let pictory = (200..300).contains(&status) || reached_pictory(&body, cut);
-                    if let Some(op) = route.filter(|_| pictory) {
+                    // Pictory's own answers need no telling apart; through
+                    // LowCodeAPI only marked ones reached Pictory.
+                    let pictory = (200..300).contains(&status)
+                        || host == Some(Host::Pictory)
+                        || reached_pictory(&body, cut);
+                    if let Some((op, Host::LowCodeApi, _)) = route.filter(|_| pictory) {
                         self.learn(op, format);
                     }
                     if (200..300).contains(&status) {
@@ -247,11 +328,12 @@ impl Pipeline {
                             status,
                             headers,
                             body,
+                            host,
                         });
                     }
                     if status == 404 && !pictory {
                         misses.add(format);
-                        let switch = route.is_some_and(|op| {
+                        let switch = route.is_some_and(|(op, _, _)| {
                             self.mode == UrlMode::Auto
                                 && !op.path_params.is_empty()
                                 && !misses.contains(format.other())
@@ -310,30 +392,6 @@ impl Pipeline {
         }
     }
 
-    /// Waits at the shared rate-limit gate (see `throttle`), within the
-    /// deadline: past it, [`Error::Timeout`] — nothing was sent.
-    async fn admit(
-        &self,
-        target: Target,
-        attempts: u32,
-        deadline: Option<Instant>,
-    ) -> Result<throttle::Permit<'_>> {
-        if let Some(permit) = self.throttle.try_acquire() {
-            return Ok(permit);
-        }
-        // Boxed: the waiting state stays out of every request's future.
-        let wait = Box::pin(self.throttle.acquire_slow());
-        match deadline {
-            None => Ok(wait.await),
-            Some(d) => tokio::time::timeout_at(d, wait)
-                .await
-                .map_err(|_| Error::Timeout {
-                    operation: target.name(),
-                    attempts,
-                }),
-        }
-    }
-
     /// The wait before the next attempt, if the policy allows one and it
     /// ends before the deadline.
     fn retry_delay(
@@ -356,42 +414,80 @@ impl Pipeline {
         }
     }
 
-    /// Moves the URL to `format`, adds the token, and refuses a URL that is
-    /// not exactly the operation's route.
+    /// Moves the URL to `host`'s base (and, for LowCodeAPI, to `format`),
+    /// refuses a URL that is not exactly the operation's route, and adds
+    /// the host's credential: the token to LowCodeAPI's query, the API key
+    /// to Pictory's `Authorization` header. Nothing else ever gets either.
     fn prepare(
         &self,
         request: &mut reqwest::Request,
         op: &'static OperationSpec,
+        host: Host,
+        upstream: &Upstream,
         format: UrlFormat,
     ) -> Result<()> {
-        if format == UrlFormat::Old && !op.path_params.is_empty() {
-            let old = to_old_format(request.url(), &self.base_path, op);
-            match old {
+        if upstream.base != self.factory_base {
+            let moved = request
+                .url()
+                .as_str()
+                .strip_prefix(self.factory_base.as_str())
+                .and_then(|rest| url::Url::parse(&format!("{}{rest}", upstream.base)).ok());
+            match moved {
                 Some(url) => *request.url_mut() = url,
-                None => return Err(self.route_refused(op, request.url(), format)),
+                None => {
+                    return Err(route_refused(
+                        op,
+                        request.url(),
+                        &upstream.base_path,
+                        format,
+                    ));
+                }
             }
         }
-        if let Some(problem) = crate::path::check_route(request.url(), &self.base_path, op, format)
+        if format == UrlFormat::Old && !op.path_params.is_empty() {
+            let old = to_old_format(request.url(), &upstream.base_path, op);
+            match old {
+                Some(url) => *request.url_mut() = url,
+                None => {
+                    return Err(route_refused(
+                        op,
+                        request.url(),
+                        &upstream.base_path,
+                        format,
+                    ));
+                }
+            }
+        }
+        if let Some(problem) =
+            crate::path::check_route(request.url(), &upstream.base_path, op, format)
         {
             return Err(Error::InvalidRequest {
                 operation: op.id,
                 message: problem,
             });
         }
-        request
-            .url_mut()
-            .query_pairs_mut()
-            .append_pair("api_token", self.token.expose_secret());
-        Ok(())
-    }
-
-    fn route_refused(&self, op: &OperationSpec, url: &url::Url, format: UrlFormat) -> Error {
-        let problem = crate::path::check_route(url, &self.base_path, op, UrlFormat::New)
-            .unwrap_or_else(|| format!("cannot build the {} URL format", format.as_str()));
-        Error::InvalidRequest {
-            operation: op.id,
-            message: problem,
+        match host {
+            Host::LowCodeApi => {
+                request
+                    .url_mut()
+                    .query_pairs_mut()
+                    .append_pair("api_token", upstream.secret.expose_secret());
+            }
+            Host::Pictory => {
+                // Sent raw, as Pictory documents (no `Bearer`); marked
+                // sensitive so the HTTP stack never shows it.
+                let mut value =
+                    reqwest::header::HeaderValue::from_str(upstream.secret.expose_secret())
+                        .map_err(|_| Error::Config {
+                            message: "the Pictory API key cannot be sent in a header".into(),
+                        })?;
+                value.set_sensitive(true);
+                request
+                    .headers_mut()
+                    .insert(reqwest::header::AUTHORIZATION, value);
+            }
         }
+        Ok(())
     }
 
     /// Remembers that `op` reached Pictory in `format`; logs it once.
@@ -407,6 +503,39 @@ impl Pipeline {
                 format.as_str()
             );
         }
+    }
+}
+
+/// Waits at a service's shared rate-limit gate (see `throttle`), within
+/// the deadline: past it, [`Error::Timeout`] — nothing was sent.
+async fn admit<'t>(
+    throttle: &'t throttle::Throttle,
+    target: Target,
+    attempts: u32,
+    deadline: Option<Instant>,
+) -> Result<throttle::Permit<'t>> {
+    if let Some(permit) = throttle.try_acquire() {
+        return Ok(permit);
+    }
+    // Boxed: the waiting state stays out of every request's future.
+    let wait = Box::pin(throttle.acquire_slow());
+    match deadline {
+        None => Ok(wait.await),
+        Some(d) => tokio::time::timeout_at(d, wait)
+            .await
+            .map_err(|_| Error::Timeout {
+                operation: target.name(),
+                attempts,
+            }),
+    }
+}
+
+fn route_refused(op: &OperationSpec, url: &url::Url, base_path: &str, format: UrlFormat) -> Error {
+    let problem = crate::path::check_route(url, base_path, op, UrlFormat::New)
+        .unwrap_or_else(|| format!("cannot build the {} URL format", format.as_str()));
+    Error::InvalidRequest {
+        operation: op.id,
+        message: problem,
     }
 }
 

@@ -53,6 +53,7 @@ impl Pipeline {
             idempotent: true,
             attempts,
             misses: Misses::default(),
+            host: None,
             job: None,
         };
         let mut response = match self.http.execute(request).await {

@@ -5,6 +5,9 @@
 use crate::wire::TOKEN_PREFIX;
 use std::time::Duration;
 
+/// The Pictory key the simulator accepts by default.
+pub(crate) const SIM_PICTORY_KEY: &str = "pictai_sim-key";
+
 /// Which LowCodeAPI deployment the simulator plays. Both occur in the wild
 /// (see `tests/fixtures/wire-facts.md`); a client must work with either, so
 /// run your tests against both.
@@ -132,9 +135,18 @@ pub struct FaultPlan {
     pub rate_truncate: f64,
     /// Delay added before every answer (all routes, faults included).
     pub latency: Duration,
+    /// The operations (ids, e.g. `"create_storyboard"`) the rates apply
+    /// to; empty (the default) means every operation. Requests to other
+    /// operations draw nothing, so they do not shift the sequence.
+    pub only: Vec<String>,
 }
 
 impl FaultPlan {
+    /// Whether the rates apply to `operation`.
+    pub fn applies_to(&self, operation: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == operation)
+    }
+
     /// True when the plan can inject something (a rate above zero).
     pub fn is_active(&self) -> bool {
         [
@@ -231,6 +243,15 @@ pub struct SimConfig {
     /// with `Retry-After` before anything is processed. `None` (the
     /// default) lets everything through.
     pub rate_limit: Option<super::RateLimit>,
+    /// Pictory API keys its own face accepts (`Authorization: <key>`, raw,
+    /// as Pictory documents). The Pictory face serves every operation at
+    /// `<origin>/pictoryapis/...` ([`Simulator::pictory_base_url`](super::Simulator::pictory_base_url))
+    /// with Pictory's bare bodies, and answers any other `Authorization`
+    /// with Pictory's `401 {"message": "Unauthorized"}`. It shares jobs and
+    /// resources with the LowCodeAPI face (a job created through one is
+    /// read through the other); faults and the rate limit apply only to the
+    /// LowCodeAPI face. Default `["pictai_sim-key"]`.
+    pub pictory_keys: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -257,6 +278,7 @@ impl SimConfig {
             faults: FaultPlan::default(),
             webhooks: WebhookFaults::default(),
             rate_limit: None,
+            pictory_keys: vec![SIM_PICTORY_KEY.to_string()],
         }
     }
 
@@ -285,6 +307,11 @@ impl SimConfig {
     /// Whether `token` opens the door: it has LowCodeAPI's prefix and is listed.
     pub(crate) fn accepts(&self, token: &str) -> bool {
         token.starts_with(TOKEN_PREFIX) && self.tokens.iter().any(|t| t == token)
+    }
+
+    /// Whether `authorization` is one of the Pictory keys.
+    pub(crate) fn accepts_key(&self, authorization: &str) -> bool {
+        self.pictory_keys.iter().any(|k| k == authorization)
     }
 
     /// Whether new-format URLs of path-parameter operations are served.

@@ -65,6 +65,18 @@ pub struct Counters {
     /// Forged posts the receiver answered 2xx: a receiver that checks its
     /// tags keeps this at 0.
     pub webhooks_forged_accepted: u64,
+    /// Requests to Pictory's own face (`/pictoryapis/...`), by operation
+    /// id, whatever the answer.
+    pub pictory_requests: BTreeMap<String, u64>,
+    /// Requests to Pictory's face whose URL, headers or JSON body carried a
+    /// LowCodeAPI token (as sent or percent-encoded). A client keeps it at 0.
+    pub token_at_pictory: u64,
+    /// Requests to LowCodeAPI's face that carried a Pictory key. A client
+    /// keeps it at 0.
+    pub key_at_lowcodeapi: u64,
+    /// Requests to the file routes (uploads, media, videos, pages) that
+    /// carried either secret. A client keeps it at 0.
+    pub secret_at_files: u64,
 }
 
 impl Counters {
@@ -88,6 +100,11 @@ impl Counters {
     /// Jobs of `kind` created (`storyboard`, `render`, `transcription`, `summary`).
     pub fn jobs_of(&self, kind: &str) -> u64 {
         self.jobs_created.get(kind).copied().unwrap_or(0)
+    }
+
+    /// Requests to `operation` at Pictory's own face.
+    pub fn pictory_requests_to(&self, operation: &str) -> u64 {
+        self.pictory_requests.get(operation).copied().unwrap_or(0)
     }
 
     /// Injected faults of `kind` (`429`, `5xx`, `drop`, `truncate`).

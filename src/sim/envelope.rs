@@ -110,6 +110,23 @@ fn own_message(body: &Value) -> Option<Value> {
     body.get("message").filter(|m| m.is_string()).cloned()
 }
 
+/// Pictory's own answer, as its face sends it: the body bare, Pictory's
+/// status.
+pub(crate) fn render_bare(reply: Reply) -> (StatusCode, Vec<u8>) {
+    let (status, body) = match reply {
+        Reply::Ok(body) => (StatusCode::OK, body),
+        Reply::Err(status, body) => (status, body),
+        Reply::Proxy(status, message, _) => (status, json!({ "message": message })),
+    };
+    (status, body.to_string().into_bytes())
+}
+
+/// Pictory's 401 for a missing or wrong API key
+/// (`tests/fixtures/pictory-docs/errors/pictory-401-new.json`).
+pub(crate) fn pictory_unauthorized() -> Reply {
+    Reply::Err(StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
+}
+
 /// The JSON bytes of `reply` in `profile`'s envelope, and its status.
 pub(crate) fn render(profile: SimProfile, reply: Reply) -> (StatusCode, Vec<u8>) {
     let (status, body) = match (profile, reply) {

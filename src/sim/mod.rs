@@ -75,6 +75,7 @@ mod ratelimit;
 mod resources;
 mod routes;
 mod schema;
+mod secrets;
 mod state;
 mod templates;
 mod transcript;
@@ -212,6 +213,35 @@ impl Simulator {
             .first()
             .map(String::as_str)
             .unwrap_or("")
+    }
+
+    /// Pictory's own face: the base URL to give
+    /// [`ClientBuilder::pictory_base_url`](crate::ClientBuilder::pictory_base_url)
+    /// (`http://127.0.0.1:PORT`; the spec's `/pictoryapis/...` paths follow).
+    pub fn pictory_base_url(&self) -> String {
+        self.app.origin.clone()
+    }
+
+    /// The first Pictory key its Pictory face accepts (`"pictai_sim-key"`
+    /// by default; empty if [`SimConfig::pictory_keys`] is empty).
+    pub fn pictory_key(&self) -> &str {
+        self.app
+            .config
+            .pictory_keys
+            .first()
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// A [`crate::ClientBuilder`] for Pictory's face only (its key and
+    /// base URL, no LowCodeAPI token): every operation goes to Pictory
+    /// directly. Add `.token(sim.token()).base_url(sim.base_url())` for a
+    /// client that talks to both (operations through LowCodeAPI, job reads
+    /// from Pictory when the profile has no job route).
+    pub fn pictory_client_builder(&self) -> crate::ClientBuilder {
+        crate::Client::builder()
+            .pictory_key(self.pictory_key())
+            .pictory_base_url(self.pictory_base_url())
     }
 
     /// The configuration it was started with.

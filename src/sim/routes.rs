@@ -45,22 +45,44 @@ impl Format {
     }
 }
 
+/// Which service a route plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Face {
+    /// LowCodeAPI's proxy at `/pictory/...` (token, formats, envelopes).
+    LowCodeApi,
+    /// Pictory itself at `/pictoryapis/...` (API key, bare bodies).
+    Pictory,
+}
+
 /// What a route serves.
 #[derive(Debug, Clone, Copy)]
 struct RouteInfo {
     op: &'static OperationSpec,
     format: Format,
+    face: Face,
 }
 
 /// The route paths of every operation: `(axum path, route)`. Operations
-/// without path parameters have one route, counted as the new format.
-pub(crate) fn operation_routes() -> Vec<(String, &'static OperationSpec, Format)> {
+/// without path parameters have one LowCodeAPI route, counted as the new
+/// format; every operation has one Pictory route.
+pub(crate) fn operation_routes() -> Vec<(String, &'static OperationSpec, Format, Face)> {
     let mut out = Vec::new();
     for op in OPERATIONS {
-        out.push((format!("/pictory{}", op.path), op, Format::New));
+        out.push((
+            format!("/pictory{}", op.path),
+            op,
+            Format::New,
+            Face::LowCodeApi,
+        ));
         if !op.path_params.is_empty() {
-            out.push((format!("/pictory{}", op.old_format_path()), op, Format::Old));
+            out.push((
+                format!("/pictory{}", op.old_format_path()),
+                op,
+                Format::Old,
+                Face::LowCodeApi,
+            ));
         }
+        out.push((op.path.to_string(), op, Format::New, Face::Pictory));
     }
     out
 }
@@ -70,11 +92,11 @@ pub(crate) fn operation_routes() -> Vec<(String, &'static OperationSpec, Format)
 /// the same place.
 pub(crate) fn router(app: Arc<App>) -> Result<Router, String> {
     let mut by_path: BTreeMap<String, Vec<RouteInfo>> = BTreeMap::new();
-    for (path, op, format) in operation_routes() {
+    for (path, op, format, face) in operation_routes() {
         by_path
             .entry(path)
             .or_default()
-            .push(RouteInfo { op, format });
+            .push(RouteInfo { op, format, face });
     }
     let mut router: Router<Arc<App>> = Router::new();
     for (path, routes) in by_path {
@@ -133,6 +155,7 @@ pub(crate) fn router(app: Arc<App>) -> Result<Router, String> {
         .fallback(routing_404)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(middleware::from_fn_with_state(app.clone(), latency))
+        .layer(middleware::from_fn_with_state(app.clone(), watch_secrets))
         .with_state(app))
 }
 
@@ -142,6 +165,23 @@ async fn latency(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    next.run(req).await
+}
+
+/// Counts every request whose URL or headers carry a secret where it
+/// does not belong (see [`Counters::token_at_pictory`](super::Counters::token_at_pictory)).
+async fn watch_secrets(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let mut seen = String::new();
+    if let Some(pq) = req.uri().path_and_query() {
+        seen.push_str(pq.as_str());
+    }
+    for (name, value) in req.headers() {
+        seen.push(' ');
+        seen.push_str(name.as_str());
+        seen.push(':');
+        seen.push_str(&String::from_utf8_lossy(value.as_bytes()));
+    }
+    super::secrets::count(&app, req.uri().path(), seen.as_bytes());
     next.run(req).await
 }
 
@@ -215,7 +255,10 @@ async fn handle_operation(
     params: Result<Path<Vec<(String, String)>>, PathRejection>,
     req: Request,
 ) -> Response {
-    let RouteInfo { op, format } = route;
+    let RouteInfo { op, format, face } = route;
+    if face == Face::Pictory {
+        return handle_pictory(app, op, params, req).await;
+    }
     if !is_served(&app, op, format) {
         return routing_404(State(app.clone()), req).await;
     }
@@ -240,7 +283,11 @@ async fn handle_operation(
         return too_many_requests(&app, HeaderValue::from(after.as_secs()));
     }
 
-    let fault = app.faults.decide();
+    let fault = if app.config.faults.applies_to(op.id) {
+        app.faults.decide()
+    } else {
+        Fault::None
+    };
     if let Some(key) = fault.key() {
         app.count(|c| super::counters::bump(&mut c.faults, key));
     }
@@ -272,6 +319,38 @@ async fn handle_operation(
     let reply = ops::dispatch(&app, op, &values, &query, input);
     let reply = checked_answer(&app, op, reply);
     json_response(&app, reply, fault)
+}
+
+/// One operation at Pictory's own face: the API key in `Authorization`,
+/// path values in the path, Pictory's bare body (no envelope, no faults).
+async fn handle_pictory(
+    app: Arc<App>,
+    op: &'static OperationSpec,
+    params: Result<Path<Vec<(String, String)>>, PathRejection>,
+    req: Request,
+) -> Response {
+    app.count(|c| super::counters::bump(&mut c.pictory_requests, op.id));
+    let bare = |reply: Reply| {
+        let (status, bytes) = envelope::render_bare(reply);
+        faults::finish(status, envelope::json_headers(), bytes, Fault::None)
+    };
+    let authorized = header_str(req.headers().get(header::AUTHORIZATION))
+        .is_some_and(|key| app.config.accepts_key(key));
+    if !authorized {
+        app.count(|c| c.unauthorized += 1);
+        return bare(envelope::pictory_unauthorized());
+    }
+    let query = query_pairs(&req);
+    let values = match path_values(op, Format::New, params, &query) {
+        Ok(values) => values,
+        Err(reply) => return bare(reply),
+    };
+    let input = match read_input(&app, op, req).await {
+        Ok(input) => input,
+        Err(reply) => return bare(reply),
+    };
+    let reply = ops::dispatch(&app, op, &values, &query, input);
+    bare(checked_answer(&app, op, reply))
 }
 
 /// A successful answer that does not fit the operation's response schema
@@ -346,6 +425,7 @@ fn path_values(
 /// multipart form parsed into parts or raw `application/octet-stream`
 /// bytes; nothing for bodiless operations.
 async fn read_input(app: &App, op: &OperationSpec, req: Request) -> Result<Input, Reply> {
+    let path = req.uri().path().to_string();
     match op.body {
         BodyKind::None => Ok(Input::None),
         BodyKind::Json => {
@@ -367,6 +447,7 @@ async fn read_input(app: &App, op: &OperationSpec, req: Request) -> Result<Input
                 serde_json::from_slice(&bytes)
                     .map_err(|e| Reply::invalid_field("body", &format!("is not valid JSON: {e}")))?
             };
+            super::secrets::count(app, &path, &bytes);
             app.keep_received(op.id, &body);
             let errors = app.schemas.check(op, &body);
             if errors.is_empty() {

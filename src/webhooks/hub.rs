@@ -248,6 +248,11 @@ impl WebhookHub {
         })
     }
 
+    /// The public base URL callbacks are made under (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
     /// Callbacks handed out and not yet dropped.
     pub fn waiting(&self) -> usize {
         self.registry().len()

@@ -90,7 +90,14 @@ pub(crate) async fn wait(
                 if now >= end {
                     return Err(state.deadline_error(handle, start));
                 }
-                let read = handle.read(deadline).await;
+                // Without job reads (no route seen, no key) the proxy's
+                // route is still tried each time: what the client saw of
+                // it may have been a passing fault, and a confirmation
+                // must not be skipped because of one.
+                let read = match handle.read(deadline).await {
+                    Err(Error::NoJobReads { .. }) => handle.read_through_proxy(deadline).await,
+                    read => read,
+                };
                 let now = Instant::now();
                 let later = |d: Duration| now.checked_add(d).unwrap_or(end).min(end);
                 match read {
@@ -113,9 +120,9 @@ pub(crate) async fn wait(
                             }
                         };
                     }
-                    Err(Error::RouteNotFound { .. }) => {
-                        // No job route (LowCodeAPI's open-source server): the
-                        // tagged post is all there is.
+                    Err(Error::RouteNotFound { .. } | Error::NoJobReads { .. }) => {
+                        // No job reads (LowCodeAPI's open-source server and
+                        // no Pictory key): the tagged post is all there is.
                         if !state.no_job_route {
                             tracing::info!(job = %handle.id(), "the proxy has no job-status route; the tagged webhook is taken as it is");
                         }

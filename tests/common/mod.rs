@@ -125,6 +125,15 @@ pub fn html_404() -> HttpMockResponse {
         .build()
 }
 
+/// Pictory's answer for an unknown job (through LowCodeAPI's hosted
+/// envelope): what a proxy with a job route answers a probe.
+pub fn job_not_found() -> HttpMockResponse {
+    json_response(
+        404,
+        serde_json::json!({"data": {"error": {"success": false, "data": {"status": "failed", "error_code": "5000", "error_message": "JOB_NOT_FOUND"}}}}),
+    )
+}
+
 pub fn json_response(status: u16, body: serde_json::Value) -> HttpMockResponse {
     HttpMockResponse::builder()
         .status(status)

@@ -4,7 +4,7 @@
 
 use crate::Session;
 use crate::cli::BulkArgs;
-use crate::commands::{check_music, flow_options, storyboard, usage};
+use crate::commands::{announce_plan, check_music, flow_options, storyboard, usage};
 use crate::report::{Failure, Reporter, one_line};
 use pictory::Stage;
 use pictory::journal::{BulkItem, BulkRun, ItemOutcome, Journal, JournalStage};
@@ -316,8 +316,10 @@ pub async fn run(
     if session.sim.is_some() {
         warn_about_earlier_jobs(reporter, &journal).await;
     }
+    let opts = flow_options(session, reporter);
+    announce_plan(session, reporter, &opts).await?;
     let run = BulkRun::new(session.client.clone(), journal.clone())
-        .options(flow_options(session))
+        .options(opts)
         .recreate_possibly_processed(args.recreate_possibly_processed);
     let progress = reporter.items(total as u64);
     // One `BulkRun::run` per item, so that each outcome shows as it comes;

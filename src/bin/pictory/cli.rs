@@ -6,16 +6,37 @@ use std::path::PathBuf;
 /// Pictory's AI video API from the terminal, through LowCodeAPI.
 ///
 /// Set LOWCODEAPI_API_TOKEN (and LOWCODEAPI_BASE_URL to use another proxy)
-/// to talk to Pictory; without a token every command runs against the
-/// built-in simulator, which says so on one line.
+/// to talk to Pictory through LowCodeAPI, and PICTORY_API_KEY (Pictory's
+/// own key, pictai_...; PICTORY_BASE_URL to override) to read jobs from
+/// Pictory directly, which LowCodeAPI's own server cannot. Without either,
+/// every command runs against the built-in simulator, which says so on one
+/// line.
 ///
-/// Exit status: 0 success, 1 the API or a job failed, 2 usage error.
+/// Commands that wait for jobs say how on one line before creating
+/// anything: through LowCodeAPI's job route, from Pictory directly, or on
+/// webhooks (--listen and --public-url); with no way to wait they stop
+/// before creating anything.
+///
+/// Exit status: 0 success, 1 the API or a job failed, 2 usage or
+/// configuration error (nothing was sent), 130 interrupted (Ctrl-C: the
+/// job ids and the command that resumes the wait are printed).
 #[derive(Debug, Parser)]
 #[command(name = "pictory", version, propagate_version = true)]
 pub struct Cli {
     /// Print machine-readable JSON on stdout (errors: one JSON line on stderr).
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Wait for jobs on Pictory's webhooks: run a receiver listening on this
+    /// address (e.g. 0.0.0.0:8787). Needs --public-url.
+    #[arg(long, global = true, value_name = "ADDR", env = "PICTORY_WEBHOOK_ADDR")]
+    pub listen: Option<String>,
+
+    /// The public base URL that reaches --listen from the internet (e.g.
+    /// https://hooks.example.com/pictory); each job gets its own callback
+    /// URL under it. Needs --listen.
+    #[arg(long, global = true, value_name = "URL", env = "PICTORY_WEBHOOK_URL")]
+    pub public_url: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -137,6 +158,10 @@ pub struct JobArgs {
     /// Wait until the job ends (with a progress bar) instead of reading it once.
     #[arg(long)]
     pub wait: bool,
+    /// Finish the journey into this .mp4 (implies --wait): a render job's
+    /// video is downloaded; a preview (storyboard) job is rendered first.
+    #[arg(long, short, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -118,6 +118,9 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
         }
         Command::Job(args) => {
             JobId::parse(&args.id).map_err(|e| usage(e.to_string()))?;
+            if let Some(out) = &args.out {
+                writable_target("--out", out)?;
+            }
         }
         Command::Summarize(args) => {
             JobId::parse(&args.job).map_err(|e| usage(e.to_string()))?;
@@ -155,12 +158,94 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
     Ok(checked)
 }
 
-/// Polling for the tool: the library's default against Pictory; quick
-/// reads against the simulator, whose jobs are sped up.
-pub fn flow_options(session: &Session) -> FlowOptions {
-    match &session.sim {
+/// How the tool's flows run: the library's default polling against
+/// Pictory (quick reads against the simulator, whose jobs are sped up),
+/// webhooks when a receiver runs, and every job id shown (and kept for
+/// Ctrl-C) as soon as its job is created.
+pub fn flow_options(session: &Session, reporter: &Reporter) -> FlowOptions {
+    let mut opts = match &session.sim {
         Some(_) => FlowOptions::default().backoff(FixedInterval(Duration::from_millis(200))),
         None => FlowOptions::default(),
+    };
+    if let Some(hub) = &session.hub {
+        opts = opts.webhooks(hub.clone());
+    }
+    let reporter = reporter.clone();
+    opts.on_job_created(move |stage, id| reporter.job_created(stage, id))
+}
+
+/// Decides how jobs are waited for, before anything is created, and says
+/// so on one line; fails (nothing created) when they could not be.
+pub async fn announce_plan(
+    session: &Session,
+    reporter: &Reporter,
+    opts: &FlowOptions,
+) -> Result<(), Failure> {
+    let plan = session.client.wait_plan(opts).await?;
+    reporter.note(&format!("waiting for jobs: {plan}"));
+    Ok(())
+}
+
+/// What Ctrl-C prints: the jobs created, and the command that finishes
+/// the journey.
+pub struct Resume {
+    /// The video's destination (`video`, `job --out`).
+    out: Option<PathBuf>,
+    /// A batch: run the same command again.
+    batch: Option<String>,
+}
+
+impl Resume {
+    pub fn of(command: &Command) -> Resume {
+        let out = match command {
+            Command::Video(args) if !args.preview_only => Some(args.out.clone()),
+            Command::Job(args) => args.out.clone(),
+            _ => None,
+        };
+        let batch = match command {
+            Command::Bulk(args) => Some(format!(
+                "pictory bulk {} --journal {}",
+                args.file.display(),
+                args.journal.display()
+            )),
+            _ => None,
+        };
+        Resume { out, batch }
+    }
+
+    /// One line: what was created, and how to go on.
+    pub fn line(&self, created: &[(FlowStage, JobId)]) -> String {
+        if let Some(batch) = &self.batch {
+            return format!(
+                "interrupted; every job created is in the journal: run `{batch}` again to resume"
+            );
+        }
+        let Some((_, last)) = created.last() else {
+            return "interrupted before any job was created".into();
+        };
+        let jobs: Vec<String> = created
+            .iter()
+            .map(|(stage, id)| format!("{stage} job {id}"))
+            .collect();
+        let out = self
+            .out
+            .as_ref()
+            .map(|o| format!(" --out {}", shell_word(&o.display().to_string())))
+            .unwrap_or_default();
+        format!(
+            "interrupted; created: {}; resume with: pictory job {last} --wait{out}",
+            jobs.join(", ")
+        )
+    }
+}
+
+/// `word` as one shell word (quoted when it needs to be).
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -182,15 +267,6 @@ impl Stages {
         }
     }
 
-    fn name(stage: FlowStage) -> &'static str {
-        match stage {
-            FlowStage::Preview => "preview",
-            FlowStage::Render => "render",
-            FlowStage::Transcription => "transcribe",
-            FlowStage::Summary => "summary",
-        }
-    }
-
     fn options(&self, opts: FlowOptions) -> FlowOptions {
         let stages = self.clone();
         opts.on_progress(move |stage, job| {
@@ -203,7 +279,7 @@ impl Stages {
                         if let Some((_, last)) = shown.last() {
                             last.finish(true);
                         }
-                        let d = Arc::new(stages.reporter.stage(Self::name(stage)));
+                        let d = Arc::new(stages.reporter.stage(stage.as_str()));
                         shown.push((stage, d.clone()));
                         d
                     }
@@ -261,9 +337,10 @@ pub async fn video(
     request.validate().map_err(|e| usage(e.to_string()))?;
 
     let stages = Stages::new(reporter);
-    let mut opts = stages.options(flow_options(session));
+    let mut opts = stages.options(flow_options(session, reporter));
     opts.render_webhook = args.webhook.clone();
     let client = &session.client;
+    announce_plan(session, reporter, &opts).await?;
 
     let (preview_job, preview) = match client.preview(&request, &opts).await {
         Ok(p) => p,
@@ -289,18 +366,7 @@ pub async fn video(
     };
     stages.finish(true);
 
-    let mut bar = reporter.download();
-    let saved = client
-        .download_video(&video, &args.out, |bytes, total| bar.update(bytes, total))
-        .await;
-    bar.finish(saved.is_ok());
-    let saved = saved?;
-    reporter.line(&format!("video: {}", video.video_url));
-    reporter.line(&format!(
-        "saved: {} ({} bytes)",
-        saved.path.display(),
-        saved.bytes
-    ));
+    let saved = save_video(session, reporter, &video, &args.out).await?;
     reporter.value(&json!({
         "preview_job": preview_job,
         "preview_url": preview.preview_url,
@@ -310,6 +376,29 @@ pub async fn video(
         "bytes": saved.bytes,
     }));
     Ok(())
+}
+
+/// Downloads a finished render to `out`, with a progress display.
+async fn save_video(
+    session: &Session,
+    reporter: &Reporter,
+    video: &pictory::jobs::RenderOutput,
+    out: &Path,
+) -> Result<pictory::Downloaded, Failure> {
+    let mut bar = reporter.download();
+    let saved = session
+        .client
+        .download_video(video, out, |bytes, total| bar.update(bytes, total))
+        .await;
+    bar.finish(saved.is_ok());
+    let saved = saved?;
+    reporter.line(&format!("video: {}", video.video_url));
+    reporter.line(&format!(
+        "saved: {} ({} bytes)",
+        saved.path.display(),
+        saved.bytes
+    ));
+    Ok(saved)
 }
 
 /// A job's output in brief, for plain output.
@@ -340,7 +429,7 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
     if session.sim.is_some() {
         handle = handle.with_backoff(FixedInterval(Duration::from_millis(200)));
     }
-    if !args.wait {
+    if !args.wait && args.out.is_none() {
         let job = handle.poll().await?;
         reporter.line(&format!("job {id}: {}", job.state.name()));
         if let Some(p) = job.state.progress() {
@@ -354,6 +443,9 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
         reporter.value(&job.raw);
         return Ok(());
     }
+    // A job created elsewhere: only a read can tell how it ends.
+    let opts = flow_options(session, reporter);
+    announce_plan(session, reporter, &opts).await?;
     let stage = reporter.stage("job");
     let mut progress = std::pin::pin!(handle.progress());
     let mut last = None;
@@ -374,25 +466,54 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
         return Err(usage("the job wait ended without a reading"));
     };
     let raw = job.raw.clone();
-    match job.into_outcome() {
+    let output = match job.into_outcome() {
         Some(Ok(output)) => {
             stage.finish(true);
-            reporter.line(&format!("job {id}: completed"));
-            for line in describe(&output) {
-                reporter.line(&line);
-            }
-            reporter.value(&raw);
-            Ok(())
+            output
         }
         Some(Err(e)) => {
             stage.finish(false);
-            Err(e.into())
+            return Err(e.into());
         }
         None => {
             stage.finish(false);
-            Err(usage("the job wait ended before the job did"))
+            return Err(usage("the job wait ended before the job did"));
         }
+    };
+    reporter.line(&format!("job {id}: completed"));
+    for line in describe(&output) {
+        reporter.line(&line);
     }
+    let Some(out) = &args.out else {
+        reporter.value(&raw);
+        return Ok(());
+    };
+    // Finish the journey: a preview is rendered, a render downloaded.
+    let (render_job, video) = match output {
+        JobOutput::Render(video) => (id.clone(), video),
+        JobOutput::Preview(preview) => {
+            let stages = Stages::new(reporter);
+            let opts = stages.options(flow_options(session, reporter));
+            let rendered = session.client.render_preview(&id, &preview, &opts).await;
+            stages.finish(rendered.is_ok());
+            rendered?
+        }
+        other => {
+            return Err(usage(format!(
+                "job {id} is not a video job (its output: {}); --out takes a preview or render job",
+                describe(&other).join("; ")
+            )));
+        }
+    };
+    let saved = save_video(session, reporter, &video, out).await?;
+    reporter.value(&json!({
+        "job": id,
+        "render_job": render_job,
+        "video_url": video.video_url,
+        "file": saved.path,
+        "bytes": saved.bytes,
+    }));
+    Ok(())
 }
 
 /// A media type for an upload, from the file's extension.
@@ -441,6 +562,9 @@ pub async fn transcribe(
     args: TranscribeArgs,
 ) -> Result<(), Failure> {
     let client = &session.client;
+    let stages = Stages::new(reporter);
+    let opts = stages.options(flow_options(session, reporter));
+    announce_plan(session, reporter, &opts).await?;
     let file_url = if args.source.contains("://") {
         args.source.clone()
     } else {
@@ -448,8 +572,6 @@ pub async fn transcribe(
         reporter.note(&format!("uploading {}", path.display()));
         client.upload_file(path, media_type(path)).await?.url
     };
-    let stages = Stages::new(reporter);
-    let opts = stages.options(flow_options(session));
     let (job, out) = match client.transcribe(&file_url, &args.language, &opts).await {
         Ok(t) => t,
         Err(e) => {
@@ -511,7 +633,8 @@ pub async fn summarize(
         }
     };
     let stages = Stages::new(reporter);
-    let opts = stages.options(flow_options(session));
+    let opts = stages.options(flow_options(session, reporter));
+    announce_plan(session, reporter, &opts).await?;
     let (job, summary) = match client.summarize(&transcript, args.seconds, &opts).await {
         Ok(s) => s,
         Err(e) => {

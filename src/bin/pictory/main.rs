@@ -1,9 +1,10 @@
 //! `pictory`: Pictory's AI video API from the terminal (cargo feature `cli`).
 //!
 //! Every request goes through the library's `Client` (and so its one
-//! pipeline: token, URL-format fallback, retries, redaction). Without
-//! `LOWCODEAPI_API_TOKEN` the tool starts the library's simulator and says
-//! so on one line. Exit status: 0 success, 1 API or job failure, 2 usage.
+//! pipeline: token and key, URL-format fallback, retries, redaction).
+//! Without `LOWCODEAPI_API_TOKEN` and `PICTORY_API_KEY` the tool starts the
+//! library's simulator and says so on one line. Exit status: 0 success,
+//! 1 API or job failure, 2 usage or configuration, 130 interrupted.
 
 mod bulk;
 mod cli;
@@ -15,6 +16,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 use pictory::Client;
 use pictory::sim::{SimConfig, Simulator};
+use pictory::webhooks::WebhookHub;
 use report::{Failure, Reporter};
 use std::process::ExitCode;
 
@@ -23,21 +25,64 @@ use std::process::ExitCode;
 /// `PICTORY_SIM_TIME_FACTOR` (e.g. `0.001` in tests).
 const SIM_TIME_FACTOR: f64 = 0.05;
 
-/// The client, and the simulator it talks to when no token is set (kept
-/// alive for as long as the command runs).
+/// The client, the simulator it talks to when no credential is set, and
+/// the webhook receiver when asked for (each kept alive for as long as the
+/// command runs).
 pub struct Session {
     pub client: Client,
     pub sim: Option<Simulator>,
+    /// The receiver jobs are waited on (`--listen`, `--public-url`).
+    pub hub: Option<WebhookHub>,
+    _server: Option<pictory::webhooks::WebhookServer>,
+}
+
+/// `--listen` and `--public-url`: both, or neither.
+pub struct Listen {
+    addr: Option<String>,
+    url: Option<String>,
+}
+
+impl Listen {
+    fn check(&self) -> Result<Option<(&str, &str)>, Failure> {
+        fn given(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|v| !v.trim().is_empty())
+        }
+        match (given(&self.addr), given(&self.url)) {
+            (Some(addr), Some(url)) => Ok(Some((addr, url))),
+            (None, None) => Ok(None),
+            _ => Err(Failure::Usage(
+                "--listen (PICTORY_WEBHOOK_ADDR) and --public-url (PICTORY_WEBHOOK_URL) go together: give both or neither".into(),
+            )),
+        }
+    }
 }
 
 impl Session {
-    async fn open(reporter: &Reporter) -> Result<Session, Failure> {
-        let token_set =
-            std::env::var(pictory::client::TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
-        if token_set {
+    async fn open(reporter: &Reporter, listen: &Listen) -> Result<Session, Failure> {
+        let webhooks = listen.check()?;
+        let mut session = Session::connect(reporter).await?;
+        if let Some((addr, url)) = webhooks {
+            let hub = WebhookHub::new(url)?;
+            let server = hub.serve(addr).await?;
+            reporter.note(&format!(
+                "webhook receiver listening on {}, callbacks under {}",
+                server.local_addr(),
+                hub.base_url()
+            ));
+            session.hub = Some(hub);
+            session._server = Some(server);
+        }
+        Ok(session)
+    }
+
+    async fn connect(reporter: &Reporter) -> Result<Session, Failure> {
+        let set = |name: &str| std::env::var(name).is_ok_and(|t| !t.trim().is_empty());
+        if set(pictory::client::TOKEN_ENV) || set(pictory::client::PICTORY_KEY_ENV) {
             return Ok(Session {
                 client: Client::from_env()?,
                 sim: None,
+                hub: None,
+                _server: None,
             });
         }
         let factor = std::env::var("PICTORY_SIM_TIME_FACTOR")
@@ -52,13 +97,16 @@ impl Session {
         .await
         .map_err(pictory::Error::from)?;
         reporter.note(&format!(
-            "{} is not set: using the built-in simulator at {} (nothing is sent to Pictory)",
+            "{} and {} are not set: using the built-in simulator at {} (nothing is sent to Pictory)",
             pictory::client::TOKEN_ENV,
+            pictory::client::PICTORY_KEY_ENV,
             sim.base_url()
         ));
         Ok(Session {
             client: sim.client()?,
             sim: Some(sim),
+            hub: None,
+            _server: None,
         })
     }
 }
@@ -87,7 +135,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let outcome = runtime.block_on(run(cli.command, &reporter));
+    let listen = Listen {
+        addr: cli.listen,
+        url: cli.public_url,
+    };
+    let outcome = runtime.block_on(run(cli.command, &reporter, &listen));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -131,31 +183,47 @@ fn clap_failure(e: clap::Error) -> ExitCode {
     }
 }
 
-async fn run(command: Command, reporter: &Reporter) -> Result<(), Failure> {
+async fn run(command: Command, reporter: &Reporter, listen: &Listen) -> Result<(), Failure> {
     // Usage checks that need no connection come first.
     if let Command::Operations = command {
         resources::operations(reporter);
         return Ok(());
     }
+    listen.check()?;
     let checked = commands::precheck(&command)?;
-    let session = Session::open(reporter).await?;
-    let result = match command {
-        Command::Video(args) => commands::video(&session, reporter, args, checked).await,
-        Command::Job(args) => commands::job(&session, reporter, args).await,
-        Command::Transcribe(args) => commands::transcribe(&session, reporter, args).await,
-        Command::Summarize(args) => commands::summarize(&session, reporter, args).await,
-        Command::Bulk(args) => bulk::run(&session, reporter, args, checked.items).await,
-        Command::Templates(r) => {
-            resources::resource(&session, reporter, resources::TEMPLATES, r).await
-        }
-        Command::Brands(r) => resources::resource(&session, reporter, resources::BRANDS, r).await,
-        Command::Aws(r) => resources::resource(&session, reporter, resources::AWS, r).await,
-        Command::Voices(cli::ListOnly::List) => resources::voices(&session, reporter).await,
-        Command::Call(args) => resources::call(&session, reporter, args).await,
-        Command::Operations | Command::Completions { .. } => Ok(()),
+    let resume = commands::Resume::of(&command);
+    let session = Session::open(reporter, listen).await?;
+    let work = run_command(&session, reporter, command, checked);
+    // Ctrl-C: the jobs created so far, and how to finish them.
+    let result = tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(resume.line(&reporter.created()))),
     };
     if let Some(sim) = session.sim {
         sim.shutdown().await;
     }
     result
+}
+
+async fn run_command(
+    session: &Session,
+    reporter: &Reporter,
+    command: Command,
+    checked: commands::Checked,
+) -> Result<(), Failure> {
+    match command {
+        Command::Video(args) => commands::video(session, reporter, args, checked).await,
+        Command::Job(args) => commands::job(session, reporter, args).await,
+        Command::Transcribe(args) => commands::transcribe(session, reporter, args).await,
+        Command::Summarize(args) => commands::summarize(session, reporter, args).await,
+        Command::Bulk(args) => bulk::run(session, reporter, args, checked.items).await,
+        Command::Templates(r) => {
+            resources::resource(session, reporter, resources::TEMPLATES, r).await
+        }
+        Command::Brands(r) => resources::resource(session, reporter, resources::BRANDS, r).await,
+        Command::Aws(r) => resources::resource(session, reporter, resources::AWS, r).await,
+        Command::Voices(cli::ListOnly::List) => resources::voices(session, reporter).await,
+        Command::Call(args) => resources::call(session, reporter, args).await,
+        Command::Operations | Command::Completions { .. } => Ok(()),
+    }
 }

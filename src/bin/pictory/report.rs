@@ -3,12 +3,13 @@
 //! every failure as one line.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pictory::jobs::{Job, JobState};
+use pictory::jobs::{Job, JobId, JobState};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Why the tool stops: a usage error (exit 2) or a failed call or job (exit 1).
+/// Why the tool stops: a usage or configuration error (exit 2), a failed
+/// call or job (exit 1), or Ctrl-C (exit 130).
 #[derive(Debug)]
 pub enum Failure {
     /// Bad arguments or unreadable input: nothing was sent.
@@ -17,6 +18,8 @@ pub enum Failure {
     Api(pictory::Error),
     /// Some items of a batch did not finish (the message counts them).
     Unfinished(String),
+    /// Ctrl-C: the message names the jobs created and how to resume.
+    Interrupted(String),
 }
 
 impl From<pictory::Error> for Failure {
@@ -29,7 +32,14 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
+            // Nothing was sent: the configuration or the input is wrong.
+            Failure::Api(
+                pictory::Error::Config { .. }
+                | pictory::Error::NoJobReads { .. }
+                | pictory::Error::InvalidRequest { .. },
+            ) => 2,
             Failure::Api(_) | Failure::Unfinished(_) => 1,
+            Failure::Interrupted(_) => 130,
         }
     }
 }
@@ -46,9 +56,11 @@ pub fn one_line(text: &str) -> String {
 pub struct Reporter {
     json: bool,
     bars: Option<MultiProgress>,
-    /// The token, when one is set: removed from anything printed (the
-    /// library never puts it in its errors; this is a second guard).
-    secret: Option<Arc<str>>,
+    /// The token and the key, when set: removed from anything printed (the
+    /// library never puts them in its errors; this is a second guard).
+    secrets: Arc<[String]>,
+    /// The jobs created so far (stage, id), for Ctrl-C and errors.
+    created: Arc<Mutex<Vec<(pictory::Stage, JobId)>>>,
 }
 
 impl Reporter {
@@ -56,12 +68,43 @@ impl Reporter {
         let bars = std::io::stderr()
             .is_terminal()
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        let secret = std::env::var(pictory::client::TOKEN_ENV)
-            .ok()
+        let secrets = [pictory::client::TOKEN_ENV, pictory::client::PICTORY_KEY_ENV]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
             .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .map(Arc::from);
-        Reporter { json, bars, secret }
+            .filter(|t| t.len() >= 4)
+            .collect::<Vec<_>>()
+            .into();
+        Reporter {
+            json,
+            bars,
+            secrets,
+            created: Arc::default(),
+        }
+    }
+
+    /// Notes a job created (`preview job: <id>` on stderr) and keeps it.
+    pub fn job_created(&self, stage: pictory::Stage, id: &JobId) {
+        self.note(&format!("{stage} job: {id}"));
+        self.created
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((stage, id.clone()));
+    }
+
+    /// The jobs created so far.
+    pub fn created(&self) -> Vec<(pictory::Stage, JobId)> {
+        self.created
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The secrets removed from `text`.
+    fn scrub(&self, text: String) -> String {
+        self.secrets
+            .iter()
+            .fold(text, |t, s| t.replace(s.as_str(), "[REDACTED]"))
     }
 
     pub fn json(&self) -> bool {
@@ -69,11 +112,7 @@ impl Reporter {
     }
 
     fn clean(&self, text: &str) -> String {
-        let text = one_line(text);
-        match &self.secret {
-            Some(s) if s.len() >= 4 => text.replace(&**s, "[REDACTED]"),
-            _ => text,
-        }
+        self.scrub(one_line(text))
     }
 
     /// A note on stderr (one line), kept clear of progress bars.
@@ -107,17 +146,14 @@ impl Reporter {
             self.value(value);
         } else {
             let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-            match &self.secret {
-                Some(s) if s.len() >= 4 => println!("{}", pretty.replace(&**s, "[REDACTED]")),
-                _ => println!("{pretty}"),
-            }
+            println!("{}", self.scrub(pretty));
         }
     }
 
     /// The one line a failure prints on stderr.
     pub fn failure(&self, failure: &Failure) {
         let message = match failure {
-            Failure::Usage(m) | Failure::Unfinished(m) => m.clone(),
+            Failure::Usage(m) | Failure::Unfinished(m) | Failure::Interrupted(m) => m.clone(),
             Failure::Api(e) => e.to_string(),
         };
         let message = self.clean(&message);
@@ -127,10 +163,21 @@ impl Reporter {
                 "exit_code": failure.exit_code(),
             });
             if let Failure::Api(e) = failure {
-                v["operation"] = serde_json::json!(e.operation());
-                v["status"] = serde_json::json!(e.status());
+                if let Some(op) = e.operation() {
+                    v["operation"] = serde_json::json!(op);
+                }
+                if let Some(status) = e.status() {
+                    v["status"] = serde_json::json!(status);
+                }
             }
-            eprintln!("{v}");
+            let created = self.created();
+            if !created.is_empty() {
+                v["jobs"] = created
+                    .iter()
+                    .map(|(stage, id)| serde_json::json!({"stage": stage.as_str(), "job_id": id}))
+                    .collect();
+            }
+            eprintln!("{}", self.scrub(v.to_string()));
         } else {
             if let Some(bars) = &self.bars {
                 let _ = bars.clear();
