@@ -57,7 +57,8 @@ pub fn check(dir: &SpecDir, strict: bool) -> Result<String, String> {
     Ok(summary)
 }
 
-/// Ids present and unique; every templated path has its parameter and back.
+/// Ids present and unique; paths made of literal and whole `{name}`
+/// segments; every templated path has its parameter and back.
 /// (Untyped operations are allowed here: see [`response_problems`].)
 pub fn structural_problems(doc: &Value) -> Vec<String> {
     let mut problems = Vec::new();
@@ -70,6 +71,18 @@ pub fn structural_problems(doc: &Value) -> Vec<String> {
                 problems.push(format!("{where_}: operationId `{id}` is used twice"))
             }
             Some(id) => seen.push(id.clone()),
+        }
+        let malformed = op.path.split('/').any(|seg| {
+            let name = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+            match name {
+                Some(name) => name.is_empty() || name.contains(['{', '}']),
+                None => seg.contains(['{', '}']),
+            }
+        });
+        if malformed {
+            problems.push(format!(
+                "{where_}: the path is not a template of whole `{{name}}` segments"
+            ));
         }
         let templated = template_params(&op.path);
         for name in &templated {

@@ -118,7 +118,7 @@ pub fn normalize(raw: &Value, overlay: &Value) -> Result<Normalized, String> {
             .cloned()
             .unwrap_or(Value::Null);
         let op = normalize_operation(source, path, &fixes, &mut warnings)?;
-        if let Some(shape) = upstream_response(raw, &source.op) {
+        if let Some(shape) = upstream_response(raw, source) {
             upstream.push(UpstreamResponse {
                 operation: op["operationId"].as_str().unwrap_or_default().to_string(),
                 method: method.to_string(),
@@ -170,6 +170,8 @@ struct Source {
     path: String,
     op: Map<String, Value>,
     item: Map<String, Value>,
+    /// Whether the served document has it (else the overlay added it).
+    served: bool,
 }
 
 /// The served operations in document order, then the overlay's additions
@@ -201,6 +203,7 @@ fn sources(raw: &Value, overlay: &Value) -> Vec<Source> {
                     path: path.clone(),
                     op: op.clone(),
                     item: item.clone(),
+                    served: !from_overlay,
                 });
             }
         }
@@ -265,9 +268,13 @@ fn public_paths(sources: &[Source], keys: &[Option<String>]) -> Vec<String> {
 }
 
 /// The served 2xx response schema of an operation, repaired and flattened,
-/// when it says more than "any JSON".
-fn upstream_response(raw: &Value, op: &Map<String, Value>) -> Option<Vec<Node>> {
-    let schema = first_success_schema(op.get("responses")?.as_object()?)?;
+/// when the served document has the operation and the schema says more than
+/// "any JSON".
+fn upstream_response(raw: &Value, source: &Source) -> Option<Vec<Node>> {
+    if !source.served {
+        return None;
+    }
+    let schema = first_success_schema(source.op.get("responses")?.as_object()?)?;
     let (schema, _) = normalize_schema(schema);
     if is_any_json(raw, &schema) {
         return None;
