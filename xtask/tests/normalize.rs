@@ -6,16 +6,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-fn read_json(dir: &std::path::Path, name: &str) -> Value {
-    parse(&std::fs::read(dir.join(name)).unwrap())
-}
-
-fn pretty(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap();
-    s.push('\n');
-    s
-}
-
 #[test]
 fn check_passes_on_the_committed_spec_and_fails_with_a_diff_after_an_edit() {
     let scratch = Scratch::new("check");
