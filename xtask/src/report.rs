@@ -264,27 +264,27 @@ fn compare(o: &Operation, n: &Operation) -> Vec<Change> {
     } else {
         out.extend(renamed_path_parameters(o, n));
     }
-    for (place, name) in &o.other_params {
-        if !n.other_params.contains(&(place.clone(), name.clone())) {
+    for (kind, words, these, others) in [
+        (
+            Kind::ParameterRemoved,
+            "removed",
+            &o.other_params,
+            &n.other_params,
+        ),
+        (
+            Kind::ParameterAdded,
+            "added",
+            &n.other_params,
+            &o.other_params,
+        ),
+    ] {
+        for (place, name) in these.iter().filter(|p| !others.contains(p)) {
             out.push(
-                Change::new(
-                    Kind::ParameterRemoved,
-                    n,
-                    format!("{place} parameter removed: {name}"),
-                )
-                .about(Some(name), None, None),
-            );
-        }
-    }
-    for (place, name) in &n.other_params {
-        if !o.other_params.contains(&(place.clone(), name.clone())) {
-            out.push(
-                Change::new(
-                    Kind::ParameterAdded,
-                    n,
-                    format!("{place} parameter added: {name}"),
-                )
-                .about(Some(name), None, None),
+                Change::new(kind, n, format!("{place} parameter {words}: {name}")).about(
+                    Some(name),
+                    None,
+                    None,
+                ),
             );
         }
     }

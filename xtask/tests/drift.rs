@@ -420,6 +420,78 @@ fn request_body_fields_made_required_optional_or_retyped_are_reported_in_words()
 }
 
 #[test]
+fn query_parameters_added_and_removed_are_reported() {
+    let scratch = Scratch::new("drift-params");
+    let dir = scratch.spec_copy();
+    let mut served = committed_raw();
+    served["paths"]["/pictoryapis/v1/awsconnections"]["get"]["parameters"] =
+        json!([{"name": "limit", "in": "query", "schema": {"type": "integer"}}]);
+    let run = update(&scratch, &dir, &served, &["--json"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let rows: Value = serde_json::from_str(&run.stdout).unwrap();
+    let lines: Vec<(&str, &str, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["change"].as_str().unwrap(),
+                r["parameter"].as_str().unwrap(),
+                r["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (
+                "parameter_removed",
+                "pageKey",
+                "list_aws_connections: query parameter removed: pageKey"
+            ),
+            (
+                "parameter_added",
+                "limit",
+                "list_aws_connections: query parameter added: limit"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_renamed_id_and_a_moved_route_are_reported_as_such() {
+    // The overlay renames an operation: same route, another Rust method.
+    let scratch = Scratch::new("drift-id");
+    let dir = scratch.spec_copy();
+    let mut overlay = read_json(&dir, OVERLAY);
+    overlay["operations"]["GET /pictoryapis/brands/editvideo/{brandId}"]["operationId"] =
+        json!("fetch_brand");
+    write_json(&dir, OVERLAY, &overlay);
+    let run = update(&scratch, &dir, &committed_raw(), &[]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        report(&run),
+        [
+            "fetch_brand: operation id changed: get_brand -> fetch_brand (its Rust method is renamed)"
+        ]
+    );
+
+    // Same id, another route (matched by id when no route matches).
+    let doc = |path: &str| {
+        json!({"openapi": "3.0.3", "paths": {path: {"get": {"operationId": "get_x",
+            "parameters": [{"name": "id", "in": "path"}], "responses": {}}}}})
+    };
+    let lines: Vec<String> = xtask::report::changes(&doc("/v1/x/{id}"), &doc("/v2/x/{id}"))
+        .iter()
+        .map(|c| c.line())
+        .collect();
+    assert_eq!(
+        lines,
+        ["get_x: route changed: GET /v1/x/{id} -> GET /v2/x/{id}"]
+    );
+}
+
+#[test]
 fn update_check_writes_nothing_and_exits_3_only_when_the_served_spec_differs() {
     let scratch = Scratch::new("drift-check");
     let dir = scratch.spec_copy();
