@@ -382,71 +382,69 @@ fn field_diffs<'a>(a: &'a [Node], b: &'a [Node], with_refs: bool) -> Vec<FieldDi
     out
 }
 
-fn required_text(n: &Node) -> String {
-    if n.required { "required" } else { "optional" }.into()
+impl FieldDiff<'_> {
+    /// The node concerned, and its two sides in words: `absent`, its types
+    /// (component names only when `with_refs`), or `optional` / `required`.
+    fn sides(&self, with_refs: bool) -> (&Node, String, String) {
+        let required = |n: &Node| if n.required { "required" } else { "optional" }.to_string();
+        match *self {
+            FieldDiff::Added(n) => (n, "absent".into(), n.kinds_text(with_refs)),
+            FieldDiff::Removed(n) => (n, n.kinds_text(with_refs), "absent".into()),
+            FieldDiff::Type(a, b) => (b, a.kinds_text(with_refs), b.kinds_text(with_refs)),
+            FieldDiff::Required(a, b) => (b, required(a), required(b)),
+        }
+    }
+}
+
+/// A field line at `location`: `sides` as [`FieldDiff::sides`] gives them.
+fn field_line(
+    op: &Operation,
+    kind: Kind,
+    location: Location,
+    (node, from, to): (&Node, String, String),
+    what: String,
+) -> Change {
+    let mut change = Change::new(kind, op, what).about(Some(&node.path), Some(from), Some(to));
+    change.location = Some(location);
+    change
 }
 
 /// One field difference from the old document to the new, in words.
 fn field_change(op: &Operation, location: Location, diff: &FieldDiff) -> Change {
     let place = location.as_str();
-    let (kind, node, from, to, what) = match *diff {
-        FieldDiff::Added(n) if n.is_root() => (
-            Kind::FieldAdded,
-            n,
-            "absent".into(),
-            n.kinds_text(true),
-            format!("{place} added ({})", n.kinds_text(true)),
-        ),
-        FieldDiff::Removed(n) if n.is_root() => (
-            Kind::FieldRemoved,
-            n,
-            n.kinds_text(true),
-            "absent".into(),
-            format!("{place} removed"),
-        ),
-        FieldDiff::Added(n) => (
-            Kind::FieldAdded,
-            n,
-            "absent".into(),
-            n.kinds_text(true),
-            format!(
-                "{place} changed: field {} added ({})",
-                n.path,
-                n.kinds_text(true)
-            ),
-        ),
-        FieldDiff::Removed(n) => (
-            Kind::FieldRemoved,
-            n,
-            n.kinds_text(true),
-            "absent".into(),
-            format!("{place} changed: field {} removed", n.path),
-        ),
-        FieldDiff::Type(a, b) => {
-            let (from, to) = (a.kinds_text(true), b.kinds_text(true));
-            let what = if b.is_root() {
-                format!("{place} changed: type changed: {from} -> {to}")
-            } else {
-                format!(
-                    "{place} changed: field {} type changed: {from} -> {to}",
-                    b.path
-                )
-            };
-            (Kind::TypeChanged, b, from, to, what)
+    let (node, from, to) = diff.sides(true);
+    let field = &node.path;
+    let (kind, what) = match diff {
+        FieldDiff::Added(_) if node.is_root() => {
+            (Kind::FieldAdded, format!("{place} added ({to})"))
         }
-        FieldDiff::Required(a, b) => {
-            let (kind, words) = if b.required {
-                (Kind::FieldNowRequired, "now required")
-            } else {
-                (Kind::FieldNoLongerRequired, "no longer required")
-            };
-            let what = format!("{place} changed: field {} {words}", b.path);
-            (kind, b, required_text(a), required_text(b), what)
-        }
+        FieldDiff::Removed(_) if node.is_root() => (Kind::FieldRemoved, format!("{place} removed")),
+        FieldDiff::Added(_) => (
+            Kind::FieldAdded,
+            format!("{place} changed: field {field} added ({to})"),
+        ),
+        FieldDiff::Removed(_) => (
+            Kind::FieldRemoved,
+            format!("{place} changed: field {field} removed"),
+        ),
+        FieldDiff::Type(..) if node.is_root() => (
+            Kind::TypeChanged,
+            format!("{place} changed: type changed: {from} -> {to}"),
+        ),
+        FieldDiff::Type(..) => (
+            Kind::TypeChanged,
+            format!("{place} changed: field {field} type changed: {from} -> {to}"),
+        ),
+        FieldDiff::Required(..) if node.required => (
+            Kind::FieldNowRequired,
+            format!("{place} changed: field {field} now required"),
+        ),
+        FieldDiff::Required(..) => (
+            Kind::FieldNoLongerRequired,
+            format!("{place} changed: field {field} no longer required"),
+        ),
     };
-    let mut change = Change::new(kind, op, what).about(Some(&node.path), Some(from), Some(to));
-    change.location = Some(location);
-    change
+    field_line(op, kind, location, (node, from, to), what)
 }
 
 /// One line per untyped operation of `doc`: it has no `response` schema
@@ -491,42 +489,28 @@ pub fn upstream_differences(new: &Normalized) -> Vec<Change> {
             continue;
         }
         for diff in field_diffs(&op.response, &upstream.shape, false) {
-            let (node, overlay, served, what) = match diff {
-                FieldDiff::Added(n) => (
-                    n,
-                    "absent".to_string(),
-                    n.kinds_text(false),
-                    format!("field {} only upstream ({})", n.path, n.kinds_text(false)),
-                ),
-                FieldDiff::Removed(n) => (
-                    n,
-                    n.kinds_text(false),
-                    "absent".to_string(),
-                    format!("field {} not upstream", n.path),
-                ),
-                FieldDiff::Type(a, b) => {
-                    let (x, y) = (a.kinds_text(false), b.kinds_text(false));
-                    let what = if b.is_root() {
-                        format!("type is {y} upstream, {x} in the overlay")
-                    } else {
-                        format!("field {} is {y} upstream, {x} in the overlay", b.path)
-                    };
-                    (b, x, y, what)
+            let (node, overlay, served) = diff.sides(false);
+            let field = &node.path;
+            let what = match diff {
+                FieldDiff::Added(_) => format!("field {field} only upstream ({served})"),
+                FieldDiff::Removed(_) => format!("field {field} not upstream"),
+                FieldDiff::Type(..) if node.is_root() => {
+                    format!("type is {served} upstream, {overlay} in the overlay")
                 }
-                FieldDiff::Required(a, b) => {
-                    let (x, y) = (required_text(a), required_text(b));
-                    let what = format!("field {} {y} upstream, {x} in the overlay", b.path);
-                    (b, x, y, what)
+                FieldDiff::Type(..) => {
+                    format!("field {field} is {served} upstream, {overlay} in the overlay")
+                }
+                FieldDiff::Required(..) => {
+                    format!("field {field} {served} upstream, {overlay} in the overlay")
                 }
             };
-            let mut change = Change::new(
-                Kind::UpstreamResponseDiffers,
+            out.push(field_line(
                 op,
+                Kind::UpstreamResponseDiffers,
+                Location::Response,
+                (node, overlay, served),
                 format!("{prefix}: {what}"),
-            )
-            .about(Some(&node.path), Some(overlay), Some(served));
-            change.location = Some(Location::Response);
-            out.push(change);
+            ));
         }
     }
     out
