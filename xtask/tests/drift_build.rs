@@ -160,5 +160,6 @@ fn a_drifted_spec_updates_and_the_workspace_builds_with_no_hand_edits() {
         &["run", "--all-features", "--example", "drift_names"],
     );
     assert!(ok, "the drift example failed:\n{stdout}");
+    eprintln!("{stdout}");
     assert!(stdout.contains("list_music_tracks answered: {"), "{stdout}");
 }
