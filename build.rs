@@ -248,6 +248,17 @@ fn operation_table(
                     .map(|p| format!("{:?}, ", p["name"].as_str().unwrap_or_default()))
                     .collect()
             };
+            // The upstream spelling of each path parameter, which LowCodeAPI's
+            // old URL format puts on the wire; the normalizer records it
+            // only when it differs from the public name the overlay pins.
+            let wire_names: String = params
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| {
+                    let wire = p["x-pictory-wire-name"].as_str().or(p["name"].as_str());
+                    format!("{:?}, ", wire.unwrap_or_default())
+                })
+                .collect();
             let body = if op.get("x-pictory-manual-body").is_some() {
                 "BodyKind::Manual"
             } else if op.get("requestBody").is_some() {
@@ -258,7 +269,7 @@ fn operation_table(
             let _ = writeln!(
                 table,
                 "    OperationSpec {{ id: {id:?}, method: {:?}, path: {path:?}, \
-                 path_params: &[{}], query_params: &[{}], body: {body} }},",
+                 path_params: &[{}], wire_path_params: &[{wire_names}], query_params: &[{}], body: {body} }},",
                 method.to_uppercase(),
                 names("path"),
                 names("query"),

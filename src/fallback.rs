@@ -3,6 +3,8 @@
 //! New format: `/pictoryapis/v1/templates/abc123`. Old format: the segment is
 //! the parameter's name, lower-cased, and the value moves to the query under
 //! the parameter's own name: `/pictoryapis/v1/templates/templateid?templateId=abc123`.
+//! That name is LowCodeAPI's current spelling ([`OperationSpec::wire_name`]),
+//! which may differ from the public name the generated methods use.
 //! The client tries the new format first; on a *routing* 404 (any 404 not
 //! positively identified as Pictory's own answer: LowCodeAPI's JSON
 //! `{"message": "Not Found"}`, a load balancer's HTML, text or nothing) it
@@ -116,8 +118,9 @@ pub(crate) fn to_old_format(
         match t.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             Some(name) => {
                 let value = percent_encoding::percent_decode_str(a).decode_utf8().ok()?;
-                values.push((name, value.into_owned()));
-                segments.push(name.to_lowercase());
+                let wire = op.wire_name(name);
+                values.push((wire, value.into_owned()));
+                segments.push(wire.to_lowercase());
             }
             None if t == a => segments.push(t.to_string()),
             None => return None,
@@ -154,6 +157,28 @@ mod tests {
             "http://h:1/pictory/pictoryapis/v1/templates/templateid?api_token=T&templateId=a+b%2Fc"
         );
         assert_eq!(op.old_format_path(), "/pictoryapis/v1/templates/templateid");
+    }
+
+    #[test]
+    fn the_old_format_carries_the_upstream_name_after_a_rename() {
+        let op = &crate::operations::tests::RENAMED_GET_TEMPLATE;
+        let url =
+            url::Url::parse("http://h:1/pictory/pictoryapis/v1/templates/abc?api_token=T").unwrap();
+        let old = to_old_format(&url, "/pictory", op).unwrap();
+        assert_eq!(
+            old.as_str(),
+            "http://h:1/pictory/pictoryapis/v1/templates/template_id?api_token=T&template_id=abc"
+        );
+        assert_eq!(
+            crate::path::check_route(&old, "/pictory", op, UrlFormat::Old),
+            None
+        );
+        // The public name is not what the old format sends.
+        let public = url::Url::parse(
+            "http://h:1/pictory/pictoryapis/v1/templates/templateid?api_token=T&templateId=abc",
+        )
+        .unwrap();
+        assert!(crate::path::check_route(&public, "/pictory", op, UrlFormat::Old).is_some());
     }
 
     #[test]

@@ -23,8 +23,14 @@ pub struct OperationSpec {
     pub method: &'static str,
     /// The path template, new format (`/pictoryapis/v1/templates/{templateId}`).
     pub path: &'static str,
-    /// Path parameter names, in path order.
+    /// Path parameter names, in path order: the public names (the
+    /// generated builder methods and [`crate::Client::call_operation`] use
+    /// them), pinned by `spec/overlay.json` across upstream renames.
     pub path_params: &'static [&'static str],
+    /// The same parameters as LowCodeAPI spells them now, in the same order:
+    /// what the old URL format puts on the wire (see [`Self::wire_name`]).
+    /// Equal to `path_params` unless upstream renamed a parameter.
+    pub wire_path_params: &'static [&'static str],
     /// Query parameter names (the token excluded).
     pub query_params: &'static [&'static str],
     /// How the body is sent.
@@ -52,13 +58,24 @@ impl OperationSpec {
             .expect("every OperationSpec comes from OPERATIONS")
     }
 
-    /// The old-format path: each `{param}` replaced by the lower-cased name.
+    /// The upstream (wire) name of the path parameter whose public name is
+    /// `name`: the old URL format's query key, and, lower-cased, its path
+    /// segment. `name` itself when upstream did not rename it.
+    pub fn wire_name<'a>(&self, name: &'a str) -> &'a str {
+        self.path_params
+            .iter()
+            .position(|p| *p == name)
+            .and_then(|i| self.wire_path_params.get(i).copied())
+            .unwrap_or(name)
+    }
+
+    /// The old-format path: each `{param}` replaced by the lower-cased wire name.
     pub fn old_format_path(&self) -> String {
         self.path
             .split('/')
             .map(
                 |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) => name.to_lowercase(),
+                    Some(name) => self.wire_name(name).to_lowercase(),
                     None => seg.to_string(),
                 },
             )
@@ -68,3 +85,37 @@ impl OperationSpec {
 }
 
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// `get_template` as the table reads after LowCodeAPI renamed
+    /// `{templateId}` to `{template_id}` and the overlay kept the public name.
+    pub(crate) const RENAMED_GET_TEMPLATE: OperationSpec = OperationSpec {
+        id: "get_template",
+        method: "GET",
+        path: "/pictoryapis/v1/templates/{templateId}",
+        path_params: &["templateId"],
+        wire_path_params: &["template_id"],
+        query_params: &[],
+        body: BodyKind::None,
+    };
+
+    #[test]
+    fn the_old_format_follows_the_wire_name() {
+        let op = RENAMED_GET_TEMPLATE;
+        assert_eq!(op.wire_name("templateId"), "template_id");
+        assert_eq!(op.wire_name("other"), "other");
+        assert_eq!(
+            op.old_format_path(),
+            "/pictoryapis/v1/templates/template_id"
+        );
+        let committed = OperationSpec::find("get_template").unwrap();
+        assert_eq!(committed.wire_path_params, committed.path_params);
+        assert_eq!(
+            committed.old_format_path(),
+            "/pictoryapis/v1/templates/templateid"
+        );
+    }
+}

@@ -122,7 +122,7 @@ impl<'de> serde::Deserialize<'de> for PathValue {
 /// Checks that `url` is exactly `op`'s route under `base_path` in `format`:
 /// the same literal segments, each path value exactly one segment that
 /// decodes to a valid [`PathValue`], and in the old format each value
-/// present, intact, in the query under the parameter's name. `None` when the
+/// present, intact, in the query under the parameter's wire name. `None` when the
 /// URL may be sent; else why not.
 pub(crate) fn check_route(
     url: &url::Url,
@@ -167,6 +167,7 @@ pub(crate) fn check_route(
                 }
             }
             UrlFormat::Old => {
+                let name = op.wire_name(name);
                 if !segment.eq_ignore_ascii_case(name) {
                     return mismatch();
                 }

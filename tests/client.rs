@@ -26,7 +26,7 @@ async fn old_format_only_server_every_path_operation_falls_back_once_then_goes_d
         for op in OPERATIONS.iter().filter(|op| !op.path_params.is_empty()) {
             let old = format!("/pictory{}", op.old_format_path());
             let has_values = op
-                .path_params
+                .wire_path_params
                 .iter()
                 .all(|p| query.iter().any(|(k, v)| k == p && v == ID));
             if path == old && req.method().as_str() == op.method && has_values {

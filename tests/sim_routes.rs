@@ -98,7 +98,7 @@ fn op_url(
         UrlFormat::Old => {
             let mut url =
                 url::Url::parse(&format!("{}{}", sim.base_url(), op.old_format_path())).unwrap();
-            for p in op.path_params {
+            for p in op.wire_path_params {
                 url.query_pairs_mut().append_pair(p, value);
             }
             url

@@ -379,8 +379,8 @@ fn checked_answer(app: &App, op: &OperationSpec, reply: Reply) -> Reply {
     )
 }
 
-/// The path-parameter values: from the path (new format) or from the query
-/// under the parameter's own name (old format; missing → 400).
+/// The path-parameter values by public name: from the path (new format) or
+/// from the query under the parameter's wire name (old format; missing → 400).
 fn path_values(
     op: &OperationSpec,
     format: Format,
@@ -405,11 +405,12 @@ fn path_values(
         Format::Old => {
             let mut missing = Vec::new();
             for name in op.path_params {
-                match query.iter().find(|(k, _)| k == name) {
+                let wire = op.wire_name(name);
+                match query.iter().find(|(k, _)| k == wire) {
                     Some((_, v)) if !v.is_empty() => {
                         out.insert(name.to_string(), v.clone());
                     }
-                    _ => missing.push((name.to_string(), vec!["is required".to_string()])),
+                    _ => missing.push((wire.to_string(), vec!["is required".to_string()])),
                 }
             }
             if !missing.is_empty() {
@@ -513,4 +514,19 @@ async fn read_form(req: Request) -> Result<Vec<FormPart>, Reply> {
 /// A header's value as text, if it is present and visible ASCII.
 pub(crate) fn header_str(value: Option<&HeaderValue>) -> Option<&str> {
     value.and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_format_values_are_read_under_the_wire_name_and_kept_under_the_public_name() {
+        let op = &crate::operations::tests::RENAMED_GET_TEMPLATE;
+        let query = vec![("template_id".to_string(), "t1".to_string())];
+        let values = path_values(op, Format::Old, Ok(Path(Vec::new())), &query).unwrap();
+        assert_eq!(values.get("templateId").map(String::as_str), Some("t1"));
+        let public = vec![("templateId".to_string(), "t1".to_string())];
+        assert!(path_values(op, Format::Old, Ok(Path(Vec::new())), &public).is_err());
+    }
 }

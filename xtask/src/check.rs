@@ -6,8 +6,11 @@ use crate::normalize::{normalize, response_problems, template_params, to_canonic
 use crate::operations::operations;
 use serde_json::Value;
 
-/// Runs every check; `Ok` carries a one-line summary, `Err` a readable report.
-pub fn check(dir: &SpecDir) -> Result<String, String> {
+/// Runs every check; `Ok` carries a one-line summary, `Err` a readable
+/// report. With `strict`, an untyped operation (no `response` schema in the
+/// overlay) is a problem too: CI runs it so, so a maintainer types every new
+/// operation before merging.
+pub fn check(dir: &SpecDir, strict: bool) -> Result<String, String> {
     let raw = dir.read_json(RAW)?;
     let overlay = dir.read_json(OVERLAY)?;
     let committed_text = dir.read(NORMALIZED)?;
@@ -33,18 +36,30 @@ pub fn check(dir: &SpecDir) -> Result<String, String> {
     if let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(committed.clone()) {
         problems.push(format!("openapiv3 cannot parse {NORMALIZED}: {e}"));
     }
-    if problems.is_empty() {
-        Ok(format!(
-            "spec check: OK ({} operations, normalized document up to date)",
-            operations(&committed).len()
-        ))
-    } else {
-        Err(problems.join("\n"))
+    let untyped = response_problems(&committed);
+    if strict {
+        problems.extend(untyped.iter().cloned());
     }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let mut summary = format!(
+        "spec check: OK ({} operations, normalized document up to date)",
+        operations(&committed).len()
+    );
+    if !untyped.is_empty() {
+        summary.push_str(&format!(
+            "\n{} untyped operation(s), which `spec check --strict` refuses:\n{}",
+            untyped.len(),
+            untyped.join("\n")
+        ));
+    }
+    Ok(summary)
 }
 
-/// Ids present and unique; every templated path has its parameter and back;
-/// every operation has a 2xx response schema that is more than "any JSON".
+/// Ids present and unique; paths made of literal and whole `{name}`
+/// segments; every templated path has its parameter and back.
+/// (Untyped operations are allowed here: see [`response_problems`].)
 pub fn structural_problems(doc: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -56,6 +71,18 @@ pub fn structural_problems(doc: &Value) -> Vec<String> {
                 problems.push(format!("{where_}: operationId `{id}` is used twice"))
             }
             Some(id) => seen.push(id.clone()),
+        }
+        let malformed = op.path.split('/').any(|seg| {
+            let name = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+            match name {
+                Some(name) => name.is_empty() || name.contains(['{', '}']),
+                None => seg.contains(['{', '}']),
+            }
+        });
+        if malformed {
+            problems.push(format!(
+                "{where_}: the path is not a template of whole `{{name}}` segments"
+            ));
         }
         let templated = template_params(&op.path);
         for name in &templated {
@@ -71,6 +98,5 @@ pub fn structural_problems(doc: &Value) -> Vec<String> {
             }
         }
     }
-    problems.extend(response_problems(doc));
     problems
 }

@@ -175,6 +175,12 @@ fn detect_variant(doc: &Value) -> &'static str {
 
 /// Stores a fetched document and its provenance, both or neither.
 pub fn store(dir: &SpecDir, fetched: &Fetched) -> Result<(), String> {
+    dir.write_all_atomic(&stored_files(fetched))
+}
+
+/// The raw document (pretty-printed, key order kept) and its provenance,
+/// as [`store`] writes them.
+pub fn stored_files(fetched: &Fetched) -> Vec<(&'static str, Vec<u8>)> {
     let mut raw = serde_json::to_string_pretty(&fetched.doc).expect("a Value always serializes");
     raw.push('\n');
     let sha = Sha256::digest(&fetched.bytes);
@@ -188,5 +194,5 @@ pub fn store(dir: &SpecDir, fetched: &Fetched) -> Result<(), String> {
     });
     let mut prov = serde_json::to_string_pretty(&provenance).expect("a Value always serializes");
     prov.push('\n');
-    dir.write_all_atomic(&[(RAW, raw.into_bytes()), (PROVENANCE, prov.into_bytes())])
+    vec![(RAW, raw.into_bytes()), (PROVENANCE, prov.into_bytes())]
 }

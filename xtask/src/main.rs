@@ -1,5 +1,11 @@
 //! `cargo xtask spec fetch|normalize|check|update`: see `README.md`.
+//!
+//! Exit codes: 0 done; 1 failed (fetch error, invalid document, a check
+//! that does not pass, a file that cannot be written; `spec/` is left as it
+//! was); 2 usage error; 3 `update --check` found that the served document
+//! differs from `spec/` (nothing written).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,14 +15,33 @@ use xtask::files::{NORMALIZED, SpecDir};
 const USAGE: &str = "usage: cargo xtask spec <fetch|normalize|check|update> [options]
   fetch     [--base-url URL] [--from-file PATH] [--timeout SECS]  store LowCodeAPI's document in spec/
   normalize                                                       spec/ raw + overlay -> normalized
-  check                                                           committed normalized == normalize(raw + overlay)
-  update    [--base-url URL] [--from-file PATH] [--timeout SECS]  fetch + normalize + change report
-common: --spec-dir DIR (default: the repository's spec/)";
+  check     [--strict]                                            committed normalized == normalize(raw + overlay);
+                                                                  --strict: untyped operations fail too (CI)
+  update    [--base-url URL] [--from-file PATH] [--timeout SECS] [--check] [--json]
+                                                                  fetch + normalize + change report;
+                                                                  --check: write nothing, exit 3 if spec/ would change;
+                                                                  --json: the report as a JSON array on stdout
+common: --spec-dir DIR (default: the repository's spec/)
+exit codes: 0 done (update --check: spec/ is up to date), 1 failure (spec/ unchanged),
+            2 usage error, 3 update --check: the served spec differs from spec/";
+
+/// Exit code: the command failed; `spec/` is as it was.
+const EXIT_FAILURE: u8 = 1;
+/// Exit code: the command line is wrong.
+const EXIT_USAGE: u8 = 2;
+/// Exit code of `update --check` when the served document differs.
+const EXIT_DIFFERS: u8 = 3;
 
 struct Args {
     command: String,
     spec_dir: SpecDir,
     fetch: FetchOptions,
+    /// `check --strict`.
+    strict: bool,
+    /// `update --check`.
+    check_only: bool,
+    /// `update --json`.
+    json: bool,
 }
 
 /// What the command line asks for.
@@ -29,6 +54,28 @@ enum Request {
 
 fn is_help(arg: &str) -> bool {
     matches!(arg, "--help" | "-h" | "help")
+}
+
+/// Every option, whichever command it belongs to.
+const OPTIONS: [&str; 7] = [
+    "--spec-dir",
+    "--base-url",
+    "--from-file",
+    "--timeout",
+    "--strict",
+    "--check",
+    "--json",
+];
+
+/// Which command each option belongs to.
+fn allowed(flag: &str, command: &str) -> bool {
+    match flag {
+        "--spec-dir" => true,
+        "--base-url" | "--from-file" | "--timeout" => matches!(command, "fetch" | "update"),
+        "--strict" => command == "check",
+        "--check" | "--json" => command == "update",
+        _ => false,
+    }
 }
 
 fn parse(argv: impl Iterator<Item = String>) -> Result<Request, String> {
@@ -46,38 +93,68 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Request, String> {
     if !matches!(command.as_str(), "fetch" | "normalize" | "check" | "update") {
         return Err(format!("unknown spec command `{command}`\n{USAGE}"));
     }
-    let mut spec_dir = SpecDir {
-        dir: SpecDir::default_dir(),
-    };
-    let mut fetch = FetchOptions {
-        base_url: DEFAULT_BASE_URL.into(),
-        from_file: None,
-        timeout: Duration::from_secs(30),
+    let mut args = Args {
+        spec_dir: SpecDir {
+            dir: SpecDir::default_dir(),
+        },
+        fetch: FetchOptions {
+            base_url: DEFAULT_BASE_URL.into(),
+            from_file: None,
+            timeout: Duration::from_secs(30),
+        },
+        strict: false,
+        check_only: false,
+        json: false,
+        command,
     };
     while let Some(flag) = argv.next() {
+        if !allowed(&flag, &args.command) {
+            return Err(if OPTIONS.contains(&flag.as_str()) {
+                format!("{flag} does not apply to `spec {}`\n{USAGE}", args.command)
+            } else {
+                format!("unknown option {flag}\n{USAGE}")
+            });
+        }
         let mut value = || argv.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
-            "--base-url" => fetch.base_url = value()?,
-            "--from-file" => fetch.from_file = Some(PathBuf::from(value()?)),
-            "--spec-dir" => spec_dir.dir = PathBuf::from(value()?),
+            "--base-url" => args.fetch.base_url = value()?,
+            "--from-file" => args.fetch.from_file = Some(PathBuf::from(value()?)),
+            "--spec-dir" => args.spec_dir.dir = PathBuf::from(value()?),
             "--timeout" => {
                 let v = value()?;
                 let secs: f64 = v
                     .parse()
-                    .map_err(|_| format!("--timeout takes seconds, not {v:?}"))?;
-                fetch.timeout = Duration::from_secs_f64(secs);
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s < 1e9)
+                    .ok_or_else(|| format!("--timeout takes seconds, not {v:?}"))?;
+                args.fetch.timeout = Duration::from_secs_f64(secs);
             }
-            other => return Err(format!("unknown option {other}\n{USAGE}")),
+            "--strict" => args.strict = true,
+            "--check" => args.check_only = true,
+            _ => args.json = true,
         }
     }
-    Ok(Request::Run(Args {
-        command,
-        spec_dir,
-        fetch,
-    }))
+    Ok(Request::Run(args))
 }
 
-fn run(args: Args) -> Result<(), String> {
+/// Where the human-readable lines go: stdout, or stderr when stdout carries
+/// the JSON report.
+struct Out {
+    json: bool,
+}
+
+impl Out {
+    fn line(&self, s: &str) {
+        if self.json {
+            eprintln!("{s}");
+        } else {
+            println!("{s}");
+        }
+    }
+}
+
+/// Runs a command; the exit code, or a one-line reason to fail with 1.
+fn run(args: Args) -> Result<u8, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -104,57 +181,77 @@ fn run(args: Args) -> Result<(), String> {
             }
             println!("wrote {}", dir.file(NORMALIZED).display());
         }
-        "check" => println!("{}", xtask::check::check(dir)?),
-        "update" => {
-            let previous = dir.read_json(NORMALIZED).unwrap_or(serde_json::Value::Null);
-            let fetched = rt.block_on(fetch(&args.fetch))?;
-            // Normalize before storing, so a document that cannot be
-            // normalized leaves spec/ untouched.
-            let overlay = dir.read_json(xtask::files::OVERLAY)?;
-            if let Err(problem) = xtask::normalize::normalize(&fetched.doc, &overlay) {
-                // Show what changed anyway (when the document can be read at
-                // all), so the maintainer sees what the overlay must cover.
-                if let Ok(draft) = xtask::normalize::normalize_unchecked(&fetched.doc, &overlay) {
-                    println!(
-                        "fetched {} ({} document); not stored, the changes would be:",
-                        fetched.source, fetched.variant
-                    );
-                    print!(
-                        "{}",
-                        xtask::report::render(&xtask::report::changes(&previous, &draft.doc))
-                    );
-                }
-                return Err(format!("{problem} (spec/ is unchanged)"));
-            }
-            store(dir, &fetched)?;
-            for w in xtask::normalize_in_place(dir)? {
-                println!("warning: {w}");
-            }
-            let new = dir.read_json(NORMALIZED)?;
-            println!("fetched {} ({} document)", fetched.source, fetched.variant);
-            print!(
-                "{}",
-                xtask::report::render(&xtask::report::changes(&previous, &new))
-            );
-        }
-        _ => return Err(USAGE.into()),
+        "check" => println!("{}", xtask::check::check(dir, args.strict)?),
+        _ => return update(&rt, &args),
     }
-    Ok(())
+    Ok(0)
+}
+
+/// `update [--check] [--json]`.
+fn update(rt: &tokio::runtime::Runtime, args: &Args) -> Result<u8, String> {
+    let dir = &args.spec_dir;
+    let out = Out { json: args.json };
+    let fetched = rt.block_on(fetch(&args.fetch))?;
+    if let Some(why) = &fetched.fallback_reason {
+        out.line(&format!("fell back to the old-format document ({why})"));
+    }
+    out.line(&format!(
+        "fetched {} ({} document)",
+        fetched.source, fetched.variant
+    ));
+    // Normalized and checked before anything is stored, so a document that
+    // cannot be normalized leaves spec/ untouched.
+    let update =
+        xtask::Update::prepare(dir, fetched).map_err(|e| format!("{e} (spec/ is unchanged)"))?;
+    for w in &update.normalized.warnings {
+        out.line(&format!("warning: {w}"));
+    }
+    let code = if args.check_only {
+        if update.differs {
+            out.line("the served spec differs from spec/ (nothing written); the changes:");
+            EXIT_DIFFERS
+        } else {
+            out.line("the served spec is the one in spec/");
+            0
+        }
+    } else {
+        update.apply(dir)?;
+        out.line(&format!("stored in {}", dir.dir.display()));
+        0
+    };
+    let text = if args.json {
+        xtask::report::render_json(&update.report)
+    } else {
+        xtask::report::render(&update.report)
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot print the report: {e}"))?;
+    Ok(code)
 }
 
 fn main() -> ExitCode {
-    let outcome = parse(std::env::args().skip(1)).and_then(|request| match request {
-        Request::Help => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        Request::Run(args) => run(args),
-    });
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+    let request = match parse(std::env::args().skip(1)) {
+        Ok(request) => request,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let outcome = match request {
+        Request::Help => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        Request::Run(args) => run(args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_FAILURE)
         }
     }
 }

@@ -6,6 +6,7 @@
 //! What cannot be derived by rule (operation ids, the job-status route the
 //! document forgets, content-type fixes) comes from the overlay, which is data.
 
+use crate::operations::{Node, Operation, WIRE_NAME_EXT, path_shape, schema_shape};
 use serde_json::{Map, Value, json};
 
 /// The order methods are emitted in within one path.
@@ -25,6 +26,23 @@ pub struct Normalized {
     pub doc: Value,
     /// Human-readable warnings (operations the overlay does not name, ...).
     pub warnings: Vec<String>,
+    /// The 2xx response schemas the served document ships, for comparison
+    /// with the overlay's (which the normalized document keeps).
+    pub upstream: Vec<UpstreamResponse>,
+}
+
+/// A 2xx response schema the served document ships for one operation.
+#[derive(Debug, Clone)]
+pub struct UpstreamResponse {
+    /// The operation's id in the normalized document.
+    pub operation: String,
+    /// Its lower-case method.
+    pub method: String,
+    /// Its path in the normalized document.
+    pub path: String,
+    /// The served schema after the normalizer's repairs, flattened (its
+    /// `$ref`s resolved in the served document).
+    pub shape: Vec<Node>,
 }
 
 /// Checks that `doc` looks like an OpenAPI 3 document with at least one path.
@@ -46,26 +64,23 @@ pub fn validate_openapi_shape(doc: &Value) -> Result<(), String> {
 }
 
 /// Normalizes `raw` with `overlay`. Deterministic: same input, same output.
+///
+/// Operations meet their overlay entries by method and path shape
+/// ([`path_shape`]): a key spelled exactly as served wins, else the one
+/// overlay key of that method and shape. The overlay key's path pins the
+/// public names of the path parameters (what the generated builder methods
+/// are called); the served spelling, when it differs, is kept in
+/// [`WIRE_NAME_EXT`] for LowCodeAPI's old URL format. An operation without
+/// a `response` schema in the overlay is untyped: its 2xx response is "any
+/// JSON" (see [`response_problems`]).
 pub fn normalize(raw: &Value, overlay: &Value) -> Result<Normalized, String> {
-    let normalized = normalize_unchecked(raw, overlay)?;
-    let problems = response_problems(&normalized.doc);
-    if !problems.is_empty() {
-        return Err(problems.join("; "));
-    }
-    Ok(normalized)
-}
-
-/// [`normalize`] without the rule that every operation has a typed 2xx
-/// response schema: for `update`, to report what changed in a document the
-/// overlay does not cover yet.
-pub fn normalize_unchecked(raw: &Value, overlay: &Value) -> Result<Normalized, String> {
     validate_openapi_shape(raw)?;
     let mut warnings = Vec::new();
-    let overlay_ops = overlay
-        .get("operations")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let overlay_ops = match overlay.get("operations") {
+        None => Map::new(),
+        Some(Value::Object(ops)) => ops.clone(),
+        Some(_) => return Err("overlay `operations` is not a JSON object".into()),
+    };
 
     let mut info = raw.get("info").cloned().unwrap_or_else(|| json!({}));
     if !info.is_object() {
@@ -83,45 +98,38 @@ pub fn normalize_unchecked(raw: &Value, overlay: &Value) -> Result<Normalized, S
         info["version"] = json!("unversioned");
     }
 
-    // Paths: canonical new-format keys, each op repaired.
+    let sources = sources(raw, overlay);
+    let keys = overlay_keys(&sources, &overlay_ops);
+    let public = public_paths(&sources, &keys);
     let mut paths: Map<String, Value> = Map::new();
-    let mut used_overlay: Vec<String> = Vec::new();
-    let raw_paths = raw["paths"].as_object().expect("validated above");
-    let mut sources: Vec<(String, Map<String, Value>)> = raw_paths
-        .iter()
-        .filter_map(|(p, item)| item.as_object().map(|i| (p.clone(), i.clone())))
-        .collect();
-    if let Some(add) = overlay.get("addPaths").and_then(Value::as_object) {
-        for (p, item) in add {
-            if let Some(item) = item.as_object() {
-                sources.push((p.clone(), item.clone()));
-            }
+    let mut upstream = Vec::new();
+    for ((source, key), path) in sources.iter().zip(&keys).zip(&public) {
+        let method = source.method;
+        let entry = paths
+            .entry(path.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if entry.get(method).is_some() {
+            // Two served operations on one route: the first one stays.
+            continue;
         }
-    }
-    for (raw_path, item) in sources {
-        let path = canonical_path(&raw_path, &item);
-        for method in METHODS {
-            let Some(op) = item.get(method).and_then(Value::as_object) else {
-                continue;
-            };
-            let key = format!("{} {}", method.to_uppercase(), path);
-            let entry = paths
-                .entry(path.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if entry.get(method).is_some() {
-                // The served document wins over the overlay's additions.
-                continue;
-            }
-            let fixes = overlay_ops.get(&key).cloned().unwrap_or(Value::Null);
-            if !fixes.is_null() {
-                used_overlay.push(key.clone());
-            }
-            let op = normalize_operation(method, &path, op, &item, &fixes, &mut warnings)?;
-            entry[method] = op;
+        let fixes = key
+            .as_ref()
+            .and_then(|k| overlay_ops.get(k))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let op = normalize_operation(source, path, &fixes, &mut warnings)?;
+        if let Some(shape) = upstream_response(raw, source) {
+            upstream.push(UpstreamResponse {
+                operation: op["operationId"].as_str().unwrap_or_default().to_string(),
+                method: method.to_string(),
+                path: path.clone(),
+                shape,
+            });
         }
+        entry[method] = op;
     }
     for key in overlay_ops.keys() {
-        if !used_overlay.contains(key) {
+        if !keys.iter().flatten().any(|k| k == key) {
             warnings.push(format!(
                 "overlay names operation `{key}`, which the document does not have"
             ));
@@ -150,7 +158,128 @@ pub fn normalize_unchecked(raw: &Value, overlay: &Value) -> Result<Normalized, S
     Ok(Normalized {
         doc: sort_keys(&doc),
         warnings,
+        upstream,
     })
+}
+
+/// One operation to normalize: from the served document, or added by the
+/// overlay's `addPaths`.
+struct Source {
+    method: &'static str,
+    /// The path as served, in the new format (`{templateId}`).
+    path: String,
+    op: Map<String, Value>,
+    item: Map<String, Value>,
+    /// Whether the served document has it (else the overlay added it).
+    served: bool,
+}
+
+/// The served operations in document order, then the overlay's additions
+/// whose route the document does not serve (the served document wins).
+fn sources(raw: &Value, overlay: &Value) -> Vec<Source> {
+    let served = raw.get("paths").and_then(Value::as_object);
+    let added = overlay.get("addPaths").and_then(Value::as_object);
+    let mut out: Vec<Source> = Vec::new();
+    for (from_overlay, paths) in [(false, served), (true, added)] {
+        for (raw_path, item) in paths.into_iter().flatten() {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            let path = canonical_path(raw_path, item);
+            for method in METHODS {
+                let Some(op) = item.get(method).and_then(Value::as_object) else {
+                    continue;
+                };
+                let shape = path_shape(&path);
+                if from_overlay
+                    && out
+                        .iter()
+                        .any(|s| s.method == method && path_shape(&s.path) == shape)
+                {
+                    continue;
+                }
+                out.push(Source {
+                    method,
+                    path: path.clone(),
+                    op: op.clone(),
+                    item: item.clone(),
+                    served: !from_overlay,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `METHOD path`, as the overlay's `operations` are keyed.
+fn overlay_key(method: &str, path: &str) -> String {
+    format!("{} {path}", method.to_uppercase())
+}
+
+/// The overlay key of each source: the one spelled exactly as served, else
+/// the only unclaimed key of the same method and path shape.
+fn overlay_keys(sources: &[Source], overlay_ops: &Map<String, Value>) -> Vec<Option<String>> {
+    let mut keys: Vec<Option<String>> = sources
+        .iter()
+        .map(|s| Some(overlay_key(s.method, &s.path)).filter(|k| overlay_ops.contains_key(k)))
+        .collect();
+    for (i, source) in sources.iter().enumerate() {
+        if keys[i].is_some() {
+            continue;
+        }
+        let shape = overlay_key(source.method, &path_shape(&source.path));
+        let mut candidates = overlay_ops.keys().filter(|k| {
+            let (m, p) = k.split_once(' ').unwrap_or((k, ""));
+            overlay_key(m, &path_shape(p)) == shape && !keys.iter().flatten().any(|c| c == *k)
+        });
+        if let (Some(only), None) = (candidates.next(), candidates.next()) {
+            keys[i] = Some(only.clone());
+        }
+    }
+    keys
+}
+
+/// The public path of each source: its overlay key's path (which pins the
+/// parameter names), else that of another operation of the same shape that
+/// has one, else the served path.
+fn public_paths(sources: &[Source], keys: &[Option<String>]) -> Vec<String> {
+    let pinned: Vec<(String, String)> = keys
+        .iter()
+        .flatten()
+        .filter_map(|k| k.split_once(' '))
+        .map(|(_, p)| (path_shape(p), p.to_string()))
+        .collect();
+    sources
+        .iter()
+        .zip(keys)
+        .map(|(source, key)| {
+            let own = key.as_ref().and_then(|k| k.split_once(' ')).map(|(_, p)| p);
+            let shape = path_shape(&source.path);
+            own.map(str::to_string)
+                .or_else(|| {
+                    pinned
+                        .iter()
+                        .find(|(s, _)| *s == shape)
+                        .map(|(_, p)| p.clone())
+                })
+                .unwrap_or_else(|| source.path.clone())
+        })
+        .collect()
+}
+
+/// The served 2xx response schema of an operation, repaired and flattened,
+/// when the served document has the operation and the schema says more than
+/// "any JSON".
+fn upstream_response(raw: &Value, source: &Source) -> Option<Vec<Node>> {
+    if !source.served {
+        return None;
+    }
+    let schema = first_success_schema(source.op.get("responses")?.as_object()?)?;
+    let (schema, _) = normalize_schema(schema);
+    if is_any_json(raw, &schema) {
+        return None;
+    }
+    Some(schema_shape(raw, &schema))
 }
 
 /// Keywords that describe a schema without constraining it.
@@ -203,25 +332,35 @@ pub fn resolve_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
     doc.pointer(reference.strip_prefix('#')?)
 }
 
-/// One line per operation whose success response says nothing: no 2xx
-/// response with a JSON schema, or only "any JSON" (`{}`, `true`).
-pub fn response_problems(doc: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    for op in crate::operations::operations(doc) {
-        let name = match &op.id {
-            Some(id) => format!("`{id}` ({} {})", op.method.to_uppercase(), op.path),
-            None => format!("`{} {}`", op.method.to_uppercase(), op.path),
-        };
-        let what = match success_schema(doc, &op.method, &op.path) {
-            None => "has no 2xx response schema",
-            Some(s) if is_any_json(doc, s) => "has only \"any JSON\" as its 2xx response schema",
-            Some(_) => continue,
-        };
-        out.push(format!(
-            "operation {name} {what}; give it a `response` schema in spec/overlay.json"
-        ));
+/// Why an operation is untyped, if it is: no 2xx response with a JSON
+/// schema, or only "any JSON" (`{}`, `true`), as a new operation without a
+/// `response` schema in the overlay gets.
+pub fn untyped_reason(doc: &Value, op: &Operation) -> Option<&'static str> {
+    match success_schema(doc, &op.method, &op.path) {
+        None => Some("is untyped: it has no 2xx response schema"),
+        Some(s) if is_any_json(doc, s) => {
+            Some("is untyped: its 2xx response schema is only \"any JSON\"")
+        }
+        Some(_) => None,
     }
-    out
+}
+
+/// One line per untyped operation (see [`untyped_reason`]): what `check
+/// --strict` refuses.
+pub fn response_problems(doc: &Value) -> Vec<String> {
+    crate::operations::operations(doc)
+        .iter()
+        .filter_map(|op| {
+            let what = untyped_reason(doc, op)?;
+            let name = match &op.id {
+                Some(id) => format!("`{id}` ({})", op.route()),
+                None => format!("`{}`", op.route()),
+            };
+            Some(format!(
+                "operation {name} {what}; give it a `response` schema in spec/overlay.json"
+            ))
+        })
+        .collect()
 }
 
 /// The JSON schema of an operation's first 2xx response (by status code).
@@ -232,6 +371,12 @@ pub fn success_schema<'a>(doc: &'a Value, method: &str, path: &str) -> Option<&'
         .get(method)?
         .get("responses")?
         .as_object()?;
+    first_success_schema(responses)
+}
+
+/// The JSON schema of the first 2xx response (by status code) of a
+/// `responses` object.
+fn first_success_schema(responses: &Map<String, Value>) -> Option<&Value> {
     let mut codes: Vec<&String> = responses.keys().filter(|c| c.starts_with('2')).collect();
     codes.sort();
     codes.into_iter().find_map(|c| {
@@ -309,15 +454,15 @@ pub fn id_from_summary(summary: &str) -> String {
     }
 }
 
+/// One operation, at its public `path` (see [`normalize`]).
 fn normalize_operation(
-    method: &str,
+    source: &Source,
     path: &str,
-    op: &Map<String, Value>,
-    item: &Map<String, Value>,
     fixes: &Value,
     warnings: &mut Vec<String>,
 ) -> Result<Value, String> {
-    let key = format!("{} {}", method.to_uppercase(), path);
+    let Source { method, op, .. } = source;
+    let key = overlay_key(method, path);
     let mut out = Map::new();
     for k in ["summary", "description", "security"] {
         if let Some(v) = op.get(k) {
@@ -369,7 +514,7 @@ fn normalize_operation(
 
     out.insert(
         "parameters".into(),
-        Value::Array(normalize_parameters(path, op, item)),
+        Value::Array(normalize_parameters(source, path)),
     );
     out.insert(
         "responses".into(),
@@ -396,11 +541,12 @@ fn normalize_operation(
     Ok(Value::Object(out))
 }
 
-fn normalize_parameters(
-    path: &str,
-    op: &Map<String, Value>,
-    item: &Map<String, Value>,
-) -> Vec<Value> {
+/// The parameters of `source` at its public `path`: every path parameter
+/// (declared, borrowed from a sibling, or made up) under its public name,
+/// with the served name in [`WIRE_NAME_EXT`] when the two differ; then the
+/// other parameters, the token excepted.
+fn normalize_parameters(source: &Source, path: &str) -> Vec<Value> {
+    let Source { op, item, .. } = source;
     let declared: Vec<Value> = item
         .get("parameters")
         .and_then(Value::as_array)
@@ -415,8 +561,8 @@ fn normalize_parameters(
         .cloned()
         .collect();
     let mut out: Vec<Value> = Vec::new();
-    let templated = template_params(path);
-    for name in &templated {
+    let public = template_params(path);
+    for (i, name) in template_params(&source.path).iter().enumerate() {
         // Declared on this operation, else borrowed from a sibling, else made up.
         let sibling = METHODS
             .iter()
@@ -432,6 +578,12 @@ fn normalize_parameters(
             })
             .cloned();
         let mut p = found.unwrap_or_else(|| json!({ "name": name, "in": "path" }));
+        let public = public.get(i).unwrap_or(name);
+        if public != name {
+            p["name"] = json!(public);
+            p[WIRE_NAME_EXT] = json!(name);
+        }
+        let name = public;
         p["required"] = json!(true);
         // The generated builders take `pictory::PathValue` for these
         // (build.rs maps this format to it), so an unsafe value is refused
@@ -464,16 +616,22 @@ fn normalize_parameters(
 
 /// The success response: the overlay's `response` schema (Pictory's body,
 /// which the crate reads after removing LowCodeAPI's envelope); without one
-/// the 200 has no content, which [`response_problems`] then refuses. Error
-/// responses keep the raw document's codes, each "any JSON".
+/// the operation is untyped: its 200 is "any JSON" (`{}`, which progenitor
+/// generates as `serde_json::Value`; a JSON media type without a schema
+/// would panic it), and [`response_problems`] names it. Error responses
+/// keep the raw document's codes, each "any JSON".
 fn normalize_responses(raw: Option<&Value>, schema: Option<&Value>) -> Value {
     let mut out = Map::new();
-    let mut ok = json!({
-        "description": "Success: Pictory's body, as the crate reads it after removing LowCodeAPI's envelope ({\"data\": X} or {\"result\": X, ...})."
-    });
-    if let Some(schema) = schema {
-        ok["content"] = json!({ "application/json": { "schema": schema } });
-    }
+    let ok = match schema {
+        Some(schema) => json!({
+            "description": "Success: Pictory's body, as the crate reads it after removing LowCodeAPI's envelope ({\"data\": X} or {\"result\": X, ...}).",
+            "content": { "application/json": { "schema": schema } }
+        }),
+        None => json!({
+            "description": "Success, untyped: spec/overlay.json has no `response` schema for this operation yet, so any JSON is accepted.",
+            "content": { "application/json": { "schema": {} } }
+        }),
+    };
     out.insert("200".into(), ok);
     for (code, resp) in raw.and_then(Value::as_object).into_iter().flatten() {
         if code.starts_with('2') {

@@ -1,6 +1,7 @@
-//! Response schemas: every operation has a typed 2xx schema (normalize and
-//! check refuse a missing one or "any JSON"), and `update`'s change report
-//! lists response-schema changes per operation.
+//! Response schemas: every committed operation has a typed 2xx schema; one
+//! without (a new operation the overlay does not cover, or "any JSON") is
+//! untyped, which only `check --strict` refuses; and `update`'s change
+//! report lists response-schema changes per operation.
 
 mod common;
 
@@ -9,16 +10,6 @@ use serde_json::{Value, json};
 use xtask::normalize::{is_any_json, success_schema};
 use xtask::operations::operations;
 use xtask::report::{changes, render};
-
-fn read_json(dir: &std::path::Path, name: &str) -> Value {
-    parse(&std::fs::read(dir.join(name)).unwrap())
-}
-
-fn write_json(dir: &std::path::Path, name: &str, v: &Value) {
-    let mut s = serde_json::to_string_pretty(v).unwrap();
-    s.push('\n');
-    std::fs::write(dir.join(name), s).unwrap();
-}
 
 /// The overlay entry (`operations` key) whose operationId is `id`.
 fn overlay_op<'a>(overlay: &'a mut Value, id: &str) -> &'a mut Value {
@@ -126,19 +117,17 @@ fn any_json_is_recognized_through_refs_and_annotations() {
 }
 
 #[test]
-fn normalize_refuses_a_missing_or_any_json_response_on_one_line_and_writes_nothing() {
-    let cases: [(&str, Option<Value>, &str); 4] = [
-        ("get_job", Some(json!({})), "has only \"any JSON\""),
-        ("list_templates", Some(json!(true)), "has only \"any JSON\""),
+fn an_operation_without_a_typed_response_is_untyped_and_only_strict_check_refuses_it() {
+    let cases: [(&str, Option<Value>); 3] = [
+        ("get_job", Some(json!({}))),
         (
             "get_template",
             Some(json!({"description": "Pictory's template"})),
-            "has only \"any JSON\"",
         ),
-        ("delete_brand", None, "has no 2xx response schema"),
+        ("delete_brand", None),
     ];
-    for (id, response, what) in cases {
-        let scratch = Scratch::new("normalize-any-json");
+    for (id, response) in cases {
+        let scratch = Scratch::new("normalize-untyped");
         let dir = scratch.spec_copy();
         let mut overlay = read_json(&dir, OVERLAY);
         let entry = overlay_op(&mut overlay, id);
@@ -149,46 +138,100 @@ fn normalize_refuses_a_missing_or_any_json_response_on_one_line_and_writes_nothi
             }
         }
         write_json(&dir, OVERLAY, &overlay);
-        let before = snapshot(&dir);
 
-        for command in ["normalize", "check"] {
-            let run = spec(command, &dir, &[]);
-            assert!(!run.success, "{command} accepted {id} with {response:?}");
-            let lines = run.stderr_lines();
-            assert_eq!(lines.len(), 1, "{command}: stderr: {}", run.stderr);
-            assert!(
-                lines[0].contains(&format!("operation `{id}` (")) && lines[0].contains(what),
-                "{command}: stderr: {}",
-                lines[0]
-            );
-            assert_eq!(snapshot(&dir), before, "{command} changed spec/");
-        }
+        // normalize writes it, with a warning naming it.
+        let run = spec("normalize", &dir, &[]);
+        assert_eq!(run.code, Some(0), "{id} {response:?}: {run:?}");
+        let named = format!("operation `{id}` (");
+        let warning = run
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("warning:") && l.contains(&named))
+            .unwrap_or_else(|| panic!("{id}: no warning:\n{}", run.stdout));
+        assert!(warning.contains("is untyped"), "{warning}");
+        // Without an overlay schema, "any JSON" (`{}`: serde_json::Value);
+        // a schema the overlay gives is kept as given.
+        let doc = read_json(&dir, NORMALIZED);
+        let op = operations(&doc)
+            .into_iter()
+            .find(|o| o.id.as_deref() == Some(id))
+            .unwrap();
+        let schema = success_schema(&doc, &op.method, &op.path).unwrap();
+        assert_eq!(schema, response.as_ref().unwrap_or(&json!({})), "{id}");
+
+        // Plain check passes and says so; --strict fails naming it on one line.
+        let run = spec("check", &dir, &[]);
+        assert_eq!(run.code, Some(0), "{id}: {run:?}");
+        assert!(
+            run.stdout.contains("1 untyped operation") && run.stdout.contains(&named),
+            "{id}: {}",
+            run.stdout
+        );
+        let before = snapshot(&dir);
+        let run = spec("check", &dir, &["--strict"]);
+        assert_eq!(run.code, Some(1), "{id}: {run:?}");
+        let lines = run.stderr_lines();
+        assert_eq!(lines.len(), 1, "stderr: {}", run.stderr);
+        assert!(
+            lines[0].contains(&named) && lines[0].contains("is untyped"),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(snapshot(&dir), before, "check changed spec/");
     }
 }
 
 #[test]
-fn a_component_that_accepts_anything_fails_every_operation_that_uses_it() {
+fn a_boolean_response_schema_is_refused_on_one_line_and_nothing_is_written() {
+    let scratch = Scratch::new("normalize-true");
+    let dir = scratch.spec_copy();
+    let mut overlay = read_json(&dir, OVERLAY);
+    overlay_op(&mut overlay, "list_templates")["response"] = json!(true);
+    write_json(&dir, OVERLAY, &overlay);
+    let before = snapshot(&dir);
+    let run = spec("normalize", &dir, &[]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("openapiv3 cannot parse"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn strict_check_passes_on_the_committed_spec() {
+    let run = spec("check", std::path::Path::new(SPEC_DIR), &["--strict"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(!run.stdout.contains("untyped"), "{}", run.stdout);
+}
+
+#[test]
+fn a_component_that_accepts_anything_makes_every_operation_that_uses_it_untyped() {
     let scratch = Scratch::new("normalize-any-component");
     let dir = scratch.spec_copy();
     let mut overlay = read_json(&dir, OVERLAY);
     overlay["components"]["schemas"]["Deleted"] = json!({"description": "whatever"});
     write_json(&dir, OVERLAY, &overlay);
     let run = spec("normalize", &dir, &[]);
-    assert!(!run.success, "normalize accepted it: {run:?}");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let run = spec("check", &dir, &["--strict"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
     let lines = run.stderr_lines();
-    assert_eq!(lines.len(), 1, "stderr: {}", run.stderr);
+    assert_eq!(lines.len(), 3, "stderr: {}", run.stderr);
     for id in ["delete_aws_connection", "delete_brand", "delete_template"] {
+        let named = format!("operation `{id}` (");
         assert!(
-            lines[0].contains(&format!("`{id}`")),
+            lines.iter().any(|l| l.contains(&named)),
             "{id} not named: {}",
-            lines[0]
+            run.stderr
         );
     }
-    assert!(!lines[0].contains("`get_job`"), "stderr: {}", lines[0]);
 }
 
 #[test]
-fn check_names_each_operation_of_a_hand_edited_document_without_a_typed_success_schema() {
+fn strict_check_names_each_operation_of_a_hand_edited_document_without_a_typed_success_schema() {
     let scratch = Scratch::new("check-any-json");
     let dir = scratch.spec_copy();
     let mut doc = read_json(&dir, NORMALIZED);
@@ -200,7 +243,7 @@ fn check_names_each_operation_of_a_hand_edited_document_without_a_typed_success_
         .remove("content");
     write_json(&dir, NORMALIZED, &doc);
 
-    let run = spec("check", &dir, &[]);
+    let run = spec("check", &dir, &["--strict"]);
     assert!(!run.success, "check passed: {run:?}");
     let named = |id: &str, what: &str| {
         run.stderr
@@ -224,7 +267,7 @@ fn check_names_each_operation_of_a_hand_edited_document_without_a_typed_success_
 }
 
 #[test]
-fn update_refuses_a_new_operation_without_a_response_schema_and_leaves_spec_untouched() {
+fn update_stores_a_new_operation_without_a_response_schema_as_untyped() {
     let scratch = Scratch::new("update-no-response");
     let dir = scratch.spec_copy();
     let mut raw = parse(&openapi_fixture());
@@ -240,23 +283,38 @@ fn update_refuses_a_new_operation_without_a_response_schema_and_leaves_spec_unto
         "new-op.json",
         serde_json::to_string_pretty(&raw).unwrap().as_bytes(),
     );
-    let before = snapshot(&dir);
     let run = spec("update", &dir, &["--from-file", file.to_str().unwrap()]);
-    assert!(!run.success, "update accepted it: {run:?}");
-    let lines = run.stderr_lines();
-    assert_eq!(lines.len(), 1, "stderr: {}", run.stderr);
-    assert!(
-        lines[0].contains("`list_music_tracks` (GET /pictoryapis/v1/music/tracks)")
-            && lines[0].contains("has no 2xx response schema"),
-        "stderr: {}",
-        lines[0]
-    );
-    assert_eq!(snapshot(&dir), before, "update changed spec/");
-    // The maintainer still sees what changed, and so what the overlay must cover.
-    assert!(
-        run.stdout.contains("added") && run.stdout.contains("list_music_tracks"),
-        "stdout: {}",
+    assert_eq!(run.code, Some(0), "update refused it: {run:?}");
+    let report: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("list_music_tracks: "))
+        .collect();
+    assert_eq!(
+        report,
+        [
+            "list_music_tracks: operation added: GET /pictoryapis/v1/music/tracks",
+            "list_music_tracks: untyped: no `response` schema in spec/overlay.json, so its answer is a serde_json::Value; `cargo xtask spec check --strict` fails until it has one",
+        ],
+        "{}",
         run.stdout
+    );
+    let doc = read_json(&dir, NORMALIZED);
+    let op = &doc["paths"]["/pictoryapis/v1/music/tracks"]["get"];
+    assert_eq!(op["operationId"], "list_music_tracks");
+    assert_eq!(
+        op["responses"]["200"]["content"]["application/json"]["schema"],
+        json!({})
+    );
+    assert_eq!(spec("check", &dir, &[]).code, Some(0));
+    let strict = spec("check", &dir, &["--strict"]);
+    assert_eq!(strict.code, Some(1), "{strict:?}");
+    assert!(
+        strict
+            .stderr
+            .contains("`list_music_tracks` (GET /pictoryapis/v1/music/tracks) is untyped"),
+        "{}",
+        strict.stderr
     );
 }
 
@@ -280,55 +338,40 @@ fn update_reports_response_schema_changes_per_operation() {
     // The same raw document: only the overlay changed.
     let raw = scratch.write("raw.json", &std::fs::read(dir.join(RAW)).unwrap());
     let run = spec("update", &dir, &["--from-file", raw.to_str().unwrap()]);
-    assert!(run.success, "update failed: {run:?}");
-    let changed: Vec<&str> = run
+    assert_eq!(run.code, Some(0), "update failed: {run:?}");
+    let report: Vec<&str> = run
         .stdout
         .lines()
-        .filter(|l| l.starts_with("changed "))
+        .filter(|l| !l.starts_with("fetched ") && !l.starts_with("stored in "))
         .collect();
-    let row = |id: &str| {
-        *changed
-            .iter()
-            .find(|l| l.split_whitespace().nth(1) == Some(id))
-            .unwrap_or_else(|| panic!("no changed row for {id}:\n{}", run.stdout))
-    };
-    for id in ["get_template", "create_template", "update_template"] {
-        let r = row(id);
-        for part in [
-            "response ",
-            "+owner (string)",
-            "-schemaVersion",
-            "~published (boolean -> string)",
-        ] {
-            assert!(r.contains(part), "{id} row lacks {part:?}: {r}");
-        }
+    let mut expected = Vec::new();
+    for id in ["create_template", "get_template"] {
+        expected.extend([
+            format!("{id}: response changed: field owner added (string)"),
+            format!("{id}: response changed: field published type changed: boolean -> string"),
+            format!("{id}: response changed: field schemaVersion removed"),
+        ]);
     }
-    let r = row("list_templates");
-    assert!(
-        r.contains("+items[].owner (string)") && r.contains("-items[].schemaVersion"),
-        "{r}"
-    );
-    let r = row("list_voiceover_tracks");
-    assert!(
-        r.contains("~(root) (array -> object)")
-            && r.contains("+tracks (array)")
-            && r.contains("-[] ")
-            && !r.contains("[].name"),
-        "{r}"
-    );
-    assert_eq!(
-        changed.len(),
-        5,
-        "only these operations changed:\n{}",
-        run.stdout
-    );
+    expected.extend([
+        "list_templates: response changed: field items[].owner added (string)".to_string(),
+        "list_templates: response changed: field items[].published type changed: boolean -> string"
+            .into(),
+        "list_templates: response changed: field items[].schemaVersion removed".into(),
+        "list_voiceover_tracks: response changed: type changed: array -> object".into(),
+        "list_voiceover_tracks: response changed: field [] removed".into(),
+        "list_voiceover_tracks: response changed: field tracks added (array)".into(),
+        "update_template: response changed: field owner added (string)".into(),
+        "update_template: response changed: field published type changed: boolean -> string".into(),
+        "update_template: response changed: field schemaVersion removed".into(),
+    ]);
+    assert_eq!(report, expected, "{}", run.stdout);
 
     let run = spec("check", &dir, &[]);
     assert!(run.success, "check failed after update: {run:?}");
 }
 
 #[test]
-fn the_report_follows_refs_and_caps_long_rows() {
+fn the_report_follows_refs() {
     let doc = |props: Value, root: Value| {
         json!({
             "openapi": "3.0.3",
@@ -349,36 +392,27 @@ fn the_report_follows_refs_and_caps_long_rows() {
         json!({"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "boolean"}}),
         thing.clone(),
     );
-    let rows = changes(&old, &new);
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0].kind, "changed");
+    let lines = |rows: &[xtask::report::Change]| rows.iter().map(|c| c.line()).collect::<Vec<_>>();
     assert_eq!(
-        rows[0].detail,
-        "response ~b (integer -> string) +c (boolean)"
+        lines(&changes(&old, &new)),
+        [
+            "get_x: response changed: field b type changed: integer -> string",
+            "get_x: response changed: field c added (boolean)",
+        ]
     );
-    assert!(render(&rows).contains("get_x"));
+    assert!(render(&changes(&old, &new)).contains("get_x: "));
     assert!(changes(&old, &old).is_empty());
+    assert_eq!(render(&[]), "no operation changed\n");
 
-    // The same component under another name is a change of the root only.
+    // The same component under another name: the generated type's name
+    // changes, so the root's type did.
     let mut renamed = old.clone();
     let schemas = renamed["components"]["schemas"].as_object_mut().unwrap();
     let t = schemas.remove("Thing").unwrap();
     schemas.insert("Item".into(), t);
     *ok_response(&mut renamed, "get_x") = json!({"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}});
-    let rows = changes(&old, &renamed);
     assert_eq!(
-        rows[0].detail,
-        "response ~(root) ($Thing|object -> $Item|object)"
-    );
-
-    // Many differences: the row is capped, and says how many it left out.
-    let many: serde_json::Map<String, Value> = (0..20)
-        .map(|i| (format!("p{i:02}"), json!({"type": "string"})))
-        .collect();
-    let rows = changes(&old, &doc(Value::Object(many), thing));
-    assert!(
-        rows[0].detail.ends_with("and 10 more"),
-        "{}",
-        rows[0].detail
+        lines(&changes(&old, &renamed)),
+        ["get_x: response changed: type changed: $Thing|object -> $Item|object"]
     );
 }

@@ -304,3 +304,62 @@ pub fn cut_off_server() -> RawServer {
         let _ = stream.shutdown(std::net::Shutdown::Both);
     })
 }
+
+/// The committed raw document, parsed (key order kept).
+pub fn committed_raw() -> Value {
+    parse(&std::fs::read(Path::new(SPEC_DIR).join(RAW)).expect("read the committed raw spec"))
+}
+
+/// Renames path parameter `old` to `new` in the path item at `path` (its
+/// key and every parameter declared in it), as an upstream rename would.
+pub fn rename_path_param(doc: &mut Value, path: &str, old: &str, new: &str) {
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    let index = paths
+        .keys()
+        .position(|k| k == path)
+        .unwrap_or_else(|| panic!("no path {path}"));
+    let mut item = paths.shift_remove(path).expect("the path item");
+    for op in item.as_object_mut().expect("a path item").values_mut() {
+        for p in op["parameters"].as_array_mut().into_iter().flatten() {
+            if p["in"] == "path" && p["name"] == old {
+                p["name"] = Value::from(new);
+            }
+        }
+    }
+    let renamed = path.replace(&format!("{{{old}}}"), &format!("{{{new}}}"));
+    paths.shift_insert(index, renamed, item);
+}
+
+/// Adds `GET /pictoryapis/v1/music/tracks` ("List Music Tracks", a `genre`
+/// query parameter, only a 401 response): an operation the overlay does not
+/// know.
+pub fn add_music_tracks(doc: &mut Value) {
+    doc["paths"].as_object_mut().expect("paths").insert(
+        "/pictoryapis/v1/music/tracks".into(),
+        serde_json::json!({"get": {
+            "tags": ["Music API"],
+            "summary": "List Music Tracks",
+            "parameters": [{"name": "genre", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"401": {"description": "API token required",
+                "content": {"application/json": {}}}},
+            "security": [{"ApiToken": []}]
+        }}),
+    );
+}
+
+/// `doc` as the file `update --from-file` reads.
+pub fn pretty(doc: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(doc).expect("a Value serializes");
+    s.push('\n');
+    s
+}
+
+/// Reads and parses one JSON file of `dir`.
+pub fn read_json(dir: &Path, name: &str) -> Value {
+    parse(&std::fs::read(dir.join(name)).expect("read a spec file"))
+}
+
+/// Writes `v` as `name` in `dir`, as [`pretty`] prints it.
+pub fn write_json(dir: &Path, name: &str, v: &Value) {
+    std::fs::write(dir.join(name), pretty(v)).expect("write a spec file");
+}
