@@ -11,7 +11,7 @@
 //! `classify`. Redirects are never followed.
 
 pub(crate) mod attempt;
-mod classify;
+pub(crate) mod classify;
 pub(crate) mod stream;
 pub(crate) mod throttle;
 
@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::fallback::{FormatMemory, UrlFormat, UrlMode, to_old_format};
 use crate::operations::OperationSpec;
 use crate::redact::Redactor;
-use crate::retry::{AttemptFailure, RetryPolicy};
+use crate::retry::RetryPolicy;
 use attempt::{Attempt, retry_after};
 use bytes::Bytes;
 use classify::Context;
@@ -347,13 +347,10 @@ impl Pipeline {
                         return Err(classify::status_error(&ctx, status, None, &body, false).into());
                     }
                     let after = retry_after(&headers);
-                    let failure = AttemptFailure::Status(status, after);
-                    match self.retry_delay(&ctx, failure, start, deadline) {
+                    let error = classify::status_error(&ctx, status, after, &body, pictory);
+                    match self.retry_delay(&ctx, &error, start, deadline) {
                         Some(delay) => delay,
-                        None => {
-                            let e = classify::status_error(&ctx, status, after, &body, pictory);
-                            return Err(e.into());
-                        }
+                        None => return Err(error.into()),
                     }
                 }
                 Attempt::TooLarge { status, limit } => {
@@ -365,16 +362,12 @@ impl Pipeline {
                     .into());
                 }
                 Attempt::Failed(failed) => {
-                    let kind = if failed.maybe_sent {
-                        AttemptFailure::MaybeSent
-                    } else {
-                        AttemptFailure::ConnectFailed
-                    };
-                    match self.retry_delay(&ctx, kind, start, deadline) {
+                    let error = classify::failure_error(&ctx, &failed);
+                    match self.retry_delay(&ctx, &error, start, deadline) {
                         Some(delay) => delay,
                         None => {
                             return Err(Failed {
-                                error: classify::failure_error(&ctx, &failed),
+                                error,
                                 source: failed.source,
                             });
                         }
@@ -392,18 +385,18 @@ impl Pipeline {
         }
     }
 
-    /// The wait before the next attempt, if the policy allows one and it
-    /// ends before the deadline.
+    /// The wait before the next attempt after one that failed with
+    /// `error`, if the policy allows one and it ends before the deadline.
     fn retry_delay(
         &self,
         ctx: &Context<'_>,
-        failure: AttemptFailure,
+        error: &Error,
         start: Instant,
         deadline: Option<Instant>,
     ) -> Option<std::time::Duration> {
         let delay = self.retry.next_delay(
+            error,
             ctx.idempotent,
-            failure,
             ctx.attempts,
             start.elapsed(),
             fastrand::f64(),
@@ -526,6 +519,7 @@ async fn admit<'t>(
             .map_err(|_| Error::Timeout {
                 operation: target.name(),
                 attempts,
+                sent: false,
             }),
     }
 }
