@@ -12,10 +12,10 @@ use serde_json::Value;
 /// received.
 ///
 /// ```no_run
-/// use pictory::{Call, Client};
+/// use pictory::Client;
 /// # async fn demo() -> pictory::Result<()> {
 /// let client = Client::from_env()?;
-/// let template = client.api().get_template().template_id("abc123").call().await?;
+/// let template = client.api().get_template().template_id("abc123").send().await?;
 /// let typed = template.value(); // pictory::raw::types::GetTemplateResponse
 /// println!("HTTP {}: {:?}", template.status(), typed);
 /// # Ok(()) }

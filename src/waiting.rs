@@ -222,11 +222,11 @@ impl Pipeline {
             message: format!("this build's spec has no {JOB_READ} operation"),
         })?;
         let id = id.checked()?;
-        let segment = percent_encoding::utf8_percent_encode(id.as_str(), PATH_SEGMENT);
+        let segment = crate::path::encode_segment(id.as_str()).to_string();
         let url = format!(
             "{}{}",
             self.factory_base,
-            op.path.replace("{job_id}", &segment.to_string())
+            op.path.replace("{job_id}", &segment)
         );
         let make = || {
             std::future::ready(
@@ -247,14 +247,6 @@ impl Pipeline {
         Ok(response.body().clone())
     }
 }
-
-/// What a path segment keeps as it is (RFC 3986's unreserved characters);
-/// everything else is percent-encoded.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Where reads go, from whether the proxy has a job route and whether a
 /// Pictory key is set.

@@ -142,7 +142,7 @@ pub(crate) fn is_job_not_found(body: &[u8]) -> bool {
 }
 
 /// [`Error::JobNotFound`] for the call's job id: the same error whichever
-/// way the job was read (`.call()` or a job handle).
+/// way the job was read (a typed call or a job handle).
 pub(crate) fn job_not_found(ctx: &Context<'_>) -> Error {
     Error::JobNotFound {
         job_id: ctx.job.map(JobRef::id).unwrap_or_default(),

@@ -6,11 +6,10 @@
 //!
 //! ```no_run
 //! use pictory::sim::{self, SimConfig};
-//! use pictory::Call;
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let sim = sim::start(SimConfig { time_factor: 0.001, ..SimConfig::hosted() }).await?;
 //! let client = sim.client()?; // token and base URL already set
-//! let job = client.api().get_job().job_id("nope").call().await;
+//! let job = client.api().get_job().job_id("nope").send().await;
 //! assert!(job.is_err()); // JOB_NOT_FOUND
 //! sim.shutdown().await;
 //! # Ok(()) }
