@@ -162,7 +162,7 @@ pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
         }))
     };
     let delivered = pipeline.send(op, None, make).await?;
-    crate::call::decode(op.id, delivered)
+    crate::response::decode(op.id, delivered)
 }
 
 include!(concat!(env!("OUT_DIR"), "/api.rs"));

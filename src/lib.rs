@@ -22,7 +22,6 @@
 
 pub mod api;
 pub mod bulk;
-pub(crate) mod call;
 pub mod client;
 pub mod download;
 mod dynamic;

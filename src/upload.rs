@@ -162,6 +162,6 @@ impl Client {
             request.build().map_err(|e| build_error(op.id, e))
         };
         let delivered = pipeline.send(op, None, make).await?;
-        crate::call::decode(op.id, delivered)
+        crate::response::decode(op.id, delivered)
     }
 }

@@ -19,7 +19,7 @@ pub use policy::{
     PollingErrorPolicy, ProgressSample,
 };
 pub use poller::JobHandle;
-pub(crate) use poller::PollTracker;
+pub(crate) use poller::{PollTracker, read_job};
 pub use render_params::{RenderParams, RenderParamsLayout, TextLine};
 pub use transcript::{
     HighlightRange, MediaInfo, Sentence, SummaryOutput, TranscriptionOutput, Word,
