@@ -20,19 +20,19 @@ const DEFAULT_DOWNLOAD_LIMIT: u64 = 16 << 30;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The environment variable holding the LowCodeAPI token.
-pub const TOKEN_ENV: &str = "LOWCODEAPI_API_TOKEN";
+pub(crate) const TOKEN_ENV: &str = "LOWCODEAPI_API_TOKEN";
 /// The environment variable that overrides the base URL.
-pub const BASE_URL_ENV: &str = "LOWCODEAPI_BASE_URL";
+pub(crate) const BASE_URL_ENV: &str = "LOWCODEAPI_BASE_URL";
 /// LowCodeAPI's Pictory endpoint.
-pub const DEFAULT_BASE_URL: &str = "https://api.lowcodeapi.com/pictory";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://api.lowcodeapi.com/pictory";
 /// The environment variable holding Pictory's own API key (`pictai_...`),
 /// for direct requests to Pictory (job reads, when LowCodeAPI has no
 /// job-status route).
-pub const PICTORY_KEY_ENV: &str = "PICTORY_API_KEY";
+pub(crate) const PICTORY_KEY_ENV: &str = "PICTORY_API_KEY";
 /// The environment variable that overrides Pictory's base URL.
-pub const PICTORY_BASE_URL_ENV: &str = "PICTORY_BASE_URL";
+pub(crate) const PICTORY_BASE_URL_ENV: &str = "PICTORY_BASE_URL";
 /// Pictory's API host; the spec's paths (`/pictoryapis/v1/...`) follow it.
-pub const DEFAULT_PICTORY_BASE_URL: &str = "https://api.pictory.ai";
+pub(crate) const DEFAULT_PICTORY_BASE_URL: &str = "https://api.pictory.ai";
 
 /// A Pictory client: through LowCodeAPI (a LowCodeAPI token), directly to
 /// Pictory (Pictory's API key), or both (operations through LowCodeAPI,
@@ -54,6 +54,19 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
+    /// The environment variable holding the LowCodeAPI token (`at_...`).
+    pub const TOKEN_ENV: &'static str = TOKEN_ENV;
+    /// The environment variable that overrides LowCodeAPI's base URL.
+    pub const BASE_URL_ENV: &'static str = BASE_URL_ENV;
+    /// LowCodeAPI's Pictory endpoint, the default base URL.
+    pub const DEFAULT_BASE_URL: &'static str = DEFAULT_BASE_URL;
+    /// The environment variable holding Pictory's own API key (`pictai_...`).
+    pub const PICTORY_KEY_ENV: &'static str = PICTORY_KEY_ENV;
+    /// The environment variable that overrides Pictory's base URL.
+    pub const PICTORY_BASE_URL_ENV: &'static str = PICTORY_BASE_URL_ENV;
+    /// Pictory's API host, the default Pictory base URL.
+    pub const DEFAULT_PICTORY_BASE_URL: &'static str = DEFAULT_PICTORY_BASE_URL;
+
     /// A builder with the defaults: base URL [`DEFAULT_BASE_URL`], 30 s
     /// request timeout, 10 s connect timeout, [`RetryPolicy::default`],
     /// [`UrlMode::Auto`].

@@ -22,36 +22,36 @@
 
 pub mod api;
 pub mod bulk;
-pub mod client;
-pub mod download;
+mod client;
+mod download;
 mod dynamic;
-pub mod envelope;
-pub mod error;
-pub mod fallback;
-pub mod flows;
-pub(crate) mod hooks;
+mod envelope;
+mod error;
+mod fallback;
+mod flows;
+mod hooks;
 pub mod jobs;
 #[cfg(feature = "journal")]
 pub mod journal;
 mod journey;
-pub mod operations;
-pub mod path;
-pub(crate) mod pipeline;
+mod operations;
+mod path;
+mod pipeline;
 pub mod raw;
-pub(crate) mod redact;
-pub mod response;
-pub mod retry;
+mod redact;
+mod response;
+mod retry;
 pub mod schema;
 #[cfg(feature = "simulator")]
 pub mod sim;
 pub mod storyboard;
 pub mod testing;
 mod typed;
-pub mod upload;
+mod upload;
 mod waiting;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
-pub(crate) mod wire;
+mod wire;
 
 pub use client::{Client, ClientBuilder};
 pub use download::{DownloadProblem, Downloaded};
@@ -59,10 +59,10 @@ pub use envelope::{Envelope, FieldError};
 pub use error::{Error, ErrorResponse, Result, TransportKind};
 pub use fallback::{UrlFormat, UrlMode};
 pub use flows::{FlowOptions, Stage, VideoResult};
-pub use operations::{OPERATIONS, OperationSpec};
+pub use operations::{BodyKind, OPERATIONS, OperationSpec};
 pub use path::PathValue;
 pub use response::{ApiResponse, Response};
-pub use retry::{RateLimitPolicy, RetryPolicy};
+pub use retry::{DefaultRetryRule, RateLimitPolicy, RetryPolicy, RetryRule};
 pub use upload::{TemplateUpload, UploadedFile};
 pub use waiting::{JobReads, WaitPlan};
 

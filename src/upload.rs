@@ -22,6 +22,7 @@ pub struct UploadedFile {
 
 /// How [`Client::create_template_from_file`] sends the `.pictai` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub enum TemplateUpload {
     /// `multipart/form-data` with the file in the field
     /// `pictoryprojectfile`, as LowCodeAPI's spec declares. The default,

@@ -716,6 +716,7 @@ async fn template_upload_is_resent_whole_after_429_but_not_after_503() {
                     assert!(text.contains("name=\"pictoryprojectfile\""));
                     assert!(body.windows(content.len()).any(|w| w == content.as_slice()));
                 }
+                other => panic!("a way of uploading this test does not know: {other:?}"),
             }
         }
     }

@@ -9,7 +9,7 @@ use pictory::sim::{SimConfig, Simulator};
 /// The client, and the simulator it talks to (kept alive by the caller).
 pub async fn client() -> pictory::Result<(Client, Option<Simulator>)> {
     let set = |name: &str| std::env::var(name).is_ok_and(|t| !t.trim().is_empty());
-    if set(pictory::client::TOKEN_ENV) || set(pictory::client::PICTORY_KEY_ENV) {
+    if set(pictory::Client::TOKEN_ENV) || set(pictory::Client::PICTORY_KEY_ENV) {
         return Ok((Client::from_env()?, None));
     }
     println!(

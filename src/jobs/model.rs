@@ -16,6 +16,7 @@ use serde_json::Value;
 // that every `match` on `Completed(JobOutput::...)` would have to see through.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub enum JobState {
     /// `pending`: queued, not started.
     Pending,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// What a completed job produced, typed by kind; each keeps the raw JSON.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub enum JobOutput {
     /// A storyboard preview: review it, then render.
     Preview(PreviewOutput),

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 /// Which `renderParams` layout a value has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub enum RenderParamsLayout {
     /// Classic: a `scenes` array.
     Classic,

@@ -47,6 +47,7 @@ use std::time::SystemTime;
 /// How far an item has come. The `...Requested` stages are the intents:
 /// the create request was about to be sent, and no job id came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JournalStage {
     /// Known, nothing created (a create was refused before processing;
     /// [`Record::error`] says why). Re-running creates it.

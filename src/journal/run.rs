@@ -33,6 +33,7 @@ impl BulkItem {
 
 /// Where one item stands after a run.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ItemOutcome {
     /// The video is ready (now or in an earlier run).
     Finished {

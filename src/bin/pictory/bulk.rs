@@ -272,6 +272,11 @@ impl Ended {
                 Kind::Interrupted,
                 json!({"key": key, "outcome": "interrupted", "error": error.to_string()}),
             ),
+            // An outcome this tool does not know yet: not finished.
+            other => (
+                Kind::Interrupted,
+                json!({"key": key, "outcome": "interrupted", "error": other.to_string()}),
+            ),
         };
         Ended { kind, line, json }
     }
@@ -295,7 +300,7 @@ async fn warn_about_earlier_jobs(reporter: &Reporter, journal: &Journal) {
     if stopped > 0 {
         reporter.note(&format!(
             "{stopped} item(s) of this journal stopped mid-way in an earlier run; the built-in simulator starts empty each run and does not know their jobs (set {} to resume against Pictory)",
-            pictory::client::TOKEN_ENV
+            pictory::Client::TOKEN_ENV
         ));
     }
 }

@@ -417,9 +417,7 @@ fn describe(output: &JobOutput) -> Vec<String> {
             .iter()
             .map(|r| format!("{:>8.2}-{:<8.2} {}", r.start, r.end, r.text))
             .collect(),
-        JobOutput::Other(_) => {
-            vec!["output: (of a kind this tool does not know; see --json)".into()]
-        }
+        _ => vec!["output: (of a kind this tool does not know; see --json)".into()],
     }
 }
 

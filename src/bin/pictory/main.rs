@@ -77,7 +77,7 @@ impl Session {
 
     async fn connect(reporter: &Reporter) -> Result<Session, Failure> {
         let set = |name: &str| std::env::var(name).is_ok_and(|t| !t.trim().is_empty());
-        if set(pictory::client::TOKEN_ENV) || set(pictory::client::PICTORY_KEY_ENV) {
+        if set(pictory::Client::TOKEN_ENV) || set(pictory::Client::PICTORY_KEY_ENV) {
             return Ok(Session {
                 client: Client::from_env()?,
                 sim: None,
@@ -98,8 +98,8 @@ impl Session {
         .map_err(pictory::Error::from)?;
         reporter.note(&format!(
             "{} and {} are not set: using the built-in simulator at {} (nothing is sent to Pictory)",
-            pictory::client::TOKEN_ENV,
-            pictory::client::PICTORY_KEY_ENV,
+            pictory::Client::TOKEN_ENV,
+            pictory::Client::PICTORY_KEY_ENV,
             sim.base_url()
         ));
         Ok(Session {

@@ -68,7 +68,7 @@ impl Reporter {
         let bars = std::io::stderr()
             .is_terminal()
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        let secrets = [pictory::client::TOKEN_ENV, pictory::client::PICTORY_KEY_ENV]
+        let secrets = [pictory::Client::TOKEN_ENV, pictory::Client::PICTORY_KEY_ENV]
             .iter()
             .filter_map(|name| std::env::var(name).ok())
             .map(|t| t.trim().to_string())

@@ -86,7 +86,7 @@ pub fn operations(reporter: &Reporter) {
                     "path": op.path,
                     "path_params": op.path_params,
                     "query_params": op.query_params,
-                    "body": !matches!(op.body, pictory::operations::BodyKind::None),
+                    "body": !matches!(op.body, pictory::BodyKind::None),
                 })
             })
             .collect();
@@ -101,9 +101,9 @@ pub fn operations(reporter: &Reporter) {
             .map(|p| format!("-p {p}=..."))
             .collect();
         let body = match op.body {
-            pictory::operations::BodyKind::Json => " [--body JSON]",
-            pictory::operations::BodyKind::Manual => " (file upload: not through `call`)",
-            pictory::operations::BodyKind::None => "",
+            pictory::BodyKind::Json => " [--body JSON]",
+            pictory::BodyKind::Manual => " (file upload: not through `call`)",
+            _ => "",
         };
         reporter.line(&format!(
             "{:<28} {:<6} {}  {}{body}",
