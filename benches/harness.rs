@@ -5,10 +5,10 @@
 //! 127.0.0.1) and prints one table. Figures that matter are ratios and counts from the same run; the
 //! absolute times are printed but depend on the machine.
 
-use pictory::sim::{JobDurations, RateLimit, SimConfig, Simulator};
 use pictory::storyboard::{Scene, StoryboardRequest};
-use pictory::testing::{JobKind, JobTimeline, comparison_policies, measure};
 use pictory::{Call, Client, FlowOptions, RateLimitPolicy};
+use pictory_sim::polling::{JobKind, JobTimeline, comparison_policies, measure};
+use pictory_sim::{JobDurations, RateLimit, SimConfig, Simulator};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;

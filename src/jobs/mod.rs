@@ -1,6 +1,7 @@
 //! Pictory's asynchronous jobs: job ids, typed job bodies and outputs,
 //! `renderParams`, polling policies, the poller and webhook parsing.
-//! Simulated timelines to compare policies are in [`crate::testing`].
+//! Simulated timelines to compare policies are in the `pictory-sim` crate
+//! (`pictory_sim::polling`).
 
 mod fields;
 mod id;
@@ -19,7 +20,6 @@ pub use policy::{
     PollingErrorPolicy, ProgressSample,
 };
 pub use poller::JobHandle;
-pub(crate) use poller::PollTracker;
 pub use render_params::{RenderParams, RenderParamsLayout, TextLine};
 pub use transcript::{
     HighlightRange, MediaInfo, Sentence, SummaryOutput, TranscriptionOutput, Word,

@@ -154,11 +154,6 @@ impl Journal {
         Ok(Journal::with(store::open(path.as_ref())?))
     }
 
-    #[cfg(test)]
-    pub(crate) fn in_memory() -> Result<Journal> {
-        Ok(Journal::with(store::open_in_memory()?))
-    }
-
     fn with(conn: Connection) -> Journal {
         Journal {
             conn: Arc::new(Mutex::new(conn)),
@@ -259,6 +254,3 @@ impl Journal {
             .await
     }
 }
-
-#[cfg(all(test, feature = "simulator"))]
-mod tests;

@@ -1,10 +1,15 @@
-//! The journal and the resumable run against the simulator.
+//! The journal and the resumable run against the simulator. Each crash is
+//! real: a callback panics at the moment to crash, and the run's task dies
+//! there as a killed process would, leaving the journal as that moment
+//! left it.
+#![cfg(feature = "journal")]
 
-use super::*;
-use crate::Stage;
-use crate::jobs::FixedInterval;
-use crate::sim::{FaultPlan, SimConfig, Simulator};
-use crate::storyboard::{Scene, StoryboardRequest};
+use pictory::jobs::FixedInterval;
+use pictory::journal::{BulkItem, BulkReport, BulkRun, ItemOutcome, Journal, JournalStage};
+use pictory::storyboard::{Scene, StoryboardRequest};
+use pictory::{FlowOptions, JobReads, RetryPolicy, Stage};
+use pictory_sim::{FaultPlan, SimConfig, Simulator};
+use std::path::PathBuf;
 use std::time::Duration;
 
 async fn sim(faults: FaultPlan) -> Simulator {
@@ -17,18 +22,78 @@ async fn sim(faults: FaultPlan) -> Simulator {
     .unwrap()
 }
 
+/// A journal in a file of its own, removed with its folder at the end.
+struct Scratch {
+    dir: PathBuf,
+    journal: Journal,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "pictory-journal-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = Journal::open(dir.join("batch.journal")).unwrap();
+        Scratch { dir, journal }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 fn item(key: &str) -> BulkItem {
     BulkItem::new(key, StoryboardRequest::new(key).scene(Scene::text("Hello")))
 }
 
+fn options() -> FlowOptions {
+    FlowOptions::default().backoff(FixedInterval(Duration::from_millis(10)))
+}
+
 fn run(sim: &Simulator, journal: &Journal) -> BulkRun {
+    run_with(sim, journal, options())
+}
+
+fn run_with(sim: &Simulator, journal: &Journal, options: FlowOptions) -> BulkRun {
     let client = sim
         .client_builder()
-        .retry_policy(crate::RetryPolicy::none())
+        .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    BulkRun::new(client, journal.clone())
-        .options(crate::FlowOptions::default().backoff(FixedInterval(Duration::from_millis(10))))
+    BulkRun::new(client, journal.clone()).options(options)
+}
+
+/// Runs `key` with `options`, whose callback panics at the moment to
+/// crash, and checks that the run died there.
+async fn crash(sim: &Simulator, journal: &Journal, options: FlowOptions, key: &str) {
+    let run = run_with(sim, journal, options);
+    let items = [item(key)];
+    let crashed = tokio::spawn(async move { run.run(items).await }).await;
+    assert!(
+        crashed.is_err_and(|e| e.is_panic()),
+        "the run did not crash"
+    );
+}
+
+/// A crash between the storyboard's intent and its answer: on another
+/// simulator the storyboard of `key` is created, and the run dies before
+/// its job id is recorded. The journal holds the intent alone.
+async fn crash_before_the_preview_id(journal: &Journal, key: &str) {
+    let elsewhere = sim(FaultPlan::default()).await;
+    let options = options().on_job_created(|stage, _| {
+        if stage == Stage::Preview {
+            panic!("crash before the storyboard's job id is recorded");
+        }
+    });
+    crash(&elsewhere, journal, options, key).await;
+    let record = journal.get(key).await.unwrap().unwrap();
+    assert_eq!(record.stage, JournalStage::PreviewRequested);
+    assert!(record.preview_job.is_none() && record.error.is_none());
 }
 
 fn outcome<'a>(report: &'a BulkReport, key: &str) -> &'a ItemOutcome {
@@ -38,13 +103,11 @@ fn outcome<'a>(report: &'a BulkReport, key: &str) -> &'a ItemOutcome {
 #[tokio::test]
 async fn an_intent_without_a_job_id_is_reported_possibly_processed_and_not_sent() {
     let sim = sim(FaultPlan::default()).await;
-    let journal = Journal::in_memory().unwrap();
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
     // A crash between the intent and the answer.
-    journal
-        .intend("video-001", JournalStage::PreviewRequested)
-        .await
-        .unwrap();
-    let report = run(&sim, &journal)
+    crash_before_the_preview_id(journal, "video-001").await;
+    let report = run(&sim, journal)
         .run([item("video-001"), item("video-002")])
         .await;
     assert!(
@@ -64,7 +127,7 @@ async fn an_intent_without_a_job_id_is_reported_possibly_processed_and_not_sent(
     assert_eq!(counters.job_requests_by_name.get("video-001"), None);
     assert_eq!(counters.job_requests_by_name.get("video-002"), Some(&1));
     // Running again changes nothing for it.
-    let again = run(&sim, &journal).run([item("video-001")]).await;
+    let again = run(&sim, journal).run([item("video-001")]).await;
     assert_eq!(again.possibly_processed(), vec!["video-001"]);
     assert_eq!(sim.counters().jobs_of("storyboard"), 1);
 }
@@ -72,12 +135,10 @@ async fn an_intent_without_a_job_id_is_reported_possibly_processed_and_not_sent(
 #[tokio::test]
 async fn re_creating_possibly_processed_items_is_an_explicit_option() {
     let sim = sim(FaultPlan::default()).await;
-    let journal = Journal::in_memory().unwrap();
-    journal
-        .intend("video-001", JournalStage::PreviewRequested)
-        .await
-        .unwrap();
-    let report = run(&sim, &journal)
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
+    crash_before_the_preview_id(journal, "video-001").await;
+    let report = run(&sim, journal)
         .recreate_possibly_processed(true)
         .run([item("video-001")])
         .await;
@@ -90,27 +151,25 @@ async fn re_creating_possibly_processed_items_is_an_explicit_option() {
     assert_eq!(sim.counters().jobs_of("render"), 1);
 }
 
+/// A crash between the render's intent and its answer: the render job
+/// exists (Pictory may have billed it), its id is not recorded.
 #[tokio::test]
 async fn a_render_intent_without_an_id_is_not_rendered_again() {
     let sim = sim(FaultPlan::default()).await;
-    let journal = Journal::in_memory().unwrap();
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
     let key = "video-001";
-    let client = sim.client().unwrap();
-    let preview = client.start_storyboard(&item(key).request).await.unwrap();
-    journal
-        .intend(key, JournalStage::PreviewRequested)
-        .await
-        .unwrap();
-    journal
-        .started(key, Stage::Preview, &preview)
-        .await
-        .unwrap();
-    journal.previewed(key, None).await.unwrap();
-    journal
-        .intend(key, JournalStage::RenderRequested)
-        .await
-        .unwrap();
-    let report = run(&sim, &journal).run([item(key)]).await;
+    let options = options().on_job_created(|stage, _| {
+        if stage == Stage::Render {
+            panic!("crash before the render's job id is recorded");
+        }
+    });
+    crash(&sim, journal, options, key).await;
+    let record = journal.get(key).await.unwrap().unwrap();
+    assert_eq!(record.stage, JournalStage::RenderRequested);
+    assert!(record.preview_job.is_some() && record.render_job.is_none());
+    assert_eq!(sim.counters().jobs_of("render"), 1, "the lost render");
+    let report = run(&sim, journal).run([item(key)]).await;
     assert!(
         matches!(
             outcome(&report, key),
@@ -121,14 +180,14 @@ async fn a_render_intent_without_an_id_is_not_rendered_again() {
         ),
         "{report:?}"
     );
-    assert_eq!(sim.counters().jobs_of("render"), 0);
+    assert_eq!(sim.counters().jobs_of("render"), 1, "not rendered again");
     assert_eq!(sim.counters().jobs_of("storyboard"), 1);
-    let report = run(&sim, &journal)
+    let report = run(&sim, journal)
         .recreate_possibly_processed(true)
         .run([item(key)])
         .await;
     assert!(report.all_finished(), "{report:?}");
-    assert_eq!(sim.counters().jobs_of("render"), 1);
+    assert_eq!(sim.counters().jobs_of("render"), 2);
     assert_eq!(
         sim.counters().jobs_of("storyboard"),
         1,
@@ -136,26 +195,23 @@ async fn a_render_intent_without_an_id_is_not_rendered_again() {
     );
 }
 
+/// A crash while the preview is waited for: its job id is recorded.
 #[tokio::test]
 async fn a_recorded_job_is_waited_on_again_not_created_again() {
     let sim = sim(FaultPlan::default()).await;
-    let journal = Journal::in_memory().unwrap();
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
     let key = "video-007";
-    let preview = sim
-        .client()
-        .unwrap()
-        .start_storyboard(&item(key).request)
-        .await
-        .unwrap();
-    journal
-        .intend(key, JournalStage::PreviewRequested)
-        .await
-        .unwrap();
-    journal
-        .started(key, Stage::Preview, &preview)
-        .await
-        .unwrap();
-    let report = run(&sim, &journal).run([item(key)]).await;
+    let options = options().on_progress(|stage, _| {
+        if stage == Stage::Preview {
+            panic!("crash while the preview is waited for");
+        }
+    });
+    crash(&sim, journal, options, key).await;
+    let record = journal.get(key).await.unwrap().unwrap();
+    assert_eq!(record.stage, JournalStage::PreviewStarted);
+    let preview = record.preview_job.unwrap();
+    let report = run(&sim, journal).run([item(key)]).await;
     assert!(report.all_finished(), "{report:?}");
     assert_eq!(sim.counters().jobs_of("storyboard"), 1);
     assert_eq!(
@@ -173,12 +229,13 @@ async fn a_create_with_an_unknown_outcome_stays_possibly_processed() {
         ..FaultPlan::default()
     })
     .await;
-    let journal = Journal::in_memory().unwrap();
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
     // Every request meets a 5xx: the job route is known, not probed.
     let client = sim
         .client_builder()
-        .retry_policy(crate::RetryPolicy::none())
-        .job_reads(crate::JobReads::Proxy)
+        .retry_policy(RetryPolicy::none())
+        .job_reads(JobReads::Proxy)
         .build()
         .unwrap();
     let report = BulkRun::new(client, journal.clone())
@@ -202,9 +259,10 @@ async fn a_create_with_an_unknown_outcome_stays_possibly_processed() {
 #[tokio::test]
 async fn a_refused_create_leaves_the_item_new() {
     let sim = sim(FaultPlan::default()).await;
-    let journal = Journal::in_memory().unwrap();
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
     let bad = BulkItem::new("video-001", StoryboardRequest::new("no scenes"));
-    let report = run(&sim, &journal).run([bad]).await;
+    let report = run(&sim, journal).run([bad]).await;
     assert!(
         matches!(
             outcome(&report, "video-001"),
@@ -222,17 +280,18 @@ async fn a_refused_create_leaves_the_item_new() {
 #[tokio::test]
 async fn a_failed_job_is_recorded_and_not_retried() {
     let sim = sim(FaultPlan::default()).await;
-    let journal = Journal::in_memory().unwrap();
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
     let failing = BulkItem::new(
         "video-001",
         StoryboardRequest::new("video-001").scene(Scene::text("[fail] this")),
     );
-    let report = run(&sim, &journal).run([failing.clone()]).await;
+    let report = run(&sim, journal).run([failing.clone()]).await;
     assert!(
         matches!(outcome(&report, "video-001"), ItemOutcome::Failed { .. }),
         "{report:?}"
     );
-    let again = run(&sim, &journal).run([failing]).await;
+    let again = run(&sim, journal).run([failing]).await;
     assert!(matches!(
         outcome(&again, "video-001"),
         ItemOutcome::Failed { .. }
@@ -243,8 +302,9 @@ async fn a_failed_job_is_recorded_and_not_retried() {
 #[tokio::test]
 async fn a_key_given_twice_is_run_once() {
     let sim = sim(FaultPlan::default()).await;
-    let journal = Journal::in_memory().unwrap();
-    let report = run(&sim, &journal)
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
+    let report = run(&sim, journal)
         .concurrency(4)
         .run([item("video-001"), item("video-001")])
         .await;
@@ -254,61 +314,4 @@ async fn a_key_given_twice_is_run_once() {
         "{report:?}"
     );
     assert_eq!(sim.counters().jobs_of("storyboard"), 1);
-}
-
-#[tokio::test]
-async fn a_journal_file_survives_reopening_and_is_locked_while_open() {
-    let dir = std::env::temp_dir().join(format!(
-        "pictory-journal-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("batch.journal");
-    let journal = Journal::open(&path).unwrap();
-    journal
-        .intend("video-001", JournalStage::PreviewRequested)
-        .await
-        .unwrap();
-    let second = Journal::open(&path);
-    assert!(
-        matches!(&second, Err(Error::Journal { message }) if message.contains("in use by another run")),
-        "a second run must not share the journal: {second:?}"
-    );
-    drop(journal);
-    let reopened = Journal::open(&path).unwrap();
-    let records = reopened.records().await.unwrap();
-    assert_eq!(records.len(), 1);
-    assert_eq!(records[0].stage, JournalStage::PreviewRequested);
-    drop(reopened);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
-fn stages_round_trip_through_their_names() {
-    for stage in JournalStage::ALL {
-        assert_eq!(JournalStage::parse(stage.as_str()), Some(stage));
-    }
-    assert_eq!(JournalStage::parse("bogus"), None);
-}
-
-#[test]
-fn only_refusals_before_processing_count_as_nothing_created() {
-    use run::nothing_created;
-    let possibly = Error::PossiblyProcessed {
-        operation: "create_storyboard",
-        status: Some(502),
-        reason: "x".into(),
-    };
-    assert!(!nothing_created(&possibly));
-    let invalid = Error::InvalidRequest {
-        operation: "create_storyboard",
-        message: "x".into(),
-    };
-    assert!(nothing_created(&invalid));
-    let timeout = Error::Timeout {
-        operation: "create_storyboard",
-        attempts: 1,
-    };
-    assert!(!nothing_created(&timeout));
 }
