@@ -254,3 +254,6 @@ impl Journal {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests;
