@@ -5,7 +5,7 @@
 #![cfg(feature = "journal")]
 
 use pictory::jobs::FixedInterval;
-use pictory::journal::{BulkItem, BulkReport, BulkRun, ItemOutcome, Journal, JournalStage};
+use pictory::journal::{BulkItem, BulkReport, BulkRun, ItemOutcome, Journal, JournalStage, Record};
 use pictory::storyboard::{Scene, StoryboardRequest};
 use pictory::{FlowOptions, JobReads, RetryPolicy, Stage};
 use pictory_sim::{FaultPlan, SimConfig, Simulator};
@@ -68,9 +68,27 @@ fn run_with(sim: &Simulator, journal: &Journal, options: FlowOptions) -> BulkRun
     BulkRun::new(client, journal.clone()).options(options)
 }
 
-/// Runs `key` with `options`, whose callback panics at the moment to
-/// crash, and checks that the run died there.
-async fn crash(sim: &Simulator, journal: &Journal, options: FlowOptions, key: &str) {
+/// Where a run dies.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CrashAt {
+    /// Once `stage`'s job exists, before its id is recorded.
+    JobCreated(Stage),
+    /// While `stage`'s job is waited for (its id recorded).
+    Waiting(Stage),
+}
+
+/// Runs `key` on `sim` until `at`, where the run dies (a callback panics,
+/// and the run's task ends there as a killed process would); returns what
+/// the journal kept of it.
+async fn crash(sim: &Simulator, journal: &Journal, key: &str, at: CrashAt) -> Record {
+    let dies_at = move |now: CrashAt| {
+        if now == at {
+            panic!("crash: {at:?}");
+        }
+    };
+    let options = options()
+        .on_job_created(move |stage, _| dies_at(CrashAt::JobCreated(stage)))
+        .on_progress(move |stage, _| dies_at(CrashAt::Waiting(stage)));
     let run = run_with(sim, journal, options);
     let items = [item(key)];
     let crashed = tokio::spawn(async move { run.run(items).await }).await;
@@ -78,6 +96,7 @@ async fn crash(sim: &Simulator, journal: &Journal, options: FlowOptions, key: &s
         crashed.is_err_and(|e| e.is_panic()),
         "the run did not crash"
     );
+    journal.get(key).await.unwrap().unwrap()
 }
 
 /// A crash between the storyboard's intent and its answer: on another
@@ -85,13 +104,13 @@ async fn crash(sim: &Simulator, journal: &Journal, options: FlowOptions, key: &s
 /// its job id is recorded. The journal holds the intent alone.
 async fn crash_before_the_preview_id(journal: &Journal, key: &str) {
     let elsewhere = sim(FaultPlan::default()).await;
-    let options = options().on_job_created(|stage, _| {
-        if stage == Stage::Preview {
-            panic!("crash before the storyboard's job id is recorded");
-        }
-    });
-    crash(&elsewhere, journal, options, key).await;
-    let record = journal.get(key).await.unwrap().unwrap();
+    let record = crash(
+        &elsewhere,
+        journal,
+        key,
+        CrashAt::JobCreated(Stage::Preview),
+    )
+    .await;
     assert_eq!(record.stage, JournalStage::PreviewRequested);
     assert!(record.preview_job.is_none() && record.error.is_none());
 }
@@ -159,13 +178,7 @@ async fn a_render_intent_without_an_id_is_not_rendered_again() {
     let scratch = Scratch::new();
     let journal = &scratch.journal;
     let key = "video-001";
-    let options = options().on_job_created(|stage, _| {
-        if stage == Stage::Render {
-            panic!("crash before the render's job id is recorded");
-        }
-    });
-    crash(&sim, journal, options, key).await;
-    let record = journal.get(key).await.unwrap().unwrap();
+    let record = crash(&sim, journal, key, CrashAt::JobCreated(Stage::Render)).await;
     assert_eq!(record.stage, JournalStage::RenderRequested);
     assert!(record.preview_job.is_some() && record.render_job.is_none());
     assert_eq!(sim.counters().jobs_of("render"), 1, "the lost render");
@@ -202,13 +215,7 @@ async fn a_recorded_job_is_waited_on_again_not_created_again() {
     let scratch = Scratch::new();
     let journal = &scratch.journal;
     let key = "video-007";
-    let options = options().on_progress(|stage, _| {
-        if stage == Stage::Preview {
-            panic!("crash while the preview is waited for");
-        }
-    });
-    crash(&sim, journal, options, key).await;
-    let record = journal.get(key).await.unwrap().unwrap();
+    let record = crash(&sim, journal, key, CrashAt::Waiting(Stage::Preview)).await;
     assert_eq!(record.stage, JournalStage::PreviewStarted);
     let preview = record.preview_job.unwrap();
     let report = run(&sim, journal).run([item(key)]).await;
