@@ -1,11 +1,17 @@
-//! Generates the low-level client from `spec/pictory.normalized.json`.
+//! Generates the clients from `spec/pictory.normalized.json`.
 //!
-//! Reads the normalized document with openapiv3, generates a builder-style
-//! client with progenitor (with an inner type and `ClientHooks`, so the
-//! hand-written layer in `src/transport.rs` executes every request), and
-//! writes it, plus a table of the operations, to `OUT_DIR`. Nothing generated
-//! is committed. A broken document fails the build with one line naming the
-//! file and the problem.
+//! Reads the normalized document with openapiv3 and writes to `OUT_DIR`:
+//! - `raw_client.rs`: progenitor's builder-style client (`pictory::raw`),
+//!   with an inner type and `ClientHooks` so its `send()` runs through the
+//!   crate's pipeline too;
+//! - `operations.rs`: the table of operations, their JSON Schemas, and one
+//!   typed builder per operation (`pictory::api`) whose `send()` goes
+//!   straight to the pipeline. Everything in it is read from the spec
+//!   (types by the rules progenitor names them with), never from the
+//!   generated code.
+//!
+//! Nothing generated is committed. A broken document fails the build with
+//! one line naming the file and the problem.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -73,141 +79,16 @@ fn generate() -> Result<(), String> {
             return Err(format!("progenitor panicked: {msg}"));
         }
     };
+    // Parsed only to be pretty-printed (readable in an editor).
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let outputs = send_outputs(&file);
     write_if_changed(
         &Path::new(&out_dir).join("raw_client.rs"),
         &prettyplease::unparse(&file),
     )?;
-    write_if_changed(
-        &Path::new(&out_dir).join("operations.rs"),
-        &operation_table(&json, &outputs)?,
-    )
-}
-
-/// For every generated builder (`builder::GetTemplate`), the success and
-/// error types its `send()` returns: `Result<ResponseValue<T>, Error<E>>`,
-/// as paths that resolve from anywhere in the crate. Read from the generated
-/// code itself, so they follow progenitor's naming.
-fn send_outputs(file: &syn::File) -> std::collections::BTreeMap<String, BuilderTypes> {
-    use quote::ToTokens;
-    let mut out = std::collections::BTreeMap::new();
-    // `types :: X` (relative to the generated module) → `crate :: raw ::
-    // types :: X`; a builder type stands for the type it builds.
-    let qualify = |t: &syn::Type| {
-        let text = t
-            .to_token_stream()
-            .to_string()
-            .replace("types :: builder ::", "types ::");
-        let mut out = String::new();
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find("types ::") {
-            let relative = !rest[..at].trim_end().ends_with("::");
-            out.push_str(&rest[..at]);
-            if relative {
-                out.push_str("crate :: raw :: ");
-            }
-            out.push_str("types ::");
-            rest = &rest[at + "types ::".len()..];
-        }
-        out.push_str(rest);
-        out
-    };
-    let first_arg = |ty: &syn::Type| -> Option<syn::Type> {
-        let syn::Type::Path(p) = ty else { return None };
-        let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else {
-            return None;
-        };
-        a.args.iter().find_map(|g| match g {
-            syn::GenericArgument::Type(t) => Some(t.clone()),
-            _ => None,
-        })
-    };
-    let mut bodies = std::collections::BTreeMap::new();
-    let builder_mod = file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
-        _ => None,
-    });
-    for item in builder_mod.into_iter().flatten() {
-        if let syn::Item::Struct(st) = item {
-            let body = st
-                .fields
-                .iter()
-                .find(|f| f.ident.as_ref().is_some_and(|i| i == "body"));
-            if let Some(ty) = body.and_then(|f| first_arg(&f.ty)) {
-                bodies.insert(st.ident.to_string(), qualify(&ty));
-            }
-            continue;
-        }
-        let syn::Item::Impl(imp) = item else { continue };
-        let syn::Type::Path(self_ty) = imp.self_ty.as_ref() else {
-            continue;
-        };
-        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
-            continue;
-        };
-        for member in &imp.items {
-            let syn::ImplItem::Fn(f) = member else {
-                continue;
-            };
-            if f.sig.ident != "send" {
-                continue;
-            }
-            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
-                continue;
-            };
-            // Result<ResponseValue<T>, Error<E>>
-            let args = |ty: &syn::Type| -> Vec<syn::Type> {
-                let syn::Type::Path(p) = ty else {
-                    return vec![];
-                };
-                let Some(last) = p.path.segments.last() else {
-                    return vec![];
-                };
-                let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-                    return vec![];
-                };
-                a.args
-                    .iter()
-                    .filter_map(|g| match g {
-                        syn::GenericArgument::Type(t) => Some(t.clone()),
-                        _ => None,
-                    })
-                    .collect()
-            };
-            let result = args(ty);
-            let (Some(ok), Some(err)) = (result.first(), result.get(1)) else {
-                continue;
-            };
-            let (Some(t), Some(e)) = (args(ok).into_iter().next(), args(err).into_iter().next())
-            else {
-                continue;
-            };
-            out.insert(
-                name.clone(),
-                BuilderTypes {
-                    output: qualify(&t),
-                    err: qualify(&e),
-                    body: None,
-                },
-            );
-        }
-    }
-    for (name, types) in out.iter_mut() {
-        types.body = bodies.get(name).cloned();
-    }
-    out
-}
-
-/// The types of one generated builder, as paths usable anywhere in the crate.
-struct BuilderTypes {
-    /// `T` of `send()`'s `ResponseValue<T>`.
-    output: String,
-    /// `E` of `send()`'s `Error<E>`.
-    err: String,
-    /// The request body type, when the operation has a JSON body.
-    body: Option<String>,
+    let (table, api) = operation_table(&json)?;
+    write_if_changed(&Path::new(&out_dir).join("operations.rs"), &table)?;
+    write_if_changed(&Path::new(&out_dir).join("api.rs"), &api)
 }
 
 fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {
@@ -217,24 +98,63 @@ fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// `OPERATIONS`: one `OperationSpec` per operation, and a `Call` impl per
-/// generated builder, so the hand-written layer needs no per-endpoint code.
-fn operation_table(
-    doc: &serde_json::Value,
-    outputs: &std::collections::BTreeMap<String, BuilderTypes>,
-) -> Result<String, String> {
+/// The Rust type progenitor generates for `schema` (an operation's request
+/// body or 2xx response), named by progenitor's rules: a component by its
+/// name, an array by its items, a free-form object as a JSON map, an empty
+/// schema as any JSON, any other inline object as `<Operation><suffix>`.
+/// `struct_like`: whether progenitor also generates `types::builder::<Name>`.
+fn rust_type(schema: &serde_json::Value, op_pascal: &str, suffix: &str) -> (String, bool) {
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        return (format!("crate::raw::types::{}", pascal_case(name)), false);
+    }
+    match schema["type"].as_str() {
+        Some("array") => {
+            let (item, _) = rust_type(&schema["items"], op_pascal, "ResponseItem");
+            (format!("::std::vec::Vec<{item}>"), false)
+        }
+        Some("object")
+            if schema["properties"]
+                .as_object()
+                .is_none_or(serde_json::Map::is_empty) =>
+        {
+            (
+                "::serde_json::Map<::std::string::String, ::serde_json::Value>".into(),
+                false,
+            )
+        }
+        Some("object") => (format!("crate::raw::types::{op_pascal}{suffix}"), true),
+        Some("string") => ("::std::string::String".into(), false),
+        _ => ("::serde_json::Value".into(), false),
+    }
+}
+
+/// A query parameter's setter type and how it becomes text.
+fn query_type(schema: &serde_json::Value) -> &'static str {
+    match schema["type"].as_str() {
+        Some("integer") => "i64",
+        Some("number") => "f64",
+        Some("boolean") => "bool",
+        _ => "impl ::std::convert::Into<::std::string::String>",
+    }
+}
+
+/// `OPERATIONS` (one `OperationSpec` per operation), the operations' JSON
+/// Schemas, and the typed API: one builder per operation, read from the spec.
+fn operation_table(doc: &serde_json::Value) -> Result<(String, String), String> {
     let mut table = String::from(
         "/// Every operation of the normalized spec, in spec order.\n\
          pub static OPERATIONS: &[OperationSpec] = &[\n",
     );
-    let mut impls = String::new();
     let mut schemas = String::from(
         "/// The JSON Schemas of an operation's request body and 2xx response\n\
          /// types, by operation id (see `pictory::schema`).\n\
          pub(crate) fn operation_schemas(id: &str) -> Option<(Option<schemars::Schema>, schemars::Schema)> {\n\
          \x20   match id {\n",
     );
+    let mut api = String::from("impl<'a> Api<'a> {\n");
+    let mut builders = String::new();
     let paths = doc["paths"].as_object().ok_or("no paths")?;
+    let mut index = 0usize;
     for (path, item) in paths {
         for (method, op) in item.as_object().ok_or("a path item is not an object")? {
             let id = op["operationId"]
@@ -259,7 +179,9 @@ fn operation_table(
                     format!("{:?}, ", wire.unwrap_or_default())
                 })
                 .collect();
-            let body = if op.get("x-pictory-manual-body").is_some() {
+            let manual = op.get("x-pictory-manual-body").is_some();
+            let json_body = op["requestBody"]["content"]["application/json"]["schema"].clone();
+            let body = if manual {
                 "BodyKind::Manual"
             } else if op.get("requestBody").is_some() {
                 "BodyKind::Json"
@@ -274,16 +196,20 @@ fn operation_table(
                 names("path"),
                 names("query"),
             );
-            let builder = pascal_case(id);
-            let BuilderTypes {
-                output,
-                err,
-                body: body_type,
-            } = outputs
-                .get(&builder)
-                .ok_or_else(|| format!("no generated send() found for {builder}"))?;
-            let request = match body_type {
-                Some(b) => format!("Some(schemars::schema_for!({b}))"),
+            let pascal = pascal_case(id);
+            let responses = op["responses"]
+                .as_object()
+                .ok_or_else(|| format!("{id}: no responses"))?;
+            let ok = responses
+                .iter()
+                .find(|(code, _)| code.starts_with('2'))
+                .map(|(_, r)| r["content"]["application/json"]["schema"].clone())
+                .ok_or_else(|| format!("{id}: no 2xx response"))?;
+            let (output, _) = rust_type(&ok, &pascal, "Response");
+            let body_type =
+                (body == "BodyKind::Json").then(|| rust_type(&json_body, &pascal, "Body"));
+            let request = match &body_type {
+                Some((b, _)) => format!("Some(schemars::schema_for!({b}))"),
                 None => "None".into(),
             };
             let _ = writeln!(
@@ -291,29 +217,184 @@ fn operation_table(
                 "        {id:?} => Some(({request}, schemars::schema_for!({output}))),"
             );
             // A body progenitor cannot express is sent by a hand-written
-            // method (`Client::create_template_from_file`); its generated
-            // builder gets no `.call()`.
-            if body == "BodyKind::Manual" {
-                continue;
+            // method (`Client::create_template_from_file`): no builder.
+            if !manual {
+                typed_builder(
+                    &mut api,
+                    &mut builders,
+                    index,
+                    id,
+                    method,
+                    path,
+                    op,
+                    &params,
+                    &output,
+                    body_type.as_ref(),
+                );
             }
-            let _ = writeln!(
-                impls,
-                "impl crate::call::sealed::Sealed for crate::raw::builder::{builder}<'_> {{\n\
-                 \x20   const OPERATION: &'static str = {id:?};\n\
-                 \x20   type Output = {output};\n\
-                 \x20   type Err = {err};\n\
-                 \x20   fn send_raw(self) -> impl ::std::future::Future<Output = crate::call::RawResult<Self::Output, Self::Err>> + Send {{\n\
-                 \x20       self.send()\n\
-                 \x20   }}\n\
-                 }}"
-            );
+            index += 1;
         }
     }
     table.push_str("];\n\n");
-    table.push_str(&impls);
     schemas.push_str("        _ => None,\n    }\n}\n");
     table.push_str(&schemas);
-    Ok(table)
+    api.push_str("}\n\n");
+    api.push_str(&builders);
+    Ok((table, api))
+}
+
+/// One operation's method on `Api` and its builder.
+#[allow(clippy::too_many_arguments)]
+fn typed_builder(
+    api: &mut String,
+    builders: &mut String,
+    index: usize,
+    id: &str,
+    method: &str,
+    path: &str,
+    op: &serde_json::Value,
+    params: &[serde_json::Value],
+    output: &str,
+    body: Option<&(String, bool)>,
+) {
+    let pascal = pascal_case(id);
+    let summary = op["summary"]
+        .as_str()
+        .or(op["description"].as_str())
+        .unwrap_or(id)
+        .lines()
+        .next()
+        .unwrap_or(id)
+        .replace('`', "'");
+    let route = format!("{} {path}", method.to_uppercase());
+    let body_init = if body.is_some() { ", body: None" } else { "" };
+    let _ = writeln!(
+        api,
+        "    /// `{route}`: {summary}\n\
+         \x20   ///\n\
+         \x20   /// Set its values on the returned builder, then `.send().await`.\n\
+         \x20   pub fn {id}(&self) -> {pascal}<'a> {{\n\
+         \x20       {pascal} {{ client: self.client, draft: Draft::new(&OPERATIONS[{index}]){body_init} }}\n\
+         \x20   }}"
+    );
+    let body_field = match body {
+        Some((ty, _)) => format!(
+            "\x20   body: ::std::option::Option<::std::result::Result<{ty}, ::std::string::String>>,\n"
+        ),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        builders,
+        "/// The request of `{id}` (`{route}`), from [`Api::{id}`](crate::api::Api::{id}).\n\
+         #[derive(Debug)]\n\
+         #[must_use = \"nothing is sent until `.send().await`\"]\n\
+         pub struct {pascal}<'a> {{\n\
+         \x20   client: &'a crate::Client,\n\
+         \x20   draft: Draft,\n\
+         {body_field}\
+         }}\n\n\
+         impl {pascal}<'_> {{"
+    );
+    let mut path_index = 0usize;
+    for p in params {
+        let name = p["name"].as_str().unwrap_or_default();
+        let setter = snake_case(name);
+        match p["in"].as_str() {
+            Some("path") => {
+                let _ = writeln!(
+                    builders,
+                    "    /// The path value `{name}`: checked as a [`PathValue`](crate::PathValue) (nothing is sent if it could change the route).\n\
+                     \x20   pub fn {setter}<V>(mut self, value: V) -> Self\n\
+                     \x20   where\n\
+                     \x20       V: ::std::convert::TryInto<crate::PathValue>,\n\
+                     \x20       V::Error: ::std::fmt::Display,\n\
+                     \x20   {{\n\
+                     \x20       self.draft.path({path_index}, value.try_into().map_err(|e| e.to_string()));\n\
+                     \x20       self\n\
+                     \x20   }}"
+                );
+                path_index += 1;
+            }
+            Some("query") => {
+                let ty = query_type(&p["schema"]);
+                let convert = if ty.starts_with("impl") {
+                    "value.into()"
+                } else {
+                    "value.to_string()"
+                };
+                let _ = writeln!(
+                    builders,
+                    "    /// The query parameter `{name}`.\n\
+                     \x20   pub fn {setter}(mut self, value: {ty}) -> Self {{\n\
+                     \x20       self.draft.query({name:?}, {convert});\n\
+                     \x20       self\n\
+                     \x20   }}"
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some((ty, struct_like)) = body {
+        let _ = writeln!(
+            builders,
+            "    /// The JSON body.\n\
+             \x20   pub fn body<B>(mut self, body: B) -> Self\n\
+             \x20   where\n\
+             \x20       B: ::std::convert::TryInto<{ty}>,\n\
+             \x20       B::Error: ::std::fmt::Display,\n\
+             \x20   {{\n\
+             \x20       self.body = Some(body.try_into().map_err(|e| e.to_string()));\n\
+             \x20       self\n\
+             \x20   }}"
+        );
+        if *struct_like {
+            let builder = ty.replace("crate::raw::types::", "crate::raw::types::builder::");
+            let _ = writeln!(
+                builders,
+                "    /// Changes the JSON body field by field, from what was set (or the\n\
+                 \x20   /// default): `.body_map(|b| b.field(value))`.\n\
+                 \x20   pub fn body_map(mut self, f: impl FnOnce({builder}) -> {builder}) -> Self {{\n\
+                 \x20       self.body = Some(match self.body.take() {{\n\
+                 \x20           Some(Err(e)) => Err(e),\n\
+                 \x20           Some(Ok(body)) => {ty}::try_from(f({builder}::from(body))).map_err(|e| e.to_string()),\n\
+                 \x20           None => {ty}::try_from(f({builder}::default())).map_err(|e| e.to_string()),\n\
+                 \x20       }});\n\
+                 \x20       self\n\
+                 \x20   }}"
+            );
+        }
+    }
+    let body_arg = match body {
+        Some(_) => "self.body",
+        None => "None::<::std::result::Result<(), ::std::string::String>>",
+    };
+    let _ = writeln!(
+        builders,
+        "    /// Sends the request through the client's pipeline (credentials,\n\
+         \x20   /// URL formats, retries, limits, redaction) and decodes the answer.\n\
+         \x20   pub async fn send(self) -> crate::Result<crate::Response<{output}>> {{\n\
+         \x20       self.draft.send(self.client, {body_arg}).await\n\
+         \x20   }}\n\
+         }}\n"
+    );
+}
+
+/// `templateId` → `template_id`, `connectionid` → `connectionid`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn pascal_case(id: &str) -> String {

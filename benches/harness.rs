@@ -6,7 +6,7 @@
 //! absolute times are printed but depend on the machine.
 
 use pictory::storyboard::{Scene, StoryboardRequest};
-use pictory::{Call, Client, FlowOptions, RateLimitPolicy};
+use pictory::{Client, FlowOptions, RateLimitPolicy};
 use pictory_sim::polling::{JobKind, JobTimeline, comparison_policies, measure};
 use pictory_sim::{JobDurations, RateLimit, SimConfig, Simulator};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -114,7 +114,7 @@ async fn per_call_overhead(rows: &mut Vec<Row>) {
                     .api()
                     .get_job()
                     .job_id(job.as_str())
-                    .call()
+                    .send()
                     .await
                     .expect("get_job");
                 std::hint::black_box((r.payload(), r.value()));
@@ -201,14 +201,14 @@ async fn fallback_steady_state(rows: &mut Vec<Row>) {
                     .api()
                     .get_template()
                     .template_id(template_id.as_str())
-                    .call()
+                    .send()
                     .await
                     .map(|_| ()),
                 _ => client
                     .api()
                     .get_job()
                     .job_id(job.as_str())
-                    .call()
+                    .send()
                     .await
                     .map(|_| ()),
             };
@@ -367,7 +367,7 @@ async fn mem_probe(kind: HugeBody) {
         .build()
         .unwrap();
     let before = peak_rss_mib();
-    let result = client.api().get_job().job_id("job-1").call().await;
+    let result = client.api().get_job().job_id("job-1").send().await;
     let error = match result {
         Ok(_) => "no error (the body was read)".to_string(),
         Err(e @ pictory::Error::BodyTooLarge { .. }) => format!("BodyTooLarge: {e}"),

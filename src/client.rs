@@ -1,6 +1,6 @@
 //! [`Client`]: the entry point. Configure it with [`ClientBuilder`] or
-//! [`Client::from_env`]; call any operation with [`Client::api`] and
-//! [`Call::call`](crate::Call::call).
+//! [`Client::from_env`]; call any operation with [`Client::api`] and the
+//! builder's `send()`.
 
 use crate::error::{Error, Result};
 use crate::fallback::{FormatMemory, UrlFormat, UrlMode};
@@ -91,10 +91,12 @@ impl Client {
         builder.build()
     }
 
-    /// The generated client: one builder method per operation. Finish a
-    /// builder with [`Call::call`](crate::Call::call) to get this crate's
-    /// `Result`.
-    pub fn api(&self) -> &crate::raw::Client {
+    /// progenitor's generated client (`pictory::raw`), for callers who want
+    /// its interface: its builders' `send()` runs through this client's
+    /// pipeline too, but answers with progenitor's own types
+    /// (`progenitor_client::Error`, which may print request URLs). Prefer
+    /// [`Client::api`], which answers with this crate's [`Result`].
+    pub fn raw(&self) -> &crate::raw::Client {
         &self.raw
     }
 

@@ -40,7 +40,6 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::jobs::RenderOutput;
 use crate::pipeline::stream::Streamed;
-use crate::retry::AttemptFailure;
 use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -312,21 +311,17 @@ impl Client {
                 Ok(pipeline.stream_external(OP, request, attempts).await)
             };
             let Ok(opened) = opened else {
-                match pipeline.stream_retry_delay(
-                    AttemptFailure::MaybeSent,
+                let timeout = Error::Timeout {
+                    operation: OP,
                     attempts,
-                    since.elapsed(),
-                ) {
+                    sent: true,
+                };
+                match pipeline.stream_retry_delay(&timeout, attempts, since.elapsed()) {
                     Some(delay) => {
                         tokio::time::sleep(delay).await;
                         continue;
                     }
-                    None => {
-                        return Err(Error::Timeout {
-                            operation: OP,
-                            attempts,
-                        });
-                    }
+                    None => return Err(timeout),
                 }
             };
             let mut response = match opened {
@@ -357,10 +352,8 @@ impl Client {
                     url = next;
                     continue;
                 }
-                Streamed::Failed { error, failure } => {
-                    match failure
-                        .and_then(|f| pipeline.stream_retry_delay(f, attempts, since.elapsed()))
-                    {
+                Streamed::Failed(error) => {
+                    match pipeline.stream_retry_delay(&error, attempts, since.elapsed()) {
                         Some(delay) => {
                             tokio::time::sleep(delay).await;
                             continue;
@@ -479,14 +472,10 @@ impl Client {
             if !broke && !short {
                 break;
             }
-            let delay = pipeline.stream_retry_delay(
-                AttemptFailure::MaybeSent,
-                attempts.max(1),
-                since.elapsed(),
-            );
-            match delay {
+            let truncated = fail(DownloadProblem::Truncated { received, expected });
+            match pipeline.stream_retry_delay(&truncated, attempts.max(1), since.elapsed()) {
                 Some(delay) => tokio::time::sleep(delay).await,
-                None => return Err(fail(DownloadProblem::Truncated { received, expected })),
+                None => return Err(truncated),
             }
         }
         part.file.flush().await.map_err(io)?;

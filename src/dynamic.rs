@@ -42,27 +42,20 @@ impl Client {
             operation: op.id,
             message,
         };
-        let mut path = op.path.to_string();
-        for name in op.path_params {
+        let mut draft = crate::api::Draft::new(op);
+        for (index, name) in op.path_params.iter().enumerate() {
             let value = params
                 .iter()
                 .find(|(k, _)| k == name)
                 .ok_or_else(|| invalid(format!("the path value {name} is missing")))?
                 .1;
-            let value = PathValue::new(value).map_err(|why| invalid(format!("{name}: {why}")))?;
-            let encoded = percent_encoding::utf8_percent_encode(
-                value.as_str(),
-                percent_encoding::NON_ALPHANUMERIC,
-            )
-            .to_string();
-            path = path.replace(&format!("{{{name}}}"), &encoded);
+            draft.path(index, PathValue::new(value));
         }
-        let mut query = Vec::new();
         for (name, value) in params {
             if op.path_params.contains(name) {
                 continue;
             }
-            if !op.query_params.contains(name) {
+            let Some(known) = op.query_params.iter().find(|q| *q == name) else {
                 let known: Vec<&str> = op
                     .path_params
                     .iter()
@@ -73,12 +66,12 @@ impl Client {
                     "{op_id} has no parameter {name:?} (its parameters: {known:?})",
                     op_id = op.id
                 )));
-            }
-            query.push((*name, *value));
+            };
+            draft.query(known, value.to_string());
         }
         let body = match (op.body, body) {
             (BodyKind::Json, body) => {
-                Some(body.unwrap_or_else(|| Value::Object(Default::default())))
+                Some(Ok(body.unwrap_or_else(|| Value::Object(Default::default()))))
             }
             (BodyKind::None, None) => None,
             (BodyKind::None, Some(_)) => {
@@ -91,21 +84,6 @@ impl Client {
                 )));
             }
         };
-        let method = reqwest::Method::from_bytes(op.method.as_bytes())
-            .map_err(|e| invalid(e.to_string()))?;
-        let url = format!("{}{path}", self.base_url());
-        let pipeline = self.pipeline();
-        let make = || async {
-            let mut request = pipeline.http.request(method.clone(), &url).query(&query);
-            if let Some(body) = &body {
-                request = request.json(body);
-            }
-            request.build().map_err(|e| Error::InvalidRequest {
-                operation: op.id,
-                message: e.without_url().to_string(),
-            })
-        };
-        let delivered = pipeline.send(op, None, make).await?;
-        crate::call::decode(op.id, delivered)
+        draft.send(self, body).await
     }
 }

@@ -124,13 +124,18 @@ pub enum Error {
         /// The response.
         response: ErrorResponse,
     },
-    /// An idempotent request timed out (after the retries allowed).
-    #[error("{operation}: timed out after {attempts} attempt(s)")]
+    /// No answer in time (after the retries allowed): a read timed out,
+    /// or the call's deadline passed while the request waited for its turn
+    /// at the rate-limit gate (`sent: false`: it was never sent).
+    #[error("{operation}: timed out after {attempts} attempt(s){}", if *.sent { "" } else { "; the last was never sent" })]
     Timeout {
         /// The operation id.
         operation: &'static str,
         /// Attempts made.
         attempts: u32,
+        /// Whether the last attempt was sent (false: it timed out waiting
+        /// to be sent, or connecting).
+        sent: bool,
     },
     /// The connection failed (after the retries allowed).
     #[error("{operation}: transport error ({kind:?}) after {attempts} attempt(s): {message}")]
@@ -442,9 +447,11 @@ impl Error {
         }
     }
 
-    /// Whether trying again later may succeed (429, 5xx on a read,
-    /// timeouts, transport failures). [`Error::PossiblyProcessed`] is not:
-    /// check first whether the request took effect.
+    /// Whether trying again later may succeed: a 429, a 5xx to a read, a
+    /// timeout, a transport failure. Never true for an error that says the
+    /// request may have taken effect and must not simply be repeated
+    /// ([`Error::PossiblyProcessed`]). The retry policy, the polling error
+    /// policy and the journal all read this one classification.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
@@ -452,6 +459,47 @@ impl Error {
                 | Error::Server { .. }
                 | Error::Timeout { .. }
                 | Error::Transport { .. }
+                | Error::Download {
+                    problem: crate::download::DownloadProblem::Truncated { .. },
+                    ..
+                }
         )
+    }
+
+    /// Whether the server may have acted on the request: it may have been
+    /// processed and its answer lost (a 5xx, a timeout or a reset after it
+    /// was sent, [`Error::PossiblyProcessed`]), or it was processed and the
+    /// answer could not be used (a 2xx too large, undecodable, or not of
+    /// its type). For a request that creates a job, `true` means the job
+    /// may exist (and be billed): sending it again may create a second one.
+    /// `false` when the request was refused before it was processed (a 4xx
+    /// including 429, a redirect, a routing 404), never sent, or when the
+    /// error is about a job rather than a request.
+    pub fn may_have_been_processed(&self) -> bool {
+        match self {
+            Error::PossiblyProcessed { .. }
+            | Error::Server { .. }
+            | Error::BodyTooLarge { .. }
+            | Error::ResponseShape { .. } => true,
+            Error::UndecodableBody { status, .. } => {
+                status.is_some_and(|s| (200..300).contains(&s))
+            }
+            Error::Timeout { sent, .. } => *sent,
+            Error::Transport { kind, .. } => *kind == TransportKind::Reset,
+            _ => false,
+        }
+    }
+
+    /// Whether nothing was sent at all: the request was refused before
+    /// sending (invalid, a missing credential or configuration, no way to
+    /// read jobs), the connection could not be made, or the deadline
+    /// passed while it waited to be sent.
+    pub fn nothing_was_sent(&self) -> bool {
+        match self {
+            Error::InvalidRequest { .. } | Error::Config { .. } | Error::NoJobReads { .. } => true,
+            Error::Transport { kind, .. } => *kind == TransportKind::Connect,
+            Error::Timeout { sent, .. } => !*sent,
+            _ => false,
+        }
     }
 }

@@ -5,7 +5,6 @@
 //! the one journey engine (`journey.rs`): its wait plan is decided before
 //! anything is created ([`Client::wait_plan`]).
 
-use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::jobs::{
@@ -195,7 +194,7 @@ impl Client {
     /// Starts a storyboard (preview) job; validated first, nothing sent if invalid.
     pub async fn start_storyboard(&self, request: &StoryboardRequest) -> Result<JobId> {
         let body = request.into_raw()?;
-        job_id_of(self.api().create_storyboard().body(body).call().await)
+        job_id_of(self.api().create_storyboard().body(body).send().await)
     }
 
     /// Storyboard → preview: the preview URL and `renderParams`, for review
@@ -224,7 +223,7 @@ impl Client {
                 .render_storyboard()
                 .job_id(preview_job.checked()?.as_str())
                 .body(body)
-                .call()
+                .send()
                 .await,
         )
     }
@@ -241,7 +240,7 @@ impl Client {
         if let Some(w) = webhook {
             body.insert("webhook".into(), json!(w));
         }
-        job_id_of(self.api().render_video().body(body).call().await)
+        job_id_of(self.api().render_video().body(body).send().await)
     }
 
     /// Renders a completed preview (as is, or with edited params) and waits.
@@ -283,7 +282,7 @@ impl Client {
         let body = json!({"fileUrl": file_url, "mediaType": "video", "language": language, "webhook": webhook});
         let body: crate::raw::types::CreateTranscriptionBody =
             to_body("create_transcription", body)?;
-        job_id_of(self.api().create_transcription().body(body).call().await)
+        job_id_of(self.api().create_transcription().body(body).send().await)
     }
 
     /// Transcribes the video at `file_url` and waits for the transcript.
@@ -324,7 +323,7 @@ impl Client {
         let body = json!({"transcript": transcript, "highlight_duration": duration_secs, "webhook": webhook});
         let body: crate::raw::types::CreateVideoSummaryBody =
             to_body("create_video_summary", body)?;
-        job_id_of(self.api().create_video_summary().body(body).call().await)
+        job_id_of(self.api().create_video_summary().body(body).send().await)
     }
 
     /// Summarises a transcript and waits: the result is the transcript with
@@ -375,7 +374,7 @@ impl Client {
             self.api()
                 .create_video_from_template()
                 .body(body)
-                .call()
+                .send()
                 .await,
         )
     }

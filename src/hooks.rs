@@ -1,24 +1,20 @@
-//! How generated operations reach the pipeline: progenitor's `ClientHooks`
-//! for the generated client, and the one carrier that brings a call's
-//! outcome back to [`Call::call`](crate::Call::call).
+//! How `pictory::raw` (progenitor's generated client) reaches the
+//! pipeline: its `ClientHooks::exec` sends each request through
+//! [`Pipeline::send`], and hands progenitor a response rebuilt from what the
+//! pipeline read (status, headers, the redacted body), so progenitor decodes
+//! it as it would any answer and its `send()` keeps its own error type.
+//! Failures without an answer come back as the HTTP stack's own error (URL
+//! removed); a request the pipeline refused before sending (an unsafe path
+//! value, no way to read jobs, the deadline at the rate-limit gate) as a
+//! response with status 599 whose JSON body `{"error": "..."}` says why.
 //!
-//! progenitor's `send()` owns the request between building it and decoding
-//! the answer, and `exec` can only hand back a `reqwest::Response`. So
-//! `.call()` opens a [`CallSlot`] (a task-local scoped to that one call),
-//! `exec` runs the [pipeline](crate::pipeline) and puts its typed outcome
-//! there, and `.call()` takes it out. Nothing else travels that way.
-//!
-//! Without a slot (progenitor's `send()` called directly) `exec` still runs
-//! the pipeline, and answers progenitor with the redacted body, or with
-//! the HTTP stack's error stripped of its URL. Every attempt's URL is
-//! checked against the operation's route in the pipeline.
+//! The crate's own typed calls ([`crate::api`]) do not come this way: they
+//! go to the pipeline directly.
 
 use crate::operations::OperationSpec;
-use crate::pipeline::{Delivered, Failed, Pipeline};
+use crate::pipeline::{Failed, Pipeline};
 use progenitor_client::{ClientHooks, OperationInfo};
-use std::cell::RefCell;
 use std::sync::Arc;
-use tokio::time::Instant;
 
 /// The generated client's inner value: the pipeline every clone of a
 /// [`crate::Client`] shares. Not part of the crate's API.
@@ -26,17 +22,9 @@ use tokio::time::Instant;
 #[derive(Clone, Debug)]
 pub struct HookState(pub(crate) Arc<Pipeline>);
 
-/// One call's input (its deadline) and outcome.
-pub(crate) struct CallSlot {
-    pub(crate) deadline: Option<Instant>,
-    // Boxed: the slot is moved in and out of task-local storage on every
-    // poll of the call, so it stays two words.
-    pub(crate) outcome: RefCell<Option<Box<std::result::Result<Delivered, Failed>>>>,
-}
-
-tokio::task_local! {
-    pub(crate) static SLOT: CallSlot;
-}
+/// The status of the response standing for a request the pipeline refused
+/// before sending.
+const REFUSED_STATUS: u16 = 599;
 
 impl ClientHooks<HookState> for crate::raw::Client {
     async fn exec(
@@ -45,17 +33,15 @@ impl ClientHooks<HookState> for crate::raw::Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let pipeline = &self.inner.0;
-        let deadline = SLOT.try_with(|s| s.deadline).ok().flatten();
         let outcome = match OperationSpec::find(info.operation_id) {
             Some(op) => {
                 let make = || {
-                    let attempt = request.try_clone().ok_or(crate::Error::InvalidRequest {
+                    std::future::ready(request.try_clone().ok_or(crate::Error::InvalidRequest {
                         operation: op.id,
                         message: "the request body cannot be re-created for a retry".into(),
-                    });
-                    std::future::ready(attempt)
+                    }))
                 };
-                pipeline.send(op, deadline, make).await
+                pipeline.send(op, None, make).await
             }
             None => Err(Failed::from(crate::Error::InvalidRequest {
                 operation: "unknown",
@@ -65,56 +51,36 @@ impl ClientHooks<HookState> for crate::raw::Client {
                 ),
             })),
         };
-        let status = match &outcome {
-            Ok(d) => d.status,
-            Err(f) => f.error.status().unwrap_or(0),
-        };
-        let mut carried = Some(Box::new(outcome));
-        if SLOT.try_with(|s| s.outcome.replace(carried.take())).is_ok() {
-            // `.call()` reads the slot and ignores what progenitor makes of
-            // this placeholder; its status is one no spec declares, so
-            // progenitor does not try to decode it.
-            return Ok(placeholder(IGNORED_STATUS, bytes::Bytes::new()));
-        }
-        let Some(outcome) = carried else {
-            return Ok(placeholder(status, bytes::Bytes::new()));
-        };
-        match *outcome {
-            Ok(d) => {
-                let mut resp = placeholder(d.status, d.body);
-                *resp.headers_mut() = d.headers;
-                Ok(resp)
-            }
+        match outcome {
+            Ok(d) => Ok(rebuilt(d.status, d.headers, d.body)),
             Err(Failed {
                 source: Some(e), ..
             }) => Err(e),
-            Err(Failed { error, .. }) => Ok(placeholder(
-                status,
-                bytes::Bytes::from(error.body().unwrap_or_default().to_string()),
-            )),
+            Err(Failed { error, .. }) => {
+                let status = error.status().unwrap_or(REFUSED_STATUS);
+                let body = match error.body() {
+                    Some(body) if error.status().is_some() => body.to_string(),
+                    _ => serde_json::json!({ "error": error.to_string() }).to_string(),
+                };
+                Ok(rebuilt(
+                    status,
+                    Default::default(),
+                    bytes::Bytes::from(body),
+                ))
+            }
         }
     }
 }
 
-/// The status of the placeholder `exec` hands progenitor when `.call()`
-/// takes the outcome from the slot.
-const IGNORED_STATUS: u16 = 299;
-
-/// A response that was not read from the wire: `status` (or 500 when there
-/// was none) and `body`.
-fn placeholder(status: u16, body: bytes::Bytes) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt;
-    static URL: std::sync::LazyLock<url::Url> = std::sync::LazyLock::new(|| {
-        url::Url::parse("http://placeholder.invalid/").expect("a valid URL")
-    });
-    let status =
+/// A `reqwest::Response` from what the pipeline read.
+fn rebuilt(
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> reqwest::Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() =
         http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    let built = http::Response::builder()
-        .status(status)
-        .url(URL.clone())
-        .body(body);
-    match built {
-        Ok(resp) => reqwest::Response::from(resp),
-        Err(_) => reqwest::Response::from(http::Response::new(bytes::Bytes::new())),
-    }
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
 }

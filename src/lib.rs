@@ -3,22 +3,25 @@
 //!
 //! Two layers, kept apart:
 //! - [`raw`]: the low-level client generated at build time from
-//!   `spec/pictory.normalized.json` (one builder per operation);
-//! - the hand-written layer: [`Client`] (token, new → old URL fallback,
-//!   retries), [`Call::call`] (envelopes decoded, typed [`Error`]s).
+//!   `spec/pictory.normalized.json` by progenitor (one builder per
+//!   operation, progenitor's own types);
+//! - the hand-written layer: [`Client`] (credentials, new → old URL
+//!   fallback, retries), [`Client::api`] (one typed builder per operation,
+//!   generated from the same spec, whose `send()` decodes envelopes and
+//!   returns typed [`Error`]s), jobs, flows, downloads.
 //!
 //! ```no_run
-//! use pictory::{Call, Client};
+//! use pictory::Client;
 //! # async fn demo() -> pictory::Result<()> {
 //! let client = Client::from_env()?; // LOWCODEAPI_API_TOKEN
-//! let templates = client.api().list_templates().call().await?;
+//! let templates = client.api().list_templates().send().await?;
 //! println!("{}", templates.payload());
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod bulk;
-pub mod call;
 pub mod client;
 pub mod download;
 mod dynamic;
@@ -47,7 +50,6 @@ mod waiting;
 pub mod webhooks;
 pub mod wire;
 
-pub use call::Call;
 pub use client::{Client, ClientBuilder};
 pub use download::{DownloadProblem, Downloaded};
 pub use envelope::{Envelope, FieldError};

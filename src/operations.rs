@@ -2,6 +2,11 @@
 //! `build.rs` from `spec/pictory.normalized.json`, so the URL-format fallback,
 //! the retry rules and the simulator's routes can never miss an endpoint.
 
+/// The operation that reads a job (`GET /pictoryapis/v1/jobs/{job_id}`):
+/// LowCodeAPI may or may not serve it, so where it goes is decided per
+/// client (see [`crate::Client::job_reads`]).
+pub(crate) const JOB_READ: &str = "get_job";
+
 /// How an operation's request body is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {

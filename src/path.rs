@@ -44,6 +44,29 @@ impl PathValue {
     }
 }
 
+/// What a path segment encodes: the WHATWG URL standard's path-segment
+/// set (the one progenitor's generated client uses too, so both clients
+/// put a value on the wire alike): controls, space, `"#<>?`{}/` and `%`;
+/// letters, digits, `-._~` and RFC 3986's sub-delimiters stay as they are.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
+/// `value` percent-encoded as one path segment (a checked [`PathValue`]'s
+/// text): see [`SEGMENT`]; non-ASCII bytes as `%XX`.
+pub(crate) fn encode_segment(value: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(value, SEGMENT)
+}
+
 /// Why `value` cannot be one path segment, if it cannot.
 pub(crate) fn problem(value: &str) -> Option<String> {
     let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';

@@ -1,27 +1,59 @@
-//! The retry policy: which failures are re-sent, and when.
+//! The retry policy: which failures are re-sent, and when. A failure is
+//! classified once, into an [`Error`] (the pipeline's `classify`); which
+//! errors are re-sent is a [`RetryRule`] reading that error's predicates,
+//! and how long to wait is the [`RetryPolicy`]'s backoff.
 
+use crate::error::Error;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Which failures to re-send, how often, and how long to wait.
+/// Decides whether a failed attempt may be sent again, from its classified
+/// [`Error`]. [`DefaultRetryRule`] is the crate's table; plug your own in
+/// with [`RetryPolicy::rule`] (for example, to never re-send a 5xx even to
+/// a read).
+pub trait RetryRule: Send + Sync + std::fmt::Debug {
+    /// Whether the attempt that failed with `error` may be sent again;
+    /// `idempotent` is true for GET-like operations (GET, DELETE, HEAD,
+    /// OPTIONS), false for POST and PUT, which may start work at Pictory.
+    fn may_retry(&self, error: &Error, idempotent: bool) -> bool;
+}
+
+/// The crate's retry table, read off the error's predicates:
 ///
 /// | failure | GET, DELETE | POST, PUT |
 /// |---|---|---|
 /// | connection could not be made (nothing sent) | retried | retried |
 /// | `429` (nothing processed) | retried after `Retry-After` | retried after `Retry-After` |
-/// | `500`, `502`, `503`, `504` | retried | [`Error::PossiblyProcessed`](crate::Error::PossiblyProcessed) |
-/// | timeout or reset after sending | retried | [`Error::PossiblyProcessed`](crate::Error::PossiblyProcessed) |
+/// | `500`, `502`, `503`, `504` | retried | [`Error::PossiblyProcessed`] |
+/// | timeout or reset after sending | retried | [`Error::PossiblyProcessed`] |
 /// | any other status | returned | returned |
+///
+/// In words: an error that [`is_transient`](Error::is_transient) is
+/// re-sent, unless the request is not idempotent and
+/// [`may_have_been_processed`](Error::may_have_been_processed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DefaultRetryRule;
+
+impl RetryRule for DefaultRetryRule {
+    fn may_retry(&self, error: &Error, idempotent: bool) -> bool {
+        error.is_transient() && (idempotent || !error.may_have_been_processed())
+    }
+}
+
+/// Which failures to re-send, how often, and how long to wait: a
+/// [`RetryRule`] ([`DefaultRetryRule`]: see its table) and the limits
+/// below.
 ///
 /// A proxy's 5xx can come after it forwarded the request, so a POST or PUT
 /// that may have reached Pictory is never re-sent: check before retrying.
 /// A `Retry-After` longer than [`max_retry_after`](Self::max_retry_after),
 /// or one that would pass the caller's deadline, is returned as
-/// [`Error::RateLimited`](crate::Error::RateLimited) at once.
+/// [`Error::RateLimited`] at once.
 ///
 /// Waits use exponential backoff with full jitter: before retry `n` the
 /// client sleeps a random time in `[0, min(max_backoff, initial_backoff × 2^(n-1))]`.
 /// All time arithmetic saturates: no input makes the policy panic.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 disables retries). Default 4.
     pub max_attempts: u32,
@@ -36,6 +68,20 @@ pub struct RetryPolicy {
     /// No retry starts once this much time has passed since the first
     /// attempt. Default 120 s.
     pub total_budget: Duration,
+    /// Which failures may be re-sent. Default [`DefaultRetryRule`].
+    pub rule: Arc<dyn RetryRule>,
+}
+
+impl PartialEq for RetryPolicy {
+    /// The limits are equal and the rule is the same object.
+    fn eq(&self, other: &Self) -> bool {
+        self.max_attempts == other.max_attempts
+            && self.initial_backoff == other.initial_backoff
+            && self.max_backoff == other.max_backoff
+            && self.max_retry_after == other.max_retry_after
+            && self.total_budget == other.total_budget
+            && std::ptr::addr_eq(Arc::as_ptr(&self.rule), Arc::as_ptr(&other.rule))
+    }
 }
 
 impl Default for RetryPolicy {
@@ -46,6 +92,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
             total_budget: Duration::from_secs(120),
+            rule: Arc::new(DefaultRetryRule),
         }
     }
 }
@@ -115,17 +162,6 @@ impl RateLimitPolicy {
     }
 }
 
-/// What went wrong with one attempt, as far as retrying is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AttemptFailure {
-    /// An HTTP status the policy may retry, with any `Retry-After`.
-    Status(u16, Option<Duration>),
-    /// The connection could not be made: nothing was sent.
-    ConnectFailed,
-    /// Timed out, or the connection broke after the request was written.
-    MaybeSent,
-}
-
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
@@ -135,38 +171,35 @@ impl RetryPolicy {
         }
     }
 
-    /// How long to wait before attempt `attempt + 1`, or `None` to stop.
+    /// Uses `rule` to decide which failures may be re-sent.
+    pub fn rule(mut self, rule: impl RetryRule + 'static) -> Self {
+        self.rule = Arc::new(rule);
+        self
+    }
+
+    /// How long to wait before attempt `attempt + 1` after attempt
+    /// `attempt` failed with `error`, or `None` to stop and return it.
     /// `elapsed` is the time since the first attempt; `jitter` is a number
     /// in `[0, 1)` (random in the client, fixed in tests).
     pub(crate) fn next_delay(
         &self,
+        error: &Error,
         idempotent: bool,
-        failure: AttemptFailure,
         attempt: u32,
         elapsed: Duration,
         jitter: f64,
     ) -> Option<Duration> {
-        if attempt >= self.max_attempts {
+        if attempt >= self.max_attempts || !self.rule.may_retry(error, idempotent) {
             return None;
         }
-        let retryable = match failure {
-            AttemptFailure::Status(429, _) => true,
-            AttemptFailure::Status(500 | 502 | 503 | 504, _) => idempotent,
-            AttemptFailure::Status(..) => false,
-            AttemptFailure::ConnectFailed => true,
-            AttemptFailure::MaybeSent => idempotent,
-        };
-        if !retryable {
-            return None;
-        }
-        let delay = match failure {
-            AttemptFailure::Status(429, Some(after)) => {
+        let delay = match error.retry_after() {
+            Some(after) => {
                 if after > self.max_retry_after {
                     return None;
                 }
                 after
             }
-            _ => {
+            None => {
                 let jitter = if jitter.is_finite() {
                     jitter.clamp(0.0, 1.0)
                 } else {
@@ -200,39 +233,117 @@ pub(crate) fn scale(d: Duration, factor: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::attempt::Failure;
+    use crate::pipeline::classify::{Context, Misses, failure_error, status_error};
 
+    fn ctx(idempotent: bool) -> Context<'static> {
+        Context {
+            operation: "op",
+            idempotent,
+            attempts: 1,
+            misses: Misses::default(),
+            host: Some(crate::pipeline::Host::LowCodeApi),
+            job: None,
+        }
+    }
+
+    /// The classified error of a status answer (`pictory`: it reached
+    /// Pictory; a 404 that did not is a routing miss).
+    fn status(idempotent: bool, code: u16, after: Option<u64>, pictory: bool) -> Error {
+        let body = br#"{"success": false, "error": {"error_message": "x", "error_code": 1}}"#;
+        status_error(
+            &ctx(idempotent),
+            code,
+            after.map(Duration::from_secs),
+            body,
+            pictory,
+        )
+    }
+
+    fn failed(idempotent: bool, maybe_sent: bool, timed_out: bool) -> Error {
+        let failure = Failure {
+            maybe_sent,
+            timed_out,
+            message: "m".into(),
+            source: None,
+        };
+        failure_error(&ctx(idempotent), &failure)
+    }
+
+    /// Every method × failure kind, classified then decided: the retry
+    /// table, case by case.
     #[test]
-    fn post_is_not_resent_after_it_may_have_arrived() {
+    fn the_retry_table_case_by_case() {
         let p = RetryPolicy::default();
         let z = Duration::ZERO;
-        assert_eq!(
-            p.next_delay(false, AttemptFailure::MaybeSent, 1, z, 0.5),
-            None
-        );
-        assert_eq!(
-            p.next_delay(false, AttemptFailure::Status(500, None), 1, z, 0.5),
-            None
-        );
-        assert_eq!(
-            p.next_delay(false, AttemptFailure::Status(504, None), 1, z, 0.5),
-            None
-        );
-        assert!(
-            p.next_delay(false, AttemptFailure::ConnectFailed, 1, z, 0.5)
-                .is_some()
-        );
-        assert_eq!(
-            p.next_delay(false, AttemptFailure::Status(503, None), 1, z, 0.5),
-            None
-        );
-        assert!(
-            p.next_delay(false, AttemptFailure::Status(429, None), 1, z, 0.5)
-                .is_some()
-        );
-        assert!(
-            p.next_delay(true, AttemptFailure::MaybeSent, 1, z, 0.5)
-                .is_some()
-        );
+        // (failure, GET re-sent, POST re-sent)
+        type Case = (&'static str, fn(bool) -> Error, bool, bool);
+        let cases: [Case; 16] = [
+            ("connect failed", |i| failed(i, false, false), true, true),
+            ("connect timed out", |i| failed(i, false, true), true, true),
+            (
+                "reset after sending",
+                |i| failed(i, true, false),
+                true,
+                false,
+            ),
+            (
+                "timed out after sending",
+                |i| failed(i, true, true),
+                true,
+                false,
+            ),
+            ("429", |i| status(i, 429, None, true), true, true),
+            (
+                "429 Retry-After 7",
+                |i| status(i, 429, Some(7), true),
+                true,
+                true,
+            ),
+            (
+                "429 Retry-After 61",
+                |i| status(i, 429, Some(61), true),
+                false,
+                false,
+            ),
+            ("500", |i| status(i, 500, None, true), true, false),
+            ("502", |i| status(i, 502, None, false), true, false),
+            ("503", |i| status(i, 503, None, false), true, false),
+            ("504", |i| status(i, 504, None, false), true, false),
+            ("501", |i| status(i, 501, None, true), false, false),
+            ("400", |i| status(i, 400, None, true), false, false),
+            ("401", |i| status(i, 401, None, true), false, false),
+            (
+                "404 from Pictory",
+                |i| status(i, 404, None, true),
+                false,
+                false,
+            ),
+            ("409", |i| status(i, 409, None, true), false, false),
+        ];
+        for (name, error, get, post) in cases {
+            for (idempotent, expected) in [(true, get), (false, post)] {
+                let e = error(idempotent);
+                let decided = p.next_delay(&e, idempotent, 1, z, 0.5).is_some();
+                assert_eq!(decided, expected, "{name}, idempotent {idempotent}: {e:?}");
+                // Whatever is not re-sent to a POST that may have arrived
+                // says so in its type.
+                if !idempotent && e.may_have_been_processed() {
+                    assert!(!decided, "{name}");
+                }
+            }
+        }
+        // A POST that met a 5xx, a reset or a timeout after sending is
+        // `PossiblyProcessed`, never `Server`.
+        for e in [
+            status(false, 503, None, false),
+            failed(false, true, false),
+            failed(false, true, true),
+        ] {
+            assert!(matches!(e, Error::PossiblyProcessed { .. }), "{e:?}");
+            assert!(e.may_have_been_processed() && !e.is_transient() && !e.nothing_was_sent());
+        }
+        assert!(failed(false, false, false).nothing_was_sent());
     }
 
     #[test]
@@ -240,38 +351,68 @@ mod tests {
         let p = RetryPolicy::default();
         let z = Duration::ZERO;
         let s = |n| Some(Duration::from_secs(n));
+        let e = |after| status(false, 429, Some(after), true);
+        assert_eq!(p.next_delay(&e(7), false, 1, z, 0.0), s(7));
+        // Exactly the cap is waited out; one second more is not.
+        assert_eq!(p.next_delay(&e(60), false, 1, z, 0.0), s(60));
+        assert_eq!(p.next_delay(&e(61), false, 1, z, 0.0), None);
+        // Budget: 115 s elapsed + 7 s wait > 120 s; landing exactly on it is allowed.
         assert_eq!(
-            p.next_delay(false, AttemptFailure::Status(429, s(7)), 1, z, 0.0),
+            p.next_delay(&e(7), false, 1, Duration::from_secs(115), 0.0),
+            None
+        );
+        assert_eq!(
+            p.next_delay(&e(7), false, 1, Duration::from_secs(113), 0.0),
             s(7)
-        );
-        assert_eq!(
-            p.next_delay(false, AttemptFailure::Status(429, s(61)), 1, z, 0.0),
-            None
-        );
-        // Budget: 115 s elapsed + 7 s wait > 120 s.
-        assert_eq!(
-            p.next_delay(
-                false,
-                AttemptFailure::Status(429, s(7)),
-                1,
-                Duration::from_secs(115),
-                0.0
-            ),
-            None
         );
     }
 
     #[test]
     fn attempts_are_bounded_and_backoff_grows_to_a_cap() {
         let p = RetryPolicy::default();
+        let connect = failed(true, false, false);
+        assert_eq!(p.next_delay(&connect, true, 4, Duration::ZERO, 0.5), None);
+        assert!(
+            p.next_delay(&connect, true, 3, Duration::ZERO, 0.5)
+                .is_some()
+        );
         assert_eq!(
-            p.next_delay(true, AttemptFailure::ConnectFailed, 4, Duration::ZERO, 0.5),
+            RetryPolicy::none().next_delay(&connect, true, 1, Duration::ZERO, 0.5),
             None
         );
         assert_eq!(p.backoff_ceiling(1), Duration::from_millis(500));
         assert_eq!(p.backoff_ceiling(3), Duration::from_secs(2));
         assert_eq!(p.backoff_ceiling(10), Duration::from_secs(8));
-        let d = p.next_delay(true, AttemptFailure::ConnectFailed, 2, Duration::ZERO, 0.5);
+        let d = p.next_delay(&connect, true, 2, Duration::ZERO, 0.5);
         assert_eq!(d, Some(Duration::from_millis(500)));
+        // A NaN jitter is 0, never a panic or Duration::MAX.
+        assert_eq!(
+            p.next_delay(&connect, true, 2, Duration::ZERO, f64::NAN),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(scale(Duration::from_secs(1), f64::NAN), Duration::ZERO);
+    }
+
+    /// A plugged-in rule is what the policy reads.
+    #[test]
+    fn a_plugged_rule_decides() {
+        #[derive(Debug)]
+        struct NeverServerErrors;
+        impl RetryRule for NeverServerErrors {
+            fn may_retry(&self, error: &Error, idempotent: bool) -> bool {
+                !matches!(error, Error::Server { .. })
+                    && DefaultRetryRule.may_retry(error, idempotent)
+            }
+        }
+        let p = RetryPolicy::default().rule(NeverServerErrors);
+        let z = Duration::ZERO;
+        assert_eq!(
+            p.next_delay(&status(true, 503, None, false), true, 1, z, 0.5),
+            None
+        );
+        assert!(
+            p.next_delay(&failed(true, false, false), true, 1, z, 0.5)
+                .is_some()
+        );
     }
 }

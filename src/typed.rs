@@ -12,13 +12,13 @@ impl types::JobStarted {
     /// `Ok(None)` when the answer carries none.
     ///
     /// ```no_run
-    /// use pictory::{Call, Client};
+    /// use pictory::Client;
     /// # async fn demo(client: Client) -> pictory::Result<()> {
     /// let started = client
     ///     .api()
     ///     .create_transcription()
     ///     .body_map(|b| b.file_url(Some("https://example.com/talk.mp4".into())))
-    ///     .call()
+    ///     .send()
     ///     .await?;
     /// if let Some(id) = started.value().job_id()? {
     ///     println!("transcription job {id}");

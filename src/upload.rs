@@ -4,7 +4,6 @@
 //! file again. A path that is not a readable regular file fails before any
 //! request is sent.
 
-use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::operations::OperationSpec;
@@ -96,7 +95,7 @@ impl Client {
                 b.file_name(file_name(path, "upload"))
                     .content_type(content_type.to_string())
             })
-            .call()
+            .send()
             .await?;
         let upload = resp.value();
         let (Some(signed), Some(url)) = (upload.signed_url(), upload.url()) else {
@@ -163,6 +162,6 @@ impl Client {
             request.build().map_err(|e| build_error(op.id, e))
         };
         let delivered = pipeline.send(op, None, make).await?;
-        crate::call::decode(op.id, delivered)
+        crate::response::decode(op.id, delivered)
     }
 }

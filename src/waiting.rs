@@ -17,11 +17,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::operations::OperationSpec;
-use crate::pipeline::{Delivered, Failed, Host, Pipeline, Target};
-
-/// The operation that reads a job.
-const JOB_READ: &str = "get_job";
+use crate::pipeline::{Host, Pipeline, route_shown};
 
 /// A job id that cannot exist, read to learn whether the proxy has a job
 /// route (a UUID, as Pictory's ids are, that no job is ever given).
@@ -135,157 +131,6 @@ impl Client {
     }
 }
 
-impl Pipeline {
-    /// Sends operation `op` to the service it goes to: a job read as
-    /// [`Client::job_reads`] decided, everything else to LowCodeAPI when a
-    /// token is set, else to Pictory.
-    ///
-    /// A job read on a client that has not decided yet is itself the
-    /// probe: it goes to LowCodeAPI, and its answer decides (a routing 404
-    /// in every URL format: no route, so the read goes to Pictory when the
-    /// key is set, else [`Error::NoJobReads`]).
-    pub(crate) async fn send<F, Fut>(
-        &self,
-        op: &'static OperationSpec,
-        deadline: Option<tokio::time::Instant>,
-        make: F,
-    ) -> std::result::Result<Delivered, Failed>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<reqwest::Request>>,
-    {
-        if op.id != JOB_READ {
-            let host = match self.lowcodeapi {
-                Some(_) => Host::LowCodeApi,
-                None => Host::Pictory,
-            };
-            return self.run(Target::Operation(op, host), deadline, make).await;
-        }
-        let decided = match (self.job_reads.get(), &self.lowcodeapi) {
-            (Some(reads), _) => *reads,
-            (None, None) => JobReads::Direct,
-            (None, Some(_)) => {
-                let answer = self
-                    .run(Target::Operation(op, Host::LowCodeApi), deadline, &make)
-                    .await;
-                let settled = match &answer {
-                    Ok(_) => Some((true, true)),
-                    Err(failed) => route_shown(&failed.error),
-                };
-                let Some((has_route, decisive)) = settled else {
-                    return answer;
-                };
-                let reads = self.decide(has_route, decisive);
-                if reads == JobReads::Proxy {
-                    return answer;
-                }
-                reads
-            }
-        };
-        match decided {
-            JobReads::Proxy => {
-                self.run(Target::Operation(op, Host::LowCodeApi), deadline, make)
-                    .await
-            }
-            JobReads::Direct => {
-                self.run(Target::Operation(op, Host::Pictory), deadline, make)
-                    .await
-            }
-            JobReads::Unavailable => Err(Error::NoJobReads { operation: op.id }.into()),
-        }
-    }
-
-    /// The decision from what a read showed of the proxy's job route,
-    /// remembered when `decisive` (the first one wins if another task
-    /// decided meanwhile).
-    fn decide(&self, has_route: bool, decisive: bool) -> JobReads {
-        let reads = reads_for(has_route, self.pictory.is_some());
-        if !decisive {
-            return reads;
-        }
-        if self.job_reads.set(reads).is_ok() {
-            tracing::info!(decision = ?reads, "job reads: {reads}");
-        }
-        self.job_reads.get().copied().unwrap_or(reads)
-    }
-
-    /// One read of job `id`, `via` a host (`None`: as [`Pipeline::send`]
-    /// routes it), within `deadline`: the job's body as Pictory sent it
-    /// (LowCodeAPI's envelope removed).
-    pub(crate) async fn read_job(
-        &self,
-        id: &crate::jobs::JobId,
-        deadline: Option<tokio::time::Instant>,
-        via: Option<Host>,
-    ) -> Result<serde_json::Value> {
-        let op = OperationSpec::find(JOB_READ).ok_or_else(|| Error::Config {
-            message: format!("this build's spec has no {JOB_READ} operation"),
-        })?;
-        let id = id.checked()?;
-        let segment = percent_encoding::utf8_percent_encode(id.as_str(), PATH_SEGMENT);
-        let url = format!(
-            "{}{}",
-            self.factory_base,
-            op.path.replace("{job_id}", &segment.to_string())
-        );
-        let make = || {
-            std::future::ready(
-                self.http
-                    .get(&url)
-                    .build()
-                    .map_err(|e| Error::InvalidRequest {
-                        operation: op.id,
-                        message: e.without_url().to_string(),
-                    }),
-            )
-        };
-        let delivered = match via {
-            Some(host) => self.run(Target::Operation(op, host), deadline, make).await,
-            None => self.send(op, deadline, make).await,
-        }?;
-        let response = crate::call::decode::<serde_json::Value>(op.id, delivered)?;
-        Ok(response.body().clone())
-    }
-}
-
-/// What a path segment keeps as it is (RFC 3986's unreserved characters);
-/// everything else is percent-encoded.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Where reads go, from whether the proxy has a job route and whether a
-/// Pictory key is set.
-fn reads_for(has_route: bool, has_key: bool) -> JobReads {
-    match (has_route, has_key) {
-        (true, _) => JobReads::Proxy,
-        (false, true) => JobReads::Direct,
-        (false, false) => JobReads::Unavailable,
-    }
-}
-
-/// What an error from a job read through LowCodeAPI shows of its job
-/// route, and whether that is decisive enough to remember: an answer from
-/// Pictory (the route exists), LowCodeAPI's own unknown-route answer in
-/// every URL format tried (it does not), a routing 404 from something in
-/// front of LowCodeAPI (HTML, text, nothing: it does not, this time; not
-/// remembered, since a load balancer's passing 404 proves nothing about the
-/// proxy), or nothing settled.
-pub(crate) fn route_shown(e: &Error) -> Option<(bool, bool)> {
-    match e {
-        Error::JobNotFound { .. } | Error::NotFound { .. } | Error::BadRequest { .. } => {
-            Some((true, true))
-        }
-        Error::RouteNotFound { response, .. } => Some((
-            false,
-            crate::wire::is_unknown_route(response.body.as_bytes()),
-        )),
-        _ => None,
-    }
-}
-
 /// Reads a job id that cannot exist through LowCodeAPI: whether the proxy
 /// has a job route, and whether the answer is decisive (see
 /// [`route_shown`]). A client without a token has no proxy to ask.
@@ -294,10 +139,7 @@ async fn probe_job_route(pipeline: &Pipeline) -> Result<(bool, bool)> {
         return Ok((false, true));
     }
     let probe = crate::jobs::JobId::from(PROBE_JOB_ID);
-    match pipeline
-        .read_job(&probe, None, Some(Host::LowCodeApi))
-        .await
-    {
+    match crate::jobs::read_job(pipeline, &probe, None, Some(Host::LowCodeApi)).await {
         Ok(_) => Ok((true, true)),
         Err(e) => route_shown(&e).ok_or(e),
     }

@@ -10,7 +10,7 @@ use common::{
     scripted,
 };
 use httpmock::HttpMockResponse;
-use pictory::{Call, Client, Error, OPERATIONS, RetryPolicy, TransportKind, UrlFormat, UrlMode};
+use pictory::{Client, Error, OPERATIONS, RetryPolicy, TransportKind, UrlFormat, UrlMode};
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -92,7 +92,7 @@ async fn pictory_json_404_is_not_found_and_is_not_resent() {
         .api()
         .get_template()
         .template_id("nope")
-        .call()
+        .send()
         .await
         .unwrap_err();
     match &err {
@@ -120,7 +120,7 @@ async fn routing_404_in_both_formats_names_the_operation_and_the_ways_out() {
         .api()
         .get_template()
         .template_id("t1")
-        .call()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -145,7 +145,7 @@ async fn routing_404_in_both_formats_names_the_operation_and_the_ways_out() {
         .api()
         .get_job()
         .job_id("j1")
-        .call()
+        .send()
         .await
         .unwrap_err();
     let text = err.to_string();
@@ -174,7 +174,7 @@ async fn routing_404_in_both_formats_names_the_operation_and_the_ways_out() {
 async fn operations_without_path_parameters_are_never_resent_for_format_reasons() {
     let (server, log) = scripted(|_, _| html_404()).await;
     let client = common::client_for(&server.url("/pictory"));
-    let err = client.api().list_templates().call().await.unwrap_err();
+    let err = client.api().list_templates().send().await.unwrap_err();
     assert!(matches!(err, Error::RouteNotFound { .. }), "{err:?}");
     assert_eq!(log.lock().unwrap().len(), 1);
 }
@@ -193,7 +193,7 @@ async fn url_modes_new_only_and_old_only() {
             .api()
             .get_brand()
             .brand_id("b1")
-            .call()
+            .send()
             .await
             .unwrap_err();
     }
@@ -229,7 +229,7 @@ async fn rate_limited_then_ok_waits_the_advertised_delay() {
         .create_storyboard()
         .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b.video_name(Some("v".into())))
-        .call()
+        .send()
         .await
         .unwrap();
     assert_eq!(resp.payload(), &json!({"jobId": "j-1"}));
@@ -254,7 +254,7 @@ async fn rate_limited_with_http_date_and_without_retry_after() {
     })
     .await;
     let client = paused_client(&server.url("/pictory"));
-    let err = client.api().list_brands().call().await.unwrap_err();
+    let err = client.api().list_brands().send().await.unwrap_err();
     match err {
         // An hour is beyond the 60 s the client waits out by itself.
         Error::RateLimited {
@@ -268,7 +268,7 @@ async fn rate_limited_with_http_date_and_without_retry_after() {
     let (server, log) =
         scripted(|_, _| HttpMockResponse::builder().status(429).body("").build()).await;
     let client = paused_client(&server.url("/pictory"));
-    let err = client.api().list_brands().call().await.unwrap_err();
+    let err = client.api().list_brands().send().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -293,7 +293,7 @@ async fn server_500_empty_body_post_is_possibly_processed_get_is_retried() {
             "webhook".to_string(),
             serde_json::json!("https://h"),
         )]))
-        .call()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -311,7 +311,7 @@ async fn server_500_empty_body_post_is_possibly_processed_get_is_retried() {
         1,
         "a POST is never re-sent after a 500"
     );
-    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    let err = client.api().get_job().job_id("j").send().await.unwrap_err();
     assert!(matches!(err, Error::Server { .. }), "{err:?}");
     assert_eq!(err.status(), Some(500));
     assert_eq!(log.lock().unwrap().len(), 1 + 4);
@@ -330,7 +330,7 @@ async fn bad_gateway_and_unavailable_are_not_resent_for_posts_but_are_for_gets()
             .api()
             .render_video()
             .body(serde_json::Map::new())
-            .call()
+            .send()
             .await
             .unwrap_err();
         assert!(
@@ -342,7 +342,7 @@ async fn bad_gateway_and_unavailable_are_not_resent_for_posts_but_are_for_gets()
             1,
             "a POST after {status} is not re-sent"
         );
-        let job = client.api().get_job().job_id("j").call().await;
+        let job = client.api().get_job().job_id("j").send().await;
         assert!(job.is_ok(), "{job:?}");
         assert_eq!(log.lock().unwrap().len(), 2);
     }
@@ -367,7 +367,7 @@ async fn unauthorized_with_each_envelope_shape() {
         })
         .await;
         let client = common::client_for(&server.url("/pictory"));
-        let err = client.api().list_templates().call().await.unwrap_err();
+        let err = client.api().list_templates().send().await.unwrap_err();
         match &err {
             Error::Unauthorized { response, .. } => {
                 assert_eq!(response.status, 401);
@@ -394,7 +394,7 @@ async fn bad_request_keeps_pictory_field_messages() {
         .create_storyboard()
         .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b)
-        .call()
+        .send()
         .await
         .unwrap_err();
     match &err {
@@ -427,18 +427,18 @@ async fn undecodable_bodies_truncated_empty_and_wrong_shape() {
     })
     .await;
     let client = common::client_for(&server.url("/pictory"));
-    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    let err = client.api().get_job().job_id("j").send().await.unwrap_err();
     assert!(
         matches!(&err, Error::UndecodableBody { status: Some(200), reason, .. } if reason.contains("truncated")),
         "{err:?}"
     );
-    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    let err = client.api().get_job().job_id("j").send().await.unwrap_err();
     assert!(
         matches!(&err, Error::UndecodableBody { reason, .. } if reason == "empty body"),
         "{err:?}"
     );
     // A job read whose body is not a job: a typed error, the body kept.
-    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    let err = client.api().get_job().job_id("j").send().await.unwrap_err();
     assert!(
         matches!(&err, Error::ResponseShape { status: 200, .. }),
         "{err:?}"
@@ -459,7 +459,7 @@ async fn connection_reset_mid_body_post_is_not_resent_get_is_retried() {
         .create_storyboard()
         .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b)
-        .call()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -467,7 +467,7 @@ async fn connection_reset_mid_body_post_is_not_resent_get_is_retried() {
         "{err:?}"
     );
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
-    let err = client.api().get_job().job_id("j").call().await.unwrap_err();
+    let err = client.api().get_job().job_id("j").send().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -501,13 +501,13 @@ async fn a_server_that_never_answers_times_out() {
         .api()
         .create_transcription()
         .body_map(|b| b)
-        .call()
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(err, Error::PossiblyProcessed { .. }), "{err:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
-    let err = client.api().list_templates().call().await.unwrap_err();
+    let err = client.api().list_templates().send().await.unwrap_err();
     assert!(matches!(err, Error::Timeout { attempts: 4, .. }), "{err:?}");
 }
 
@@ -519,7 +519,7 @@ async fn connection_refused_is_retried_then_reported() {
         .create_storyboard()
         .body_map(|b| b.extra(serde_json::Map::new()))
         .body_map(|b| b)
-        .call()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -539,7 +539,7 @@ async fn connection_refused_is_retried_then_reported() {
 async fn missing_path_parameter_is_an_invalid_request_and_nothing_is_sent() {
     let (server, log) = scripted(|_, _| json_response(200, json!({}))).await;
     let client = common::client_for(&server.url("/pictory"));
-    let err = client.api().get_template().call().await.unwrap_err();
+    let err = client.api().get_template().send().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -562,7 +562,7 @@ async fn path_values_a_url_cannot_carry_are_refused_and_nothing_is_sent() {
             .api()
             .delete_template()
             .template_id(id)
-            .call()
+            .send()
             .await
             .unwrap_err();
         assert!(
@@ -581,7 +581,7 @@ async fn path_values_a_url_cannot_carry_are_refused_and_nothing_is_sent() {
         .api()
         .get_template()
         .template_id("a.b")
-        .call()
+        .send()
         .await
         .unwrap();
     assert_eq!(log.lock().unwrap().len(), 1);
@@ -619,7 +619,7 @@ async fn success_envelopes_data_result_and_bare() {
         let b = body.clone();
         let (server, _) = scripted(move |_, _| json_response(200, b.clone())).await;
         let client = common::client_for(&server.url("/pictory"));
-        let resp = client.api().get_job().job_id("j").call().await.unwrap();
+        let resp = client.api().get_job().job_id("j").send().await.unwrap();
         assert_eq!(resp.payload(), &json!({"preview": "https://p"}), "{body}");
         assert_eq!(resp.raw(), &body);
     }
@@ -649,7 +649,7 @@ async fn a_missing_job_is_the_same_error_through_call_and_poll() {
             .api()
             .get_job()
             .job_id("j-9")
-            .call()
+            .send()
             .await
             .unwrap_err();
         let polled = client.job("j-9").poll().await.unwrap_err();
@@ -766,10 +766,10 @@ async fn empty_answers_decode_to_the_empty_value() {
             .api()
             .delete_template()
             .template_id("t1")
-            .call()
+            .send()
             .await;
         assert!(deleted.is_ok(), "{status} {deleted:?}");
-        let tracks = client.api().list_voiceover_tracks().call().await.unwrap();
+        let tracks = client.api().list_voiceover_tracks().send().await.unwrap();
         assert!(tracks.value().is_empty(), "{status}");
     }
 }
@@ -783,7 +783,7 @@ async fn null_fields_in_a_job_body_decode() {
         "transcript": null, "mediaInfo": null, "renderProgress": null}});
     let (server, _) = scripted(move |_, _| json_response(200, json!({"data": body.clone()}))).await;
     let client = common::client_for(&server.url("/pictory"));
-    let job = client.api().get_job().job_id("j1").call().await.unwrap();
+    let job = client.api().get_job().job_id("j1").send().await.unwrap();
     assert!(job.raw().to_string().contains("null"));
     assert_eq!(job.value().job_id().unwrap().unwrap().to_string(), "j1");
     let read = client.job("j1").poll().await.unwrap();
@@ -815,7 +815,7 @@ async fn answers_off_their_type_keep_the_raw_body() {
         .api()
         .get_template()
         .template_id("t1")
-        .call()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -825,4 +825,55 @@ async fn answers_off_their_type_keep_the_raw_body() {
     assert_eq!(err.raw_body().unwrap()["data"]["variables"], "not a map");
     let read = client.job("j1").poll().await.unwrap();
     assert_eq!(read.state.name(), "in-progress");
+}
+
+/// `pictory::raw` (progenitor's client) is usable on its own: its `send()`
+/// runs through the same pipeline (token, URL formats, redaction) and is
+/// honest about its error type: progenitor's, built from the answer the
+/// pipeline read, which never carries the token.
+#[tokio::test]
+async fn the_raw_client_sends_through_the_pipeline_with_progenitors_types() {
+    let (server, log) = scripted(|_, req| {
+        if req.uri().path().ends_with("/templates/t1") {
+            json_response(200, json!({"data": {"templateId": "t1", "name": "One"}}))
+        } else {
+            json_response(
+                404,
+                json!({"message": "Template not found", "provider": "pictory", "error": {"success": false, "error": {"error_message": "Template not found", "error_code": 404}}}),
+            )
+        }
+    })
+    .await;
+    let client = common::client_for(&server.url("/pictory"));
+    let ok = client
+        .raw()
+        .get_template()
+        .template_id("t1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    // progenitor decodes the body it is handed as it would any answer: the
+    // envelope is the proxy's, so the typed value sees LowCodeAPI's shape.
+    let _typed: &pictory::raw::types::Template = &ok;
+    let err = client
+        .raw()
+        .get_template()
+        .template_id("missing")
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        pictory::raw::Error::ErrorResponse(r) => assert_eq!(r.status().as_u16(), 404),
+        pictory::raw::Error::UnexpectedResponse(r) => assert_eq!(r.status().as_u16(), 404),
+        other => panic!("{other:?}"),
+    }
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(common::SENTINEL_TOKEN), "{shown}");
+    // An unsafe path value is refused by progenitor's builder; the
+    // pipeline is never reached.
+    let before = log.lock().unwrap().len();
+    let refused = client.raw().get_template().template_id("../x").send().await;
+    assert!(refused.is_err());
+    assert_eq!(log.lock().unwrap().len(), before);
 }

@@ -11,7 +11,7 @@ use pictory::jobs::{
     AdaptiveBackoff, FixedInterval, JobId, JobState, PollingErrorPolicy, parse_webhook,
 };
 use pictory::raw::types;
-use pictory::{Call, Client, ClientBuilder, Error, Response, RetryPolicy, TransportKind};
+use pictory::{Client, ClientBuilder, Error, Response, RetryPolicy, TransportKind};
 use proptest::prelude::*;
 use serde_json::json;
 use std::time::Duration;
@@ -41,7 +41,7 @@ async fn storyboard(client: &Client) -> pictory::Result<Response<types::JobStart
                 .scenes(vec![serde_json::from_value(json!({"text": "hi"})).unwrap()])
                 .extra(serde_json::Map::new())
         })
-        .call()
+        .send()
         .await
 }
 
@@ -52,16 +52,16 @@ async fn render_put(client: &Client) -> pictory::Result<Response<types::JobStart
         .render_storyboard()
         .job_id("j1")
         .body(pictory::raw::types::RenderStoryboardBody::default())
-        .call()
+        .send()
         .await
 }
 
 async fn list_brands(client: &Client) -> pictory::Result<Response<types::BrandList>> {
-    client.api().list_brands().call().await
+    client.api().list_brands().send().await
 }
 
 async fn delete_template(client: &Client, id: &str) -> pictory::Result<Response<types::Deleted>> {
-    client.api().delete_template().template_id(id).call().await
+    client.api().delete_template().template_id(id).send().await
 }
 
 fn error<T: std::fmt::Debug>(result: pictory::Result<T>) -> Error {

@@ -3,7 +3,7 @@
 //! adversarial review: the tests marked "was a defect" failed on the first
 //! version; the `sound_*` tests pin down behaviour found correct.
 
-use pictory::{Call, Client, DownloadProblem, Error, RetryPolicy};
+use pictory::{Client, DownloadProblem, Error, RetryPolicy};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -170,7 +170,7 @@ async fn paced_scenario(drop_two: bool) {
     })
     .await;
     let client = client(&server.base, RetryPolicy::none());
-    let get = |c: Client| async move { c.api().get_job().job_id("job-1").call().await };
+    let get = |c: Client| async move { c.api().get_job().job_id("job-1").send().await };
     // The 429: pause 1 s, then paced at 1/s, window 1.
     let first = get(client.clone()).await;
     assert!(first.is_err());

@@ -6,7 +6,6 @@
 mod common;
 
 use common::{html_404, json_response, scripted};
-use pictory::Call;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 
@@ -45,7 +44,7 @@ async fn the_learned_format_is_logged_once_at_info() {
             .api()
             .get_template()
             .template_id("t")
-            .call()
+            .send()
             .await
             .unwrap();
     }

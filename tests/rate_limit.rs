@@ -7,7 +7,7 @@ mod hostile_support;
 
 use hostile_support::{Hostile, Reply};
 use pictory::jobs::PollingErrorPolicy;
-use pictory::{Call, Client, RateLimitPolicy};
+use pictory::{Client, RateLimitPolicy};
 use pictory_sim::{RateLimit, SimConfig, Simulator};
 use std::time::Duration;
 
@@ -45,7 +45,7 @@ async fn hammer(policy: RateLimitPolicy) -> (u64, usize, u64) {
                     .api()
                     .get_job()
                     .job_id(job.as_str())
-                    .call()
+                    .send()
                     .await
                     .is_err()
                 {
@@ -108,10 +108,10 @@ async fn a_429_without_retry_after_pauses_for_the_default() {
         })
         .build()
         .unwrap();
-    let first = client.api().get_job().job_id("job-1").call().await;
+    let first = client.api().get_job().job_id("job-1").send().await;
     assert!(matches!(first, Err(pictory::Error::RateLimited { .. })));
     let start = std::time::Instant::now();
-    let _ = client.api().get_job().job_id("job-1").call().await;
+    let _ = client.api().get_job().job_id("job-1").send().await;
     assert!(
         start.elapsed() >= Duration::from_millis(600),
         "the next request waited the default pause"
@@ -135,7 +135,7 @@ async fn a_wait_paused_by_a_429_still_ends_at_its_deadline() {
         .without_timeouts()
         .build()
         .unwrap();
-    let first = client.api().get_job().job_id("j0").call().await;
+    let first = client.api().get_job().job_id("j0").send().await;
     assert!(
         matches!(first, Err(pictory::Error::RateLimited { .. })),
         "{first:?}"

@@ -6,7 +6,7 @@ mod common;
 
 use common::{RawBehaviour, SENTINEL_TOKEN, raw_server, refused_url};
 use httpmock::{HttpMockResponse, MockServer};
-use pictory::{Call, Client, Error, RetryPolicy};
+use pictory::{Client, Error, RetryPolicy};
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -134,7 +134,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         "code302",
         "code200",
     ] {
-        let e = client.api().get_template().template_id(status).call().await;
+        let e = client.api().get_template().template_id(status).send().await;
         if let Err(e) = e {
             errors.push(e);
         }
@@ -145,7 +145,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         .api()
         .get_template()
         .template_id("code201")
-        .call()
+        .send()
         .await
         .unwrap();
     assert_eq!(echoed.status(), 201);
@@ -168,7 +168,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
             .api()
             .get_template()
             .template_id("code201")
-            .call()
+            .send()
             .await
             .err(),
     );
@@ -177,7 +177,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         .api()
         .render_video()
         .body(serde_json::Map::new())
-        .call()
+        .send()
         .await; // 200 truncated
     errors.extend(e.err());
     let post_500 = Client::builder()
@@ -191,7 +191,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
             .create_storyboard()
             .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| b)
-            .call()
+            .send()
             .await
             .err(),
     );
@@ -204,13 +204,13 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    errors.extend(slow.api().list_templates().call().await.err());
+    errors.extend(slow.api().list_templates().send().await.err());
     errors.extend(
         slow.api()
             .create_storyboard()
             .body_map(|b| b.extra(serde_json::Map::new()))
             .body_map(|b| b)
-            .call()
+            .send()
             .await
             .err(),
     );
@@ -220,7 +220,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    errors.extend(refused.api().list_templates().call().await.err());
+    errors.extend(refused.api().list_templates().send().await.err());
     let cut = raw_server(RawBehaviour::CutMidBody);
     let reset = Client::builder()
         .token(SENTINEL_TOKEN)
@@ -228,8 +228,8 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    errors.extend(reset.api().list_templates().call().await.err());
-    errors.extend(client.api().get_brand().call().await.err());
+    errors.extend(reset.api().list_templates().send().await.err());
+    errors.extend(client.api().get_brand().send().await.err());
     errors.extend(
         Client::builder()
             .token(SENTINEL_TOKEN)

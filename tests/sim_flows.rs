@@ -6,7 +6,7 @@ mod common;
 
 use pictory::jobs::{FixedInterval, PollingErrorPolicy};
 use pictory::storyboard::{Scene, StoryboardRequest};
-use pictory::{Call, Client, Error, FlowOptions, OPERATIONS, RetryPolicy, UrlFormat};
+use pictory::{Client, Error, FlowOptions, OPERATIONS, RetryPolicy, UrlFormat};
 use pictory_sim::{FaultPlan, SimConfig, Simulator, UnknownRoute};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -174,7 +174,7 @@ async fn template_from_file_then_video_from_template() {
         .api()
         .get_template()
         .template_id(id.as_str())
-        .call()
+        .send()
         .await
         .unwrap();
     assert!(got.raw().to_string().contains(&id));

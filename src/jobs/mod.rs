@@ -20,6 +20,7 @@ pub use policy::{
     PollingErrorPolicy, ProgressSample,
 };
 pub use poller::JobHandle;
+pub(crate) use poller::read_job;
 pub use render_params::{RenderParams, RenderParamsLayout, TextLine};
 pub use transcript::{
     HighlightRange, MediaInfo, Sentence, SummaryOutput, TranscriptionOutput, Word,

@@ -138,11 +138,7 @@ impl JobHandle {
     ) -> Result<Job> {
         // `JOB_NOT_FOUND` is already `Error::JobNotFound` (the pipeline's
         // one rule for it, `wire::is_job_not_found`).
-        let body = self
-            .client
-            .pipeline()
-            .read_job(&self.id, deadline, via)
-            .await?;
+        let body = read_job(self.client.pipeline(), &self.id, deadline, via).await?;
         parse_job(&body, Some(&self.id))
     }
 
@@ -270,4 +266,53 @@ impl PollRun {
             rate_limited,
         }
     }
+}
+
+/// One read of job `id` through `pipeline`, `via` a host (`None`: as
+/// `Pipeline::send` routes it), within `deadline`: the job's body as Pictory sent it
+/// (LowCodeAPI's envelope removed).
+pub(crate) async fn read_job(
+    pipeline: &crate::pipeline::Pipeline,
+    id: &JobId,
+    deadline: Option<tokio::time::Instant>,
+    via: Option<crate::pipeline::Host>,
+) -> Result<serde_json::Value> {
+    let op =
+        crate::operations::OperationSpec::find(crate::operations::JOB_READ).ok_or_else(|| {
+            Error::Config {
+                message: format!(
+                    "this build's spec has no {} operation",
+                    crate::operations::JOB_READ
+                ),
+            }
+        })?;
+    let id = id.checked()?;
+    let segment = crate::path::encode_segment(id.as_str()).to_string();
+    let url = format!(
+        "{}{}",
+        pipeline.factory_base,
+        op.path.replace("{job_id}", &segment)
+    );
+    let make = || {
+        std::future::ready(
+            pipeline
+                .http
+                .get(&url)
+                .build()
+                .map_err(|e| Error::InvalidRequest {
+                    operation: op.id,
+                    message: e.without_url().to_string(),
+                }),
+        )
+    };
+    let delivered = match via {
+        Some(host) => {
+            pipeline
+                .run(crate::pipeline::Target::Operation(op, host), deadline, make)
+                .await
+        }
+        None => pipeline.send(op, deadline, make).await,
+    }?;
+    let response = crate::response::decode::<serde_json::Value>(op.id, delivered)?;
+    Ok(response.body().clone())
 }

@@ -3,7 +3,7 @@
 //! flows' own), with the journal recording each step.
 
 use super::{Journal, JournalStage, Record};
-use crate::error::{Error, TransportKind};
+use crate::error::Error;
 use crate::jobs::{JobId, JobOutput, PreviewOutput};
 use crate::journey::{At, Journey, Source, Steps};
 use crate::storyboard::StoryboardRequest;
@@ -439,23 +439,9 @@ fn job(record: &Option<Record>, stage: Stage) -> crate::Result<JobId> {
 }
 
 /// Whether a failed create certainly created nothing: refused before it
-/// was processed (any 4xx, 429 included; a redirect; a request that was
-/// never sent or could not connect). Anything else — 5xx, timeouts,
-/// resets, an answer without a readable job id — may have created a job.
+/// was processed, or never sent (the error's own classification:
+/// [`Error::may_have_been_processed`]). Anything else — a 5xx, a timeout,
+/// a reset, an answer without a readable job id — may have created a job.
 pub(crate) fn nothing_created(e: &Error) -> bool {
-    match e {
-        Error::InvalidRequest { .. } | Error::Config { .. } | Error::Redirect { .. } => true,
-        Error::Transport {
-            kind: TransportKind::Connect,
-            ..
-        } => true,
-        Error::Unauthorized { .. }
-        | Error::Forbidden { .. }
-        | Error::NotFound { .. }
-        | Error::RouteNotFound { .. }
-        | Error::BadRequest { .. }
-        | Error::RateLimited { .. }
-        | Error::UnexpectedStatus { .. } => e.status().is_some_and(|s| (400..500).contains(&s)),
-        _ => false,
-    }
+    !e.may_have_been_processed()
 }

@@ -57,6 +57,14 @@ fn only_refusals_before_processing_count_as_nothing_created() {
     let timeout = Error::Timeout {
         operation: "create_storyboard",
         attempts: 1,
+        sent: true,
     };
     assert!(!nothing_created(&timeout));
+    // Waiting at the rate-limit gate until the deadline: never sent.
+    let unsent = Error::Timeout {
+        operation: "create_storyboard",
+        attempts: 1,
+        sent: false,
+    };
+    assert!(nothing_created(&unsent));
 }

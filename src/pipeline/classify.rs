@@ -121,12 +121,13 @@ pub(crate) fn status_error(
             retry_after,
             response,
         },
+        // A proxy's 5xx can come after it forwarded the request.
         500 | 502 | 503 | 504 if !ctx.idempotent => Error::PossiblyProcessed {
             operation,
             status: Some(status),
             reason: response.to_string(),
         },
-        500..=599 => plain!(Server),
+        500 | 502 | 503 | 504 => plain!(Server),
         _ => plain!(UnexpectedStatus),
     }
 }
@@ -141,7 +142,7 @@ pub(crate) fn is_job_not_found(body: &[u8]) -> bool {
 }
 
 /// [`Error::JobNotFound`] for the call's job id: the same error whichever
-/// way the job was read (`.call()` or a job handle).
+/// way the job was read (a typed call or a job handle).
 pub(crate) fn job_not_found(ctx: &Context<'_>) -> Error {
     Error::JobNotFound {
         job_id: ctx.job.map(JobRef::id).unwrap_or_default(),
@@ -168,6 +169,7 @@ pub(crate) fn failure_error(ctx: &Context<'_>, failure: &Failure) -> Error {
         return Error::Timeout {
             operation,
             attempts: ctx.attempts,
+            sent: failure.maybe_sent,
         };
     }
     Error::Transport {

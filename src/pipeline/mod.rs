@@ -11,7 +11,7 @@
 //! `classify`. Redirects are never followed.
 
 pub(crate) mod attempt;
-mod classify;
+pub(crate) mod classify;
 pub(crate) mod stream;
 pub(crate) mod throttle;
 
@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::fallback::{FormatMemory, UrlFormat, UrlMode, to_old_format};
 use crate::operations::OperationSpec;
 use crate::redact::Redactor;
-use crate::retry::{AttemptFailure, RetryPolicy};
+use crate::retry::RetryPolicy;
+use crate::waiting::JobReads;
 use attempt::{Attempt, retry_after};
 use bytes::Bytes;
 use classify::Context;
@@ -190,6 +191,79 @@ impl Pipeline {
         }
     }
 
+    /// Sends operation `op` to the service it goes to: a job read as
+    /// [`Client::job_reads`] decided, everything else to LowCodeAPI when a
+    /// token is set, else to Pictory.
+    ///
+    /// A job read on a client that has not decided yet is itself the
+    /// probe: it goes to LowCodeAPI, and its answer decides (a routing 404
+    /// in every URL format: no route, so the read goes to Pictory when the
+    /// key is set, else [`Error::NoJobReads`]).
+    pub(crate) async fn send<F, Fut>(
+        &self,
+        op: &'static OperationSpec,
+        deadline: Option<tokio::time::Instant>,
+        make: F,
+    ) -> std::result::Result<Delivered, Failed>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<reqwest::Request>>,
+    {
+        if op.id != crate::operations::JOB_READ {
+            let host = match self.lowcodeapi {
+                Some(_) => Host::LowCodeApi,
+                None => Host::Pictory,
+            };
+            return self.run(Target::Operation(op, host), deadline, make).await;
+        }
+        let decided = match (self.job_reads.get(), &self.lowcodeapi) {
+            (Some(reads), _) => *reads,
+            (None, None) => JobReads::Direct,
+            (None, Some(_)) => {
+                let answer = self
+                    .run(Target::Operation(op, Host::LowCodeApi), deadline, &make)
+                    .await;
+                let settled = match &answer {
+                    Ok(_) => Some((true, true)),
+                    Err(failed) => route_shown(&failed.error),
+                };
+                let Some((has_route, decisive)) = settled else {
+                    return answer;
+                };
+                let reads = self.decide(has_route, decisive);
+                if reads == JobReads::Proxy {
+                    return answer;
+                }
+                reads
+            }
+        };
+        match decided {
+            JobReads::Proxy => {
+                self.run(Target::Operation(op, Host::LowCodeApi), deadline, make)
+                    .await
+            }
+            JobReads::Direct => {
+                self.run(Target::Operation(op, Host::Pictory), deadline, make)
+                    .await
+            }
+            JobReads::Unavailable => Err(Error::NoJobReads { operation: op.id }.into()),
+        }
+    }
+
+    /// The decision from what a read showed of the proxy's job route,
+    /// remembered when `decisive` (the first one wins if another task
+    /// decided meanwhile).
+    pub(crate) fn decide(&self, has_route: bool, decisive: bool) -> JobReads {
+        let reads = reads_for(has_route, self.pictory.is_some());
+        if !decisive {
+            return reads;
+        }
+        if self.job_reads.set(reads).is_ok() {
+            tracing::info!(decision = ?reads, "job reads: {reads}");
+        }
+        self.job_reads.get().copied().unwrap_or(reads)
+    }
+
     /// Runs one request to its end. `make` builds each attempt's request
     /// (new-format URL on the factory base, no credential); `deadline`
     /// bounds the whole run.
@@ -347,13 +421,10 @@ impl Pipeline {
                         return Err(classify::status_error(&ctx, status, None, &body, false).into());
                     }
                     let after = retry_after(&headers);
-                    let failure = AttemptFailure::Status(status, after);
-                    match self.retry_delay(&ctx, failure, start, deadline) {
+                    let error = classify::status_error(&ctx, status, after, &body, pictory);
+                    match self.retry_delay(&ctx, &error, start, deadline) {
                         Some(delay) => delay,
-                        None => {
-                            let e = classify::status_error(&ctx, status, after, &body, pictory);
-                            return Err(e.into());
-                        }
+                        None => return Err(error.into()),
                     }
                 }
                 Attempt::TooLarge { status, limit } => {
@@ -365,16 +436,12 @@ impl Pipeline {
                     .into());
                 }
                 Attempt::Failed(failed) => {
-                    let kind = if failed.maybe_sent {
-                        AttemptFailure::MaybeSent
-                    } else {
-                        AttemptFailure::ConnectFailed
-                    };
-                    match self.retry_delay(&ctx, kind, start, deadline) {
+                    let error = classify::failure_error(&ctx, &failed);
+                    match self.retry_delay(&ctx, &error, start, deadline) {
                         Some(delay) => delay,
                         None => {
                             return Err(Failed {
-                                error: classify::failure_error(&ctx, &failed),
+                                error,
                                 source: failed.source,
                             });
                         }
@@ -392,18 +459,18 @@ impl Pipeline {
         }
     }
 
-    /// The wait before the next attempt, if the policy allows one and it
-    /// ends before the deadline.
+    /// The wait before the next attempt after one that failed with
+    /// `error`, if the policy allows one and it ends before the deadline.
     fn retry_delay(
         &self,
         ctx: &Context<'_>,
-        failure: AttemptFailure,
+        error: &Error,
         start: Instant,
         deadline: Option<Instant>,
     ) -> Option<std::time::Duration> {
         let delay = self.retry.next_delay(
+            error,
             ctx.idempotent,
-            failure,
             ctx.attempts,
             start.elapsed(),
             fastrand::f64(),
@@ -526,6 +593,7 @@ async fn admit<'t>(
             .map_err(|_| Error::Timeout {
                 operation: target.name(),
                 attempts,
+                sent: false,
             }),
     }
 }
@@ -544,4 +612,34 @@ fn route_refused(op: &OperationSpec, url: &url::Url, base_path: &str, format: Ur
 fn reached_pictory(body: &[u8], cut: bool) -> bool {
     !cut && serde_json::from_slice::<serde_json::Value>(body)
         .is_ok_and(|v| crate::wire::is_pictory_answer(&v))
+}
+
+/// Where reads go, from whether the proxy has a job route and whether a
+/// Pictory key is set.
+fn reads_for(has_route: bool, has_key: bool) -> JobReads {
+    match (has_route, has_key) {
+        (true, _) => JobReads::Proxy,
+        (false, true) => JobReads::Direct,
+        (false, false) => JobReads::Unavailable,
+    }
+}
+
+/// What an error from a job read through LowCodeAPI shows of its job
+/// route, and whether that is decisive enough to remember: an answer from
+/// Pictory (the route exists), LowCodeAPI's own unknown-route answer in
+/// every URL format tried (it does not), a routing 404 from something in
+/// front of LowCodeAPI (HTML, text, nothing: it does not, this time; not
+/// remembered, since a load balancer's passing 404 proves nothing about the
+/// proxy), or nothing settled.
+pub(crate) fn route_shown(e: &Error) -> Option<(bool, bool)> {
+    match e {
+        Error::JobNotFound { .. } | Error::NotFound { .. } | Error::BadRequest { .. } => {
+            Some((true, true))
+        }
+        Error::RouteNotFound { response, .. } => Some((
+            false,
+            crate::wire::is_unknown_route(response.body.as_bytes()),
+        )),
+        _ => None,
+    }
 }

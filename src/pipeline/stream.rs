@@ -15,7 +15,6 @@ use super::Pipeline;
 use super::attempt::{ERROR_BODY_LIMIT, retry_after};
 use super::classify::{self, Context, Misses};
 use crate::error::Error;
-use crate::retry::AttemptFailure;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -29,12 +28,8 @@ pub(crate) enum Streamed {
         status: u16,
         location: Option<String>,
     },
-    /// No usable answer: the typed error, and what the retry policy needs
-    /// to decide whether to try again (`None`: never retried).
-    Failed {
-        error: Error,
-        failure: Option<AttemptFailure>,
-    },
+    /// No usable answer: the typed error, which the retry policy reads.
+    Failed(Error),
 }
 
 impl Pipeline {
@@ -60,15 +55,7 @@ impl Pipeline {
             Ok(r) => r,
             Err(e) => {
                 let failure = super::attempt::failure(e, &self.redactor);
-                let kind = if failure.maybe_sent {
-                    AttemptFailure::MaybeSent
-                } else {
-                    AttemptFailure::ConnectFailed
-                };
-                return Streamed::Failed {
-                    error: classify::failure_error(&ctx, &failure),
-                    failure: Some(kind),
-                };
+                return Streamed::Failed(classify::failure_error(&ctx, &failure));
             }
         };
         let status = response.status().as_u16();
@@ -97,22 +84,20 @@ impl Pipeline {
         let body = self.redactor.bytes(&body, false);
         // A file host's answer is its own (no proxy router in front whose
         // 404 would mean "no such route"): a 404 is a missing file.
-        Streamed::Failed {
-            error: classify::status_error(&ctx, status, after, &body, true),
-            failure: Some(AttemptFailure::Status(status, after)),
-        }
+        Streamed::Failed(classify::status_error(&ctx, status, after, &body, true))
     }
 
-    /// The wait before retrying a streaming attempt under the client's
-    /// retry policy (a download is a read: always idempotent), or `None`.
+    /// The wait before retrying a streaming attempt that failed with
+    /// `error`, under the client's retry policy (a download is a read:
+    /// always idempotent), or `None`.
     pub(crate) fn stream_retry_delay(
         &self,
-        failure: AttemptFailure,
+        error: &Error,
         attempts: u32,
         since: Duration,
     ) -> Option<Duration> {
         self.retry
-            .next_delay(true, failure, attempts, since, fastrand::f64())
+            .next_delay(error, true, attempts, since, fastrand::f64())
     }
 
     /// Whether the client may cut reads with its own timers (off for

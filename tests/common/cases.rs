@@ -1,8 +1,8 @@
 //! One invocation per operation of the spec, shared by the contract and
 //! fallback tests.
 
+use pictory::Client;
 use pictory::raw::types;
-use pictory::{Call, Client};
 use serde_json::json;
 use std::future::Future;
 use std::pin::Pin;
@@ -23,7 +23,7 @@ macro_rules! case {
             (|$c: Client, $v: &'static str| -> Outcome {
                 Box::pin(async move {
                     let _ = $v;
-                    $call.call().await.map(|r| r.payload().clone())
+                    $call.send().await.map(|r| r.payload().clone())
                 })
             }) as Case,
         )

@@ -7,12 +7,11 @@
 //! simulates job timelines in virtual time to compare polling policies.
 //!
 //! ```no_run
-//! use pictory::Call;
 //! use pictory_sim::SimConfig;
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let sim = pictory_sim::start(SimConfig { time_factor: 0.001, ..SimConfig::hosted() }).await?;
 //! let client = sim.client()?; // token and base URL already set
-//! let job = client.api().get_job().job_id("nope").call().await;
+//! let job = client.api().get_job().job_id("nope").send().await;
 //! assert!(job.is_err()); // JOB_NOT_FOUND
 //! sim.shutdown().await;
 //! # Ok(()) }

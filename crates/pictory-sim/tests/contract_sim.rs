@@ -1,7 +1,7 @@
 //! Contract: every answer the simulator gives fits the normalized spec's
 //! response schema of its operation (the simulator checks each one and
 //! counts misfits in `Counters::answers_off_spec`), and decodes into the
-//! generated response type through `.call()`. Every one of the 25
+//! generated response type through `.send()`. Every one of the 25
 //! operations is driven, under both LowCodeAPI profiles, with the
 //! documented job-body variants on and off.
 
@@ -10,7 +10,7 @@ mod sim_support;
 use pictory::jobs::FixedInterval;
 use pictory::raw::types;
 use pictory::storyboard::{Scene, StoryboardRequest};
-use pictory::{Call, Client, FlowOptions, OPERATIONS, TemplateUpload};
+use pictory::{Client, FlowOptions, OPERATIONS, TemplateUpload};
 use pictory_sim::{JobVariants, SimConfig, Simulator};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -33,7 +33,7 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
     let brand = api
         .create_brand()
         .body_map(|b| b.name(Some("Acme".to_string())))
-        .call()
+        .send()
         .await
         .unwrap();
     note("create_brand");
@@ -42,18 +42,18 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
         .find_map(|k| brand.payload().get(*k).and_then(Value::as_str))
         .map(str::to_string)
         .unwrap_or_else(|| panic!("no brand id in {}", brand.raw()));
-    api.get_brand().brand_id(&brand_id).call().await.unwrap();
+    api.get_brand().brand_id(&brand_id).send().await.unwrap();
     note("get_brand");
-    api.list_brands().call().await.unwrap();
+    api.list_brands().send().await.unwrap();
     note("list_brands");
     api.update_brand()
         .brand_id(&brand_id)
         .body(types::UpdateBrandBody::default())
-        .call()
+        .send()
         .await
         .unwrap();
     note("update_brand");
-    api.delete_brand().brand_id(&brand_id).call().await.unwrap();
+    api.delete_brand().brand_id(&brand_id).send().await.unwrap();
     note("delete_brand");
 
     // AWS connections.
@@ -65,7 +65,7 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
                 .aws_region("us-east-1")
                 .aws_account_id("123456789012")
         })
-        .call()
+        .send()
         .await
         .unwrap();
     note("create_aws_connection");
@@ -77,22 +77,22 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
         .to_string();
     api.get_aws_connection()
         .connectionid(&conn_id)
-        .call()
+        .send()
         .await
         .unwrap();
     note("get_aws_connection");
-    api.list_aws_connections().call().await.unwrap();
+    api.list_aws_connections().send().await.unwrap();
     note("list_aws_connections");
     api.update_aws_connection()
         .connectionid(&conn_id)
         .body_map(|b| b.version(1.0).enabled(Some(false)))
-        .call()
+        .send()
         .await
         .unwrap();
     note("update_aws_connection");
     api.delete_aws_connection()
         .connectionid(&conn_id)
-        .call()
+        .send()
         .await
         .unwrap();
     note("delete_aws_connection");
@@ -100,9 +100,9 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
     // Voice-over tracks.
     let fixture = sim_support::fixture("voiceovers/add-request.json");
     let track: types::AddVoiceoverTrackBody = serde_json::from_value(fixture).unwrap();
-    api.add_voiceover_track().body(track).call().await.unwrap();
+    api.add_voiceover_track().body(track).send().await.unwrap();
     note("add_voiceover_track");
-    api.list_voiceover_tracks().call().await.unwrap();
+    api.list_voiceover_tracks().send().await.unwrap();
     note("list_voiceover_tracks");
 
     // Templates, a video from one, rendering it as is.
@@ -128,16 +128,16 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
         .to_string();
     api.get_template()
         .template_id(&template_id)
-        .call()
+        .send()
         .await
         .unwrap();
     note("get_template");
-    api.list_templates().call().await.unwrap();
+    api.list_templates().send().await.unwrap();
     note("list_templates");
     api.update_template()
         .template_id(&template_id)
         .body(types::UpdateTemplateBody::default())
-        .call()
+        .send()
         .await
         .unwrap();
     note("update_template");
@@ -152,7 +152,7 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
     assert!(video.video.video_url.contains(".mp4"), "{:?}", video.video);
     api.delete_template()
         .template_id(&template_id)
-        .call()
+        .send()
         .await
         .unwrap();
     note("delete_template");

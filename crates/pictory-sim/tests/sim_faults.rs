@@ -1,7 +1,7 @@
 //! The simulator's fault plan (seeded, reproducible, counted), latency,
 //! and shutdown.
 
-use pictory::{Call, Client, RetryPolicy};
+use pictory::{Client, RetryPolicy};
 use pictory_sim::{FaultPlan, SimConfig, Simulator};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -175,7 +175,7 @@ async fn dropped_and_truncated_answers_come_after_processing() {
                 b.video_name(Some("w".to_string()))
                     .scenes(vec![serde_json::from_value(json!({"text": "a"})).unwrap()])
             })
-            .call()
+            .send()
             .await
             .unwrap_err();
         let counters = sim.counters();
@@ -203,7 +203,7 @@ async fn poll_until_done(client: &Client, id: &str) -> Value {
             .api()
             .get_job()
             .job_id(id)
-            .call()
+            .send()
             .await
             .unwrap()
             .body()
@@ -236,7 +236,7 @@ async fn a_client_rides_through_rate_limits_and_5xx_without_duplicates() {
             b.video_name(Some("Faulty".to_string()))
                 .scenes(vec![serde_json::from_value(json!({"text": "a"})).unwrap()])
         })
-        .call()
+        .send()
         .await
         .unwrap();
     let id = resp.payload()["jobId"].as_str().unwrap().to_string();

@@ -4,7 +4,6 @@
 
 mod sim_support;
 
-use pictory::Call;
 use pictory_sim::{SimConfig, SimProfile};
 use serde_json::{Value, json};
 use sim_support::{fixture, keys, url};
@@ -60,7 +59,7 @@ async fn upload_round_trip_through_a_signed_url() {
         .api()
         .generate_upload_url()
         .body_map(|b| b.file_name("my clip.mp4").content_type("video/mp4"))
-        .call()
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -129,17 +128,17 @@ async fn upload_round_trip_through_a_signed_url() {
         .api()
         .create_transcription()
         .body_map(|b| b.file_url(Some(hosted.clone())))
-        .call()
+        .send()
         .await
         .unwrap();
     let t = t.body()["data"]["jobId"].as_str().unwrap().to_string();
-    let done = client.api().get_job().job_id(&t).call().await.unwrap();
+    let done = client.api().get_job().job_id(&t).send().await.unwrap();
     assert_eq!(done.body()["data"]["status"], "completed");
     let empty = client
         .api()
         .generate_upload_url()
         .body_map(|b| b.file_name("never.mp4").content_type("video/mp4"))
-        .call()
+        .send()
         .await
         .unwrap();
     let never = empty.body()["data"]["url"].as_str().unwrap().to_string();
@@ -147,11 +146,11 @@ async fn upload_round_trip_through_a_signed_url() {
         .api()
         .create_transcription()
         .body_map(|b| b.file_url(Some(never)))
-        .call()
+        .send()
         .await
         .unwrap();
     let t = t.body()["data"]["jobId"].as_str().unwrap().to_string();
-    let failed = client.api().get_job().job_id(&t).call().await.unwrap();
+    let failed = client.api().get_job().job_id(&t).send().await.unwrap();
     assert_eq!(failed.body()["data"]["error_code"], "FILE_NOT_ACCESSIBLE");
 }
 

@@ -6,7 +6,7 @@
 
 mod sim_support;
 
-use pictory::{Call, Error, OPERATIONS, OperationSpec, UrlFormat};
+use pictory::{Error, OPERATIONS, OperationSpec, UrlFormat};
 use pictory_sim::{SimConfig, SimProfile, Simulator, UnknownRoute};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -321,7 +321,7 @@ async fn tokens_need_the_at_prefix_and_get_lowcodeapis_401() {
             .token("at_nope-wrong-token")
             .build()
             .unwrap();
-        let err = client.api().list_templates().call().await.unwrap_err();
+        let err = client.api().list_templates().send().await.unwrap_err();
         assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     }
     // The default token fits both profiles.
@@ -460,7 +460,7 @@ async fn disabled_new_format_behind_an_html_404_and_the_client_falls_back() {
         .api()
         .get_job()
         .job_id("missing")
-        .call()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -484,7 +484,7 @@ async fn open_source_client_falls_back_on_the_json_404() {
         .api()
         .get_job()
         .job_id("missing")
-        .call()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -577,7 +577,7 @@ async fn each_profile_wraps_success_and_errors_in_its_envelope() {
                 b.video_name(Some("w".to_string()))
                     .scenes(vec![serde_json::from_value(json!({"text": "Hi"})).unwrap()])
             })
-            .call()
+            .send()
             .await
             .unwrap();
         assert!(resp.payload()["jobId"].is_string(), "{:?}", resp.raw());
@@ -597,7 +597,7 @@ async fn validation_errors_name_the_fields() {
                 serde_json::from_value(json!({"voiceOver": true})).unwrap(),
             ])
         })
-        .call()
+        .send()
         .await
         .unwrap_err();
     let Error::BadRequest {
