@@ -20,6 +20,8 @@ pub use policy::{
     PollingErrorPolicy, ProgressSample,
 };
 pub use poller::JobHandle;
+#[cfg(feature = "webhooks")]
+pub(crate) use poller::WaitClock;
 pub(crate) use poller::read_job;
 pub use render_params::{RenderParams, RenderParamsLayout, TextLine};
 pub use transcript::{

@@ -170,27 +170,110 @@ impl JobHandle {
     }
 }
 
+/// What every wait for a job keeps, whether it polls or waits on a
+/// webhook: when it began and its deadline, the reads made, the errors in
+/// a row, the last state seen; and the one way a wait runs out of time.
+#[derive(Debug)]
+pub(crate) struct WaitClock {
+    start: tokio::time::Instant,
+    limit: Duration,
+    pub(crate) tracker: PollTracker,
+    pub(crate) consecutive_errors: u32,
+    last: Option<(String, Option<f64>)>,
+}
+
+impl WaitClock {
+    /// A wait starting now, bounded by `policy`'s time limit.
+    pub(crate) fn start(policy: &PollingErrorPolicy) -> WaitClock {
+        WaitClock {
+            start: tokio::time::Instant::now(),
+            limit: policy.time_limit,
+            tracker: PollTracker::default(),
+            consecutive_errors: 0,
+            last: None,
+        }
+    }
+
+    /// When the wait began.
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
+    pub(crate) fn started(&self) -> tokio::time::Instant {
+        self.start
+    }
+
+    /// The wait's deadline (`None` when it is too far to be an instant).
+    pub(crate) fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.start.checked_add(self.limit)
+    }
+
+    /// Time since the wait began.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Time left before the deadline (zero once it passed).
+    pub(crate) fn remaining(&self) -> Duration {
+        self.limit.saturating_sub(self.elapsed())
+    }
+
+    /// Whether the deadline has passed, or would have by the end of a
+    /// wait of `after` (a 429's `Retry-After`) starting now.
+    pub(crate) fn passed(&self, after: Option<Duration>) -> bool {
+        self.elapsed().saturating_add(after.unwrap_or_default()) >= self.limit
+    }
+
+    /// Records a successful read; whether the state or progress changed
+    /// since the last one.
+    pub(crate) fn read(&mut self, job: &Job) -> bool {
+        self.consecutive_errors = 0;
+        self.tracker.record(self.elapsed(), &job.state);
+        let key = (job.state.name().to_string(), job.state.progress());
+        let changed = self.last.as_ref() != Some(&key);
+        self.last = Some(key);
+        changed
+    }
+
+    /// Records a failed read.
+    pub(crate) fn failed(&mut self) {
+        self.tracker.record_error();
+        self.consecutive_errors += 1;
+    }
+
+    /// Whether `job` shows something not reported yet (without recording
+    /// a read: a webhook's post).
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
+    pub(crate) fn is_news(&mut self, job: &Job) -> bool {
+        let key = (job.state.name().to_string(), job.state.progress());
+        let news = self.last.as_ref() != Some(&key);
+        self.last = Some(key);
+        news
+    }
+
+    /// The error of a wait that ran out of time ([`Error::JobDeadline`]);
+    /// `rate_limited`: a 429 asked to wait past the deadline.
+    pub(crate) fn deadline_error(&self, job: &JobId, rate_limited: Option<Duration>) -> Error {
+        Error::JobDeadline {
+            job_id: job.to_string(),
+            elapsed: self.elapsed(),
+            polls: self.tracker.polls(),
+            last_status: self.last.as_ref().map(|(s, _)| s.clone()),
+            rate_limited,
+        }
+    }
+}
+
 /// One wait in progress.
 struct PollRun {
     handle: JobHandle,
-    start: tokio::time::Instant,
-    tracker: PollTracker,
-    consecutive_errors: u32,
-    last: Option<(String, Option<f64>)>,
+    clock: WaitClock,
     done: bool,
-    last_status: Option<String>,
 }
 
 impl PollRun {
     fn new(handle: JobHandle) -> Self {
         PollRun {
+            clock: WaitClock::start(&handle.errors),
             handle,
-            start: tokio::time::Instant::now(),
-            tracker: PollTracker::default(),
-            consecutive_errors: 0,
-            last: None,
             done: false,
-            last_status: None,
         }
     }
 
@@ -199,28 +282,20 @@ impl PollRun {
         if self.done {
             return None;
         }
-        let limit = self.handle.errors.time_limit;
-        let deadline = self.start.checked_add(limit);
+        let deadline = self.clock.deadline();
         loop {
-            let elapsed = self.start.elapsed();
-            if elapsed >= limit {
+            if self.clock.passed(None) {
                 return Some(Err(self.deadline_error(None)));
             }
             let delay = self
+                .clock
                 .tracker
-                .next_delay(self.handle.backoff.as_ref(), elapsed);
-            tokio::time::sleep(delay.min(limit - elapsed)).await;
+                .next_delay(self.handle.backoff.as_ref(), self.clock.elapsed());
+            tokio::time::sleep(delay.min(self.clock.remaining())).await;
             // The read gets at most the time that is left.
-            let read = self.handle.read(deadline).await;
-            let at = self.start.elapsed();
-            match read {
+            match self.handle.read(deadline).await {
                 Ok(job) => {
-                    self.consecutive_errors = 0;
-                    self.tracker.record(at, &job.state);
-                    self.last_status = Some(job.state.name().to_string());
-                    let key = (job.state.name().to_string(), job.state.progress());
-                    let changed = self.last.as_ref() != Some(&key);
-                    self.last = Some(key);
+                    let changed = self.clock.read(&job);
                     if job.state.is_terminal() {
                         self.done = true;
                         return Some(Ok(job));
@@ -230,19 +305,14 @@ impl PollRun {
                     }
                 }
                 Err(e) => {
-                    self.tracker.record_error();
-                    self.consecutive_errors += 1;
-                    let past_deadline = match e.retry_after() {
-                        Some(after) => self.start.elapsed().saturating_add(after) >= limit,
-                        None => self.start.elapsed() >= limit,
-                    };
-                    if past_deadline && (e.is_transient() || matches!(e, Error::Timeout { .. })) {
+                    self.clock.failed();
+                    if self.clock.passed(e.retry_after()) && e.is_transient() {
                         return Some(Err(self.deadline_error(e.retry_after())));
                     }
                     if !self
                         .handle
                         .errors
-                        .rides_through(&e, self.consecutive_errors)
+                        .rides_through(&e, self.clock.consecutive_errors)
                     {
                         self.done = true;
                         return Some(Err(e));
@@ -258,13 +328,7 @@ impl PollRun {
 
     fn deadline_error(&mut self, rate_limited: Option<Duration>) -> Error {
         self.done = true;
-        Error::JobDeadline {
-            job_id: self.handle.id.to_string(),
-            elapsed: self.start.elapsed(),
-            polls: self.tracker.polls(),
-            last_status: self.last_status.clone(),
-            rate_limited,
-        }
+        self.clock.deadline_error(&self.handle.id, rate_limited)
     }
 }
 

@@ -185,45 +185,69 @@ impl BulkRun {
     /// every item is [`ItemOutcome::Interrupted`] with
     /// [`Error::NoJobReads`] and nothing is created.
     pub async fn run(&self, items: impl IntoIterator<Item = BulkItem>) -> BulkReport {
+        let items: Vec<BulkItem> = items.into_iter().collect();
+        let order: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
+        let mut ended: Vec<(usize, String, ItemOutcome)> =
+            futures_util::StreamExt::collect(self.outcomes(items)).await;
+        ended.sort_by_key(|(index, _, _)| *index);
+        debug_assert_eq!(ended.len(), order.len());
+        BulkReport {
+            outcomes: ended.into_iter().map(|(_, key, o)| (key, o)).collect(),
+        }
+    }
+
+    /// Runs every item like [`run`](Self::run), and yields each item's
+    /// outcome as soon as that item ends (with its position in `items`
+    /// and its key), for progress displays that show items as they finish.
+    pub fn outcomes(
+        &self,
+        items: impl IntoIterator<Item = BulkItem>,
+    ) -> impl futures_core::Stream<Item = (usize, String, ItemOutcome)> + Send + '_ {
+        use futures_util::StreamExt;
         let mut seen = std::collections::HashSet::new();
-        let items: Vec<(bool, BulkItem)> = items
+        let items: Vec<(usize, bool, BulkItem)> = items
             .into_iter()
-            .map(|item| (seen.insert(item.key.clone()), item))
+            .enumerate()
+            .map(|(index, item)| (index, seen.insert(item.key.clone()), item))
             .collect();
-        let plan = match self.client.wait_plan(&self.options).await {
-            Ok(plan) => plan,
-            Err(e) => {
-                let shown = e.to_string();
-                let mut first = Some(e);
-                let outcomes = items
-                    .into_iter()
-                    .map(|(_, item)| {
-                        let error = first.take().unwrap_or_else(|| Error::Config {
-                            message: shown.clone(),
-                        });
-                        (item.key, ItemOutcome::Interrupted { error })
+        let planned = async move { self.client.wait_plan(&self.options).await };
+        let mut items = Some(items);
+        futures_util::stream::once(planned).flat_map(move |plan| {
+            // `once` yields one plan: the items are taken the one time.
+            let items = items.take().unwrap_or_default();
+            match plan {
+                Err(e) => {
+                    let template = again(&e);
+                    let mut first = Some(e);
+                    futures_util::stream::iter(items.into_iter().map(move |(index, _, item)| {
+                        let error = first.take().unwrap_or_else(|| again(&template));
+                        (index, item.key, ItemOutcome::Interrupted { error })
+                    }))
+                    .boxed()
+                }
+                Ok(plan) => futures_util::stream::iter(items)
+                    .map(move |(index, first, item)| {
+                        let plan = plan.clone();
+                        async move {
+                            let outcome = if !first {
+                                Err(Error::Journal {
+                                    message: format!(
+                                        "key {:?} appears more than once in the batch; only its first item was run",
+                                        item.key
+                                    ),
+                                })
+                            } else {
+                                self.drive(&plan, &item).await
+                            };
+                            let outcome =
+                                outcome.unwrap_or_else(|error| ItemOutcome::Interrupted { error });
+                            (index, item.key, outcome)
+                        }
                     })
-                    .collect();
-                return BulkReport { outcomes };
+                    .buffer_unordered(self.concurrency)
+                    .boxed(),
             }
-        };
-        let plan = &plan;
-        let outcomes = crate::bulk::run_bounded(items, self.concurrency, |(first, item)| async move {
-            let outcome = if !first {
-                Err(Error::Journal {
-                    message: format!(
-                        "key {:?} appears more than once in the batch; only its first item was run",
-                        item.key
-                    ),
-                })
-            } else {
-                self.drive(plan, &item).await
-            };
-            let outcome = outcome.unwrap_or_else(|error| ItemOutcome::Interrupted { error });
-            (item.key, outcome)
         })
-        .await;
-        BulkReport { outcomes }
     }
 
     /// Moves one item on until it is finished, failed or stopped. `Err`
@@ -412,6 +436,18 @@ impl Steps for Recorder<'_> {
             self.end(Ended::JobFailed);
             Ok(())
         })
+    }
+}
+
+/// The error the other items of a batch meet when its wait plan failed
+/// (the first item gets the original): the same variant where it carries
+/// no more than that, else a configuration error with its message.
+fn again(e: &Error) -> Error {
+    match e {
+        Error::NoJobReads { operation } => Error::NoJobReads { operation },
+        other => Error::Config {
+            message: other.to_string(),
+        },
     }
 }
 

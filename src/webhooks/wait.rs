@@ -4,7 +4,7 @@
 
 use super::hub::Callback;
 use crate::error::{Error, Result};
-use crate::jobs::{Job, JobHandle, JobOutput};
+use crate::jobs::{Job, JobHandle, JobOutput, WaitClock};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -43,15 +43,21 @@ pub(crate) async fn wait(
     let hub = callback.hub.clone();
     let policy = handle.error_policy();
     let safety = hub.inner.safety_poll;
-    let start = Instant::now();
-    let deadline = start.checked_add(policy.time_limit);
+    let mut state = WaitState {
+        clock: WaitClock::start(policy),
+        unconfirmed: None,
+        confirm_tries: 0,
+        closed: false,
+        no_job_route: false,
+    };
+    let start = state.clock.started();
+    let deadline = state.clock.deadline();
     let far = || Instant::now() + Duration::from_secs(86_400 * 365);
     let end = deadline.unwrap_or_else(far);
     // Read once before the deadline at the latest: a lost webhook is then
     // found out (the job ended) or named (the proxy has no job route).
     let margin = (policy.time_limit / 10).min(Duration::from_secs(10));
     let last_chance = end.checked_sub(margin).unwrap_or(start);
-    let mut state = WaitState::default();
     let mut next_read = start.checked_add(safety).unwrap_or(end).min(last_chance);
     loop {
         tokio::select! {
@@ -88,7 +94,7 @@ pub(crate) async fn wait(
             _ = tokio::time::sleep_until(next_read) => {
                 let now = Instant::now();
                 if now >= end {
-                    return Err(state.deadline_error(handle, start));
+                    return Err(state.deadline_error(handle));
                 }
                 // Without job reads (no route seen, no key) the proxy's
                 // route is still tried each time: what the client saw of
@@ -103,9 +109,10 @@ pub(crate) async fn wait(
                 match read {
                     Ok(job) => {
                         state.no_job_route = false;
-                        state.reads += 1;
-                        state.errors = 0;
-                        state.report(&job, on_change);
+                        let changed = state.clock.read(&job);
+                        if changed {
+                            on_change(&job);
+                        }
                         if job.state.is_terminal() {
                             return finish(job);
                         }
@@ -134,9 +141,8 @@ pub(crate) async fn wait(
                         next_read = if now < last_chance { later(safety).min(last_chance) } else { later(safety) };
                     }
                     Err(e) => {
-                        state.reads += 1;
-                        state.errors += 1;
-                        if !policy.rides_through(&e, state.errors) {
+                        state.clock.failed();
+                        if !policy.rides_through(&e, state.clock.consecutive_errors) {
                             return Err(e);
                         }
                         let retry = state.confirm_delay(safety).unwrap_or(safety);
@@ -153,15 +159,13 @@ fn finish(job: Job) -> Result<JobOutput> {
         .unwrap_or_else(|| unreachable!("only terminal jobs are finished"))
 }
 
-#[derive(Default)]
 struct WaitState {
-    reads: u32,
-    errors: u32,
+    /// The deadline, the reads, the last state reported: as a poll's.
+    clock: WaitClock,
     /// A tagged post that reported the end, waiting for a confirming read.
     unconfirmed: Option<Job>,
     /// Confirming reads made for it.
     confirm_tries: u32,
-    last: Option<(String, Option<f64>)>,
     /// The callback's queue is closed.
     closed: bool,
     /// The last read met a proxy without a job route.
@@ -181,28 +185,22 @@ impl WaitState {
         Some(delay.min(safety))
     }
 
+    /// Shows `job` (a post taken as the end) when it is news.
     fn report(&mut self, job: &Job, on_change: &mut (dyn FnMut(&Job) + Send)) {
-        let key = (job.state.name().to_string(), job.state.progress());
-        if self.last.as_ref() != Some(&key) {
-            self.last = Some(key);
+        if self.clock.is_news(job) {
             on_change(job);
         }
     }
 
-    fn deadline_error(&self, handle: &JobHandle, start: Instant) -> Error {
-        let elapsed = start.elapsed();
+    /// The deadline's error: the poll's, or, behind a proxy without a job
+    /// route, [`Error::WebhookNotReceived`].
+    fn deadline_error(&self, handle: &JobHandle) -> Error {
         if self.no_job_route {
             return Error::WebhookNotReceived {
                 job_id: handle.id().to_string(),
-                elapsed,
+                elapsed: self.clock.elapsed(),
             };
         }
-        Error::JobDeadline {
-            job_id: handle.id().to_string(),
-            elapsed,
-            polls: self.reads,
-            last_status: self.last.as_ref().map(|(s, _)| s.clone()),
-            rate_limited: None,
-        }
+        self.clock.deadline_error(handle.id(), None)
     }
 }

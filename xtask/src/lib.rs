@@ -10,6 +10,7 @@ pub mod files;
 pub mod normalize;
 pub mod operations;
 pub mod report;
+pub mod surface;
 
 use fetch::Fetched;
 use files::{NORMALIZED, OVERLAY, RAW, SpecDir};

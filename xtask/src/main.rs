@@ -1,4 +1,5 @@
-//! `cargo xtask spec fetch|normalize|check|update`: see `README.md`.
+//! `cargo xtask spec fetch|normalize|check|update` and `cargo xtask
+//! surface`: see the maintainers' guide.
 //!
 //! Exit codes: 0 done; 1 failed (fetch error, invalid document, a check
 //! that does not pass, a file that cannot be written; `spec/` is left as it
@@ -22,6 +23,9 @@ const USAGE: &str = "usage: cargo xtask spec <fetch|normalize|check|update> [opt
                                                                   --check: write nothing, exit 3 if spec/ would change;
                                                                   --json: the report as a JSON array on stdout
 common: --spec-dir DIR (default: the repository's spec/)
+       cargo xtask surface [--list] [--max N]
+                                                                  count the library's public items (rustdoc JSON);
+                                                                  --max: exit 1 above N
 exit codes: 0 done (update --check: spec/ is up to date), 1 failure (spec/ unchanged),
             2 usage error, 3 update --check: the served spec differs from spec/";
 
@@ -50,6 +54,8 @@ enum Request {
     Help,
     /// A `spec` command.
     Run(Args),
+    /// `surface [--list] [--max N]`.
+    Surface { list: bool, max: Option<usize> },
 }
 
 fn is_help(arg: &str) -> bool {
@@ -86,6 +92,23 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Request, String> {
     let mut argv = argv.into_iter();
     match argv.next().as_deref() {
         Some("spec") => {}
+        Some("surface") => {
+            let (mut list, mut max) = (false, None);
+            while let Some(flag) = argv.next() {
+                match flag.as_str() {
+                    "--list" => list = true,
+                    "--max" => {
+                        let v = argv.next().ok_or("--max needs a number")?;
+                        max = Some(
+                            v.parse()
+                                .map_err(|_| format!("--max takes a number, not {v:?}"))?,
+                        );
+                    }
+                    other => return Err(format!("unknown option {other}\n{USAGE}")),
+                }
+            }
+            return Ok(Request::Surface { list, max });
+        }
         Some(other) => return Err(format!("unknown task `{other}`\n{USAGE}")),
         None => return Ok(Request::Help),
     }
@@ -232,6 +255,42 @@ fn update(rt: &tokio::runtime::Runtime, args: &Args) -> Result<u8, String> {
     Ok(code)
 }
 
+/// `surface`: the library's public items, counted (see `xtask::surface`).
+fn surface(list: bool, max: Option<usize>) -> Result<u8, String> {
+    let repo = SpecDir::default_dir()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .ok_or("no repository root")?;
+    let target = repo.join("target").join("surface");
+    let json = xtask::surface::build_json(&repo, &target)?;
+    let text = std::fs::read_to_string(&json)
+        .map_err(|e| format!("cannot read {}: {e}", json.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", json.display()))?;
+    let s = xtask::surface::count(&doc)?;
+    println!(
+        "{} public items outside raw and the {} generated operation builders ({} fields, {} enum variants)",
+        s.items(),
+        s.generated,
+        s.fields,
+        s.variants
+    );
+    for (kind, n) in &s.counts {
+        println!("  {kind}: {n}");
+    }
+    if list {
+        for (kind, names) in &s.names {
+            for name in names {
+                println!("{kind} {name}");
+            }
+        }
+    }
+    match max {
+        Some(max) if s.items() > max => Err(format!("{} public items, more than {max}", s.items())),
+        _ => Ok(0),
+    }
+}
+
 fn main() -> ExitCode {
     let request = match parse(std::env::args().skip(1)) {
         Ok(request) => request,
@@ -246,6 +305,7 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Request::Run(args) => run(args),
+        Request::Surface { list, max } => surface(list, max),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -319,29 +319,20 @@ pub async fn run(
     let opts = flow_options(session, reporter);
     announce_plan(session, reporter, &opts).await?;
     let run = BulkRun::new(session.client.clone(), journal.clone())
+        .concurrency(usize::from(args.concurrency))
         .options(opts)
         .recreate_possibly_processed(args.recreate_possibly_processed);
     let progress = reporter.items(total as u64);
-    // One `BulkRun::run` per item, so that each outcome shows as it comes;
-    // the names were checked unique, so no key is driven twice.
-    let ended: Vec<Ended> =
-        pictory::bulk::run_bounded(items, usize::from(args.concurrency), |item| {
-            let (run, journal, progress) = (&run, &journal, &progress);
-            async move {
-                let report = run.run([item]).await;
-                let ended = match report.outcomes().first() {
-                    Some((key, outcome)) => Ended::of(journal, key, outcome).await,
-                    None => Ended {
-                        kind: Kind::Interrupted,
-                        line: "an item ended without an outcome".into(),
-                        json: json!({"outcome": "interrupted"}),
-                    },
-                };
-                progress.ended(&ended.line, ended.kind == Kind::Finished);
-                ended
-            }
-        })
-        .await;
+    // Each outcome shows as its item ends.
+    let mut stream = std::pin::pin!(run.outcomes(items));
+    let mut ended: Vec<(usize, Ended)> = Vec::with_capacity(total);
+    while let Some((index, key, outcome)) = futures_util::StreamExt::next(&mut stream).await {
+        let e = Ended::of(&journal, &key, &outcome).await;
+        progress.ended(&e.line, e.kind == Kind::Finished);
+        ended.push((index, e));
+    }
+    ended.sort_by_key(|(index, _)| *index);
+    let ended: Vec<Ended> = ended.into_iter().map(|(_, e)| e).collect();
     progress.finish();
 
     let count = |kind: Kind| ended.iter().filter(|e| e.kind == kind).count();
