@@ -1,14 +1,14 @@
 //! The benchmark harness: `cargo bench --bench harness --all-features`
-//! (row 7 needs the `webhooks` feature; `--features simulator` runs the rest).
+//! (row 7 needs the `webhooks` feature; without it the rest run).
 //!
 //! Runs seven measurements (against the simulator, or a raw TCP server, on
 //! 127.0.0.1) and prints one table. Figures that matter are ratios and counts from the same run; the
 //! absolute times are printed but depend on the machine.
 
-use pictory::sim::{JobDurations, RateLimit, SimConfig, Simulator};
 use pictory::storyboard::{Scene, StoryboardRequest};
-use pictory::testing::{JobKind, JobTimeline, comparison_policies, measure};
 use pictory::{Client, FlowOptions, RateLimitPolicy};
+use pictory_sim::polling::{JobKind, JobTimeline, comparison_policies, measure};
+use pictory_sim::{JobDurations, RateLimit, SimConfig, Simulator};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -654,7 +654,7 @@ fn main() {
         #[cfg(not(feature = "webhooks"))]
         rows.push(Row {
             measure: "7. webhooks vs polling".into(),
-            figure: "not run: needs --features simulator,webhooks".into(),
+            figure: "not run: needs --features webhooks".into(),
             target: String::new(),
         });
     }

@@ -5,7 +5,7 @@
 //! and no storyboard or render is ever requested twice.
 //!
 //! ```sh
-//! cargo run --example bulk_videos --features simulator,journal -- --count 20 --journal videos.journal
+//! cargo run --example bulk_videos --features journal -- --count 20 --journal videos.journal
 //! ```
 //!
 //! Options: `--count N` (default 10), `--journal PATH` (default: a new

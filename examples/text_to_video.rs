@@ -1,7 +1,7 @@
 //! Text → storyboard preview → render → the .mp4 downloaded, with a
 //! progress bar.
 //!
-//! `cargo run --example text_to_video --features simulator [-- OUT.mp4]`
+//! `cargo run --example text_to_video [-- OUT.mp4]`
 //!
 //! With `LOWCODEAPI_API_TOKEN` set it talks to LowCodeAPI (`LOWCODEAPI_BASE_URL`
 //! to override), and with `PICTORY_API_KEY` it reads jobs from Pictory
@@ -12,9 +12,9 @@
 //! With `PICTORY_WEBHOOK_ADDR` (the address to listen on, e.g. `0.0.0.0:8080`)
 //! and `PICTORY_WEBHOOK_URL` (the public base URL that reaches it) set, it
 //! waits through webhooks instead of polling (build with
-//! `--features simulator,webhooks`):
+//! `--features webhooks`):
 //!
-//! `PICTORY_WEBHOOK_ADDR=127.0.0.1:8787 PICTORY_WEBHOOK_URL=http://127.0.0.1:8787/hooks cargo run --example text_to_video --features simulator,webhooks`
+//! `PICTORY_WEBHOOK_ADDR=127.0.0.1:8787 PICTORY_WEBHOOK_URL=http://127.0.0.1:8787/hooks cargo run --example text_to_video --features webhooks`
 
 mod common;
 
@@ -168,7 +168,7 @@ async fn webhooks(opts: FlowOptions) -> pictory::Result<(FlowOptions, Option<()>
         None => Ok((opts, None)),
         Some(_) => Err(pictory::Error::Config {
             message: format!(
-                "{WEBHOOK_ADDR} is set, but this build has no webhook receiver: run with --features simulator,webhooks"
+                "{WEBHOOK_ADDR} is set, but this build has no webhook receiver: run with --features webhooks"
             ),
         }),
     }

@@ -1,6 +1,6 @@
 //! Upload a local video file and transcribe it.
 //!
-//! `cargo run --example transcribe_file --features simulator -- [PATH]`
+//! `cargo run --example transcribe_file -- [PATH]`
 //! (without PATH it writes a small sample file first).
 
 mod common;

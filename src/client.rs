@@ -262,7 +262,7 @@ impl ClientBuilder {
     }
 
     /// The largest successful body read, in bytes; a larger one is
-    /// [`Error::BodyTooLarge`](crate::Error::BodyTooLarge) and is not read.
+    /// [`Error::BodyTooLarge`] and is not read.
     /// Default 32 MiB (a long transcript fits). Error bodies are read up
     /// to 256 KiB at most.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {

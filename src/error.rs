@@ -1,7 +1,7 @@
 //! The crate's one error type. Every variant a caller can act on keeps the
 //! operation id and, where there was a response, the HTTP status and the
 //! (token-free, truncated) body. No variant ever holds the API token: text
-//! from the wire passes through [`redact`] before it is stored.
+//! from the wire passes through `redact` before it is stored.
 
 use crate::envelope::FieldError;
 use std::time::Duration;

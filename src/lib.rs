@@ -42,16 +42,13 @@ mod redact;
 mod response;
 mod retry;
 pub mod schema;
-#[cfg(feature = "simulator")]
-pub mod sim;
 pub mod storyboard;
-pub mod testing;
 mod typed;
 mod upload;
 mod waiting;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
-mod wire;
+pub mod wire;
 
 pub use client::{Client, ClientBuilder};
 pub use download::{DownloadProblem, Downloaded};
@@ -66,14 +63,10 @@ pub use retry::{DefaultRetryRule, RateLimitPolicy, RetryPolicy, RetryRule};
 pub use upload::{TemplateUpload, UploadedFile};
 pub use waiting::{JobReads, WaitPlan};
 
-/// The README's examples, compiled as doc tests (they use the simulator,
-/// the webhook receiver and the journal, so they run with those features
-/// on, as the README's test command does).
+/// The README's examples, compiled as doc tests (they use the webhook
+/// receiver, the journal and the simulator crate `pictory-sim`, a
+/// dev-dependency, so they run with those features on, as the README's test
+/// command does).
 #[doc = include_str!("../README.md")]
-#[cfg(all(
-    doctest,
-    feature = "simulator",
-    feature = "webhooks",
-    feature = "journal"
-))]
+#[cfg(all(doctest, feature = "webhooks", feature = "journal"))]
 pub struct ReadmeDoctests;

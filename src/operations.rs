@@ -9,7 +9,6 @@ pub(crate) const JOB_READ: &str = "get_job";
 
 /// How an operation's request body is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum BodyKind {
     /// No body.
     None,

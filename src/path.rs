@@ -4,7 +4,7 @@
 //! A value reaches a URL in two steps: progenitor's builders take a
 //! [`PathValue`] (build.rs maps every path parameter to it), so an unsafe
 //! value is refused before any URL is built; and the pipeline checks each
-//! attempt's final URL against the operation's route ([`check_route`]), so
+//! attempt's final URL against the operation's route (`check_route`), so
 //! nothing a URL parser rewrote (a `\` turned into `/`, a dot segment
 //! removed) can send a request to another route.
 

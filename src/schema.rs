@@ -26,6 +26,20 @@ pub fn operation(id: &str) -> Option<(Option<Value>, Value)> {
     Some((request.map(Value::from), Value::from(response)))
 }
 
+/// The normalized OpenAPI document the bindings were generated from
+/// (`spec/pictory.normalized.json`), as JSON text: every operation with its
+/// parameters and its request and response schemas as the spec states them
+/// (with `$ref`s into `components`), for tools that want the spec itself
+/// rather than the schemas of the generated types ([`operation`]).
+///
+/// ```
+/// let spec: serde_json::Value = serde_json::from_str(pictory::schema::openapi()).unwrap();
+/// assert!(spec.pointer("/paths/~1pictoryapis~1v1~1templates/get").is_some());
+/// ```
+pub fn openapi() -> &'static str {
+    include_str!("../spec/pictory.normalized.json")
+}
+
 /// The JSON Schema of any type that derives `schemars::JsonSchema`: the
 /// generated types in `pictory::raw::types`, and the hand-written models
 /// (`storyboard::StoryboardRequest` and its parts, `jobs::Job` and its
@@ -71,5 +85,14 @@ mod tests {
         }
         assert!(operation("no_such_operation").is_none());
         assert_eq!(models().len(), 15);
+    }
+
+    #[test]
+    fn the_openapi_document_has_every_operation() {
+        let spec: Value = serde_json::from_str(openapi()).unwrap();
+        for op in crate::OPERATIONS {
+            let method = op.method.to_lowercase();
+            assert_eq!(spec["paths"][op.path][&method]["operationId"], op.id);
+        }
     }
 }

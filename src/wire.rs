@@ -1,39 +1,24 @@
-//! Facts about the wire that the client and the simulator must agree on,
-//! kept in one place so neither keeps its own copy of a rule (see
-//! `tests/fixtures/wire-facts.md` and the documented bodies in
-//! `tests/fixtures/pictory-docs/`).
+//! Facts about the wire: what LowCodeAPI and Pictory put in their answers,
+//! as this crate reads them. The simulator (the `pictory-sim` crate) builds
+//! its answers from the same facts, so neither keeps its own copy of a rule
+//! (see `tests/fixtures/wire-facts.md` and the documented bodies in
+//! `tests/fixtures/pictory-docs/` in the repository).
 
 use serde_json::Value;
 
-/// The provider name LowCodeAPI puts in every envelope it builds around an
-/// answer that came from Pictory (`"provider": "pictory"`).
-#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
-pub(crate) const PROVIDER: &str = "pictory";
-
 /// The message of LowCodeAPI's catch-all answer to an unknown route:
 /// HTTP 404 with `{"message": "Not Found"}` and no `provider` key.
-pub(crate) const UNKNOWN_ROUTE_MESSAGE: &str = "Not Found";
+pub const UNKNOWN_ROUTE_MESSAGE: &str = "Not Found";
 
 /// LowCodeAPI's server accepts only tokens that start with this.
-#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
-pub(crate) const TOKEN_PREFIX: &str = "at_";
-
-/// LowCodeAPI's message for a missing or malformed token (HTTP 401).
-#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
-pub(crate) const BAD_TOKEN_MESSAGE: &str = "A valid API token is required to access this API.";
+pub const TOKEN_PREFIX: &str = "at_";
 
 /// The keys a job id is documented under, each at the top level of
 /// Pictory's body or inside its `data`.
-pub(crate) const JOB_ID_KEYS: [&str; 2] = ["job_id", "jobId"];
-
-/// The body of LowCodeAPI's unknown-route 404.
-#[cfg_attr(not(feature = "simulator"), allow(dead_code))] // the simulator's
-pub(crate) fn unknown_route_body() -> Value {
-    serde_json::json!({ "message": UNKNOWN_ROUTE_MESSAGE })
-}
+pub const JOB_ID_KEYS: [&str; 2] = ["job_id", "jobId"];
 
 /// Whether `body` is LowCodeAPI's own unknown-route answer
-/// ([`unknown_route_body`]): the proof that LowCodeAPI's router (rather
+/// (`{"message": "Not Found"}`, no `provider`): the proof that LowCodeAPI's router (rather
 /// than a load balancer or CDN in front of it) has no such route.
 pub(crate) fn is_unknown_route(body: &[u8]) -> bool {
     serde_json::from_slice::<Value>(body).is_ok_and(|v| {
@@ -77,7 +62,7 @@ pub(crate) fn is_pictory_answer(body: &Value) -> bool {
 /// Pictory's answer for an unknown job id: `error_message` (or `message`)
 /// `JOB_NOT_FOUND`, with `error_code` `"5000"`, in any envelope and under
 /// any HTTP status (Pictory documents none).
-pub(crate) const JOB_NOT_FOUND: &str = "JOB_NOT_FOUND";
+pub const JOB_NOT_FOUND: &str = "JOB_NOT_FOUND";
 
 /// Whether `body` is Pictory's [`JOB_NOT_FOUND`] answer, at the top level or
 /// under `error`, `data` or `result` (LowCodeAPI's envelopes).
@@ -100,7 +85,8 @@ pub(crate) fn is_job_not_found(body: &Value) -> bool {
 
 /// The job status words Pictory documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StatusWord {
+#[non_exhaustive]
+pub enum StatusWord {
     /// Queued, not started.
     Pending,
     /// Running.
@@ -115,7 +101,7 @@ pub(crate) enum StatusWord {
 
 impl StatusWord {
     /// Every word, in the order a job passes through them.
-    pub(crate) const ALL: [StatusWord; 5] = [
+    pub const ALL: [StatusWord; 5] = [
         StatusWord::Pending,
         StatusWord::InProgress,
         StatusWord::Completed,
@@ -124,7 +110,7 @@ impl StatusWord {
     ];
 
     /// The word as Pictory sends it.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             StatusWord::Pending => "pending",
             StatusWord::InProgress => "in-progress",
@@ -135,7 +121,7 @@ impl StatusWord {
     }
 
     /// Reads a status word (case-insensitive).
-    pub(crate) fn parse(word: &str) -> Option<StatusWord> {
+    pub fn parse(word: &str) -> Option<StatusWord> {
         Self::ALL
             .into_iter()
             .find(|w| w.as_str().eq_ignore_ascii_case(word.trim()))
@@ -159,13 +145,9 @@ mod tests {
 
     #[test]
     fn documented_bodies_are_told_apart() {
-        assert!(!is_pictory_answer(&fixture(
-            "lowcodeapi/unknown-route-404.json"
-        )));
-        assert_eq!(
-            fixture("lowcodeapi/unknown-route-404.json"),
-            unknown_route_body()
-        );
+        let unknown_route = fixture("lowcodeapi/unknown-route-404.json");
+        assert!(!is_pictory_answer(&unknown_route));
+        assert!(is_unknown_route(unknown_route.to_string().as_bytes()));
         for reached in [
             "lowcodeapi/pictory-error-envelope-404.json",
             "lowcodeapi/401-bad-token.json",

@@ -3,10 +3,10 @@
 //! possibly processed. The simulator lives in this process and outlives
 //! the killed children (`examples/bulk_videos.rs`, pointed at it through
 //! `LOWCODEAPI_BASE_URL` / `LOWCODEAPI_API_TOKEN`).
-#![cfg(all(feature = "simulator", feature = "journal"))]
+#![cfg(feature = "journal")]
 
 use pictory::journal::{Journal, JournalStage};
-use pictory::sim::{SimConfig, Simulator};
+use pictory_sim::{SimConfig, Simulator};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

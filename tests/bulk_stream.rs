@@ -1,14 +1,14 @@
 //! A bulk run reports each item as it ends: `BulkRun::outcomes` yields an
 //! item's outcome as soon as that item is done, with its position, while
 //! `BulkRun::run` keeps the input order.
-#![cfg(all(feature = "simulator", feature = "journal"))]
+#![cfg(feature = "journal")]
 
 use futures_util::StreamExt;
 use pictory::FlowOptions;
 use pictory::jobs::FixedInterval;
 use pictory::journal::{BulkItem, BulkRun, ItemOutcome, Journal};
-use pictory::sim::{SimConfig, Simulator};
 use pictory::storyboard::{Scene, StoryboardRequest};
+use pictory_sim::{SimConfig, Simulator};
 use std::time::Duration;
 
 #[tokio::test]

@@ -2,12 +2,11 @@
 //! and valid, resumes with `Range` after a break, starts over when the host
 //! ignores ranges, follows a redirect, refuses size changes, and never
 //! leaves a partial file at the destination or sends the token.
-#![cfg(feature = "simulator")]
 
 use pictory::jobs::{FixedInterval, RenderOutput};
-use pictory::sim::{SimConfig, Simulator};
 use pictory::storyboard::{Scene, StoryboardRequest};
 use pictory::{Client, DownloadProblem, Error, FlowOptions, RetryPolicy};
+use pictory_sim::{SimConfig, Simulator};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -274,7 +273,7 @@ async fn downloads_resume_on_paused_time_without_timers() {
 #[tokio::test]
 async fn a_simulator_start_error_converts_into_the_crate_error() {
     async fn start() -> pictory::Result<Simulator> {
-        Ok(pictory::sim::start(SimConfig::default()).await?)
+        Ok(pictory_sim::start(SimConfig::default()).await?)
     }
     assert!(start().await.is_ok());
 }

@@ -1,8 +1,7 @@
 //! The examples, run as a user runs them: against the simulator through
 //! `LOWCODEAPI_API_TOKEN` / `LOWCODEAPI_BASE_URL`.
-#![cfg(feature = "simulator")]
 
-use pictory::sim::{JobVariants, SimConfig, Simulator};
+use pictory_sim::{JobVariants, SimConfig, Simulator};
 use std::path::PathBuf;
 use std::time::Duration;
 

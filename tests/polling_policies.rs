@@ -5,7 +5,7 @@
 //! delays, the same on every machine; no wall-clock timing).
 
 use pictory::jobs::{AdaptiveBackoff, PollingBackoff, ProgressSample};
-use pictory::testing::{JobKind, JobTimeline, PolicyFigures, comparison_policies, measure};
+use pictory_sim::polling::{JobKind, JobTimeline, PolicyFigures, comparison_policies, measure};
 use std::time::Duration;
 
 fn figures(timelines: &[JobTimeline]) -> Vec<(&'static str, PolicyFigures)> {

@@ -2,14 +2,13 @@
 //! one client's concurrent flows pause together and pace themselves, so
 //! after the first contact with the limit hardly any request meets a 429;
 //! without sharing, each request meets the limit on its own.
-#![cfg(feature = "simulator")]
 
 mod hostile_support;
 
 use hostile_support::{Hostile, Reply};
 use pictory::jobs::PollingErrorPolicy;
-use pictory::sim::{RateLimit, SimConfig, Simulator};
 use pictory::{Client, RateLimitPolicy};
+use pictory_sim::{RateLimit, SimConfig, Simulator};
 use std::time::Duration;
 
 const TASKS: usize = 60;

@@ -1,14 +1,13 @@
 //! The flows end to end against the simulator: text → video, preview,
 //! transcription of an uploaded file, summary, templates, the URL-format
 //! fallback, and a 200-flow bulk run under a fault plan.
-#![cfg(feature = "simulator")]
 
 mod common;
 
 use pictory::jobs::{FixedInterval, PollingErrorPolicy};
-use pictory::sim::{FaultPlan, SimConfig, Simulator, UnknownRoute};
 use pictory::storyboard::{Scene, StoryboardRequest};
 use pictory::{Client, Error, FlowOptions, OPERATIONS, RetryPolicy, UrlFormat};
+use pictory_sim::{FaultPlan, SimConfig, Simulator, UnknownRoute};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -42,7 +41,7 @@ fn client_for(sim: &Simulator) -> Client {
 /// enabled, and with every documented body variant on.
 #[tokio::test]
 async fn text_to_video_against_the_open_source_profile_with_documented_variants() {
-    use pictory::sim::JobVariants;
+    use pictory_sim::JobVariants;
     let sim = Simulator::start(SimConfig {
         job_route: true,
         time_factor: 0.002,
@@ -196,7 +195,7 @@ async fn template_from_file_then_video_from_template() {
 /// after, for every kind of routing-miss answer and both profiles.
 #[tokio::test]
 async fn every_path_operation_works_through_the_fallback_with_new_format_off() {
-    use pictory::sim::SimProfile;
+    use pictory_sim::SimProfile;
     let setups = [
         (SimProfile::OpenSource, UnknownRoute::Json),
         (SimProfile::Hosted, UnknownRoute::Json),

@@ -4,15 +4,14 @@
 //! its Pictory face (the `/pictoryapis/...` routes, Pictory's key in
 //! `Authorization`, bare bodies), counting at the simulator what each
 //! service received.
-#![cfg(feature = "simulator")]
 
 mod common;
 
 use common::{job_not_found, json_response, scripted};
 use pictory::jobs::{FixedInterval, JobId};
-use pictory::sim::{SimConfig, Simulator};
 use pictory::storyboard::{Scene, StoryboardRequest};
 use pictory::{Client, Error, FlowOptions, JobReads, RetryPolicy};
+use pictory_sim::{SimConfig, Simulator};
 use std::time::Duration;
 
 fn quick(config: SimConfig) -> SimConfig {

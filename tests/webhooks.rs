@@ -2,13 +2,13 @@
 //! answers, forged and duplicate posts, out-of-order posts, a lost webhook
 //! (completed by the safety poll, or reported behind a proxy without a job
 //! route), and text → video through webhooks alone.
-#![cfg(all(feature = "simulator", feature = "webhooks"))]
+#![cfg(feature = "webhooks")]
 
 use pictory::jobs::{JobOutput, PollingErrorPolicy};
-use pictory::sim::{FORGED_VIDEO_URL, SimConfig, Simulator, WebhookFaults};
 use pictory::storyboard::{Scene, StoryboardRequest};
 use pictory::webhooks::{WebhookHub, WebhookHubBuilder, WebhookServer};
 use pictory::{Error, FlowOptions};
+use pictory_sim::{FORGED_VIDEO_URL, SimConfig, Simulator, WebhookFaults};
 use std::time::Duration;
 
 /// A hub served on a loopback port, its public base URL under `/hooks`.
@@ -62,8 +62,8 @@ async fn setup(config: SimConfig) -> (Simulator, WebhookHub, WebhookServer, pict
 /// or after 2 s.
 async fn counters_when(
     sim: &Simulator,
-    done: impl Fn(&pictory::sim::Counters) -> bool,
-) -> pictory::sim::Counters {
+    done: impl Fn(&pictory_sim::Counters) -> bool,
+) -> pictory_sim::Counters {
     for _ in 0..100 {
         let c = sim.counters();
         if done(&c) {

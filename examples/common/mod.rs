@@ -4,7 +4,7 @@
 //! built-in simulator.
 
 use pictory::Client;
-use pictory::sim::{SimConfig, Simulator};
+use pictory_sim::{SimConfig, Simulator};
 
 /// The client, and the simulator it talks to (kept alive by the caller).
 pub async fn client() -> pictory::Result<(Client, Option<Simulator>)> {

@@ -1,6 +1,7 @@
 //! Pictory's asynchronous jobs: job ids, typed job bodies and outputs,
 //! `renderParams`, polling policies, the poller and webhook parsing.
-//! Simulated timelines to compare policies are in [`crate::testing`].
+//! Simulated timelines to compare policies are in the `pictory-sim` crate
+//! (`pictory_sim::polling`).
 
 mod fields;
 mod id;
@@ -21,7 +22,7 @@ pub use policy::{
 pub use poller::JobHandle;
 #[cfg(feature = "webhooks")]
 pub(crate) use poller::WaitClock;
-pub(crate) use poller::{PollTracker, read_job};
+pub(crate) use poller::read_job;
 pub use render_params::{RenderParams, RenderParamsLayout, TextLine};
 pub use transcript::{
     HighlightRange, MediaInfo, Sentence, SummaryOutput, TranscriptionOutput, Word,

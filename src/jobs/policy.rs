@@ -118,7 +118,7 @@ impl PollingBackoff for ExponentialBackoff {
 ///    `without_progress` multiplier, capped at `without_progress.max`
 ///    (30 s), and never below that interval: 2 s, 4 s, 8 s, 16 s, 30 s.
 ///
-/// The defaults are tuned on [`crate::testing::JobTimeline::documented_mix`]
+/// The defaults are tuned on `pictory_sim::polling::JobTimeline::documented_mix`
 /// (half previews without progress, half renders with): fewer reads per
 /// job than a fixed 30 s and a lower median detection delay than a fixed
 /// 10 s (`tests/polling_policies.rs`, `benches/harness.rs`). Previews,

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The record of one wait that every backoff policy sees: reads made and
-/// progress readings. The poller and the policy simulation
-/// ([`crate::testing`]) share it.
+/// progress readings, handed to the policy as a [`PollContext`] (the policy
+/// simulation, `pictory_sim::polling`, hands it the same).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PollTracker {
     polls: u32,

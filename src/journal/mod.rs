@@ -155,11 +155,6 @@ impl Journal {
         Ok(Journal::with(store::open(path.as_ref())?))
     }
 
-    #[cfg(test)]
-    pub(crate) fn in_memory() -> Result<Journal> {
-        Ok(Journal::with(store::open_in_memory()?))
-    }
-
     fn with(conn: Connection) -> Journal {
         Journal {
             conn: Arc::new(Mutex::new(conn)),
@@ -261,5 +256,5 @@ impl Journal {
     }
 }
 
-#[cfg(all(test, feature = "simulator"))]
+#[cfg(test)]
 mod tests;

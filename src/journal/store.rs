@@ -49,14 +49,6 @@ pub(super) fn open(path: &std::path::Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// An in-memory journal (tests).
-#[cfg(test)]
-pub(super) fn open_in_memory() -> Result<Connection> {
-    let conn = Connection::open_in_memory().map_err(|e| err("cannot open", e))?;
-    configure(&conn).map_err(|e| err("cannot set up", e))?;
-    Ok(conn)
-}
-
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::ZERO)?;
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;

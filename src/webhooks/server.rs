@@ -25,7 +25,8 @@ impl WebhookHub {
     /// callback no wait expects any more without reading the body), 401 for
     /// a bad or missing tag (the body is not read), 400 for a body that is
     /// not a job body, 413 past
-    /// [`WebhookHub::body_limit`], 408 when the body takes more than 30 s.
+    /// [`WebhookHubBuilder::body_limit`](super::WebhookHubBuilder::body_limit),
+    /// 408 when the body takes more than 30 s.
     ///
     /// ```no_run
     /// use axum::{Router, routing::get};

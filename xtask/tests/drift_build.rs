@@ -24,7 +24,7 @@ const EXAMPLE: &str = r#"//! Written by xtask/tests/drift_build.rs into a scratc
 //! repository after a drifted `spec update`: the public names survive the
 //! upstream renames, the wire names follow them, and the new operation is
 //! callable with an untyped answer.
-use pictory::sim::{SimConfig, Simulator};
+use pictory_sim::{SimConfig, Simulator};
 use pictory::{Call, OperationSpec};
 
 #[tokio::main]

@@ -5,7 +5,7 @@
 
 use super::config::JobVariants;
 use super::{preview, transcript};
-use crate::wire::{JOB_ID_KEYS, StatusWord};
+use pictory::wire::{JOB_ID_KEYS, StatusWord};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 use tokio::time::Instant;

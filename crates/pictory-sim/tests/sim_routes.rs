@@ -3,12 +3,11 @@
 //! unknown routes (LowCodeAPI's JSON 404, or the other bodies
 //! `UnknownRoute` selects), the job-route switch, envelopes, the redirect of
 //! a bare `/pictory`, and validation.
-#![cfg(feature = "simulator")]
 
 mod sim_support;
 
-use pictory::sim::{self, SimConfig, SimProfile, Simulator, UnknownRoute};
 use pictory::{Error, OPERATIONS, OperationSpec, UrlFormat};
+use pictory_sim::{SimConfig, SimProfile, Simulator, UnknownRoute};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sim_support::{err_body, fixture, http, keys, ok_body};
@@ -139,7 +138,7 @@ async fn send(
 
 #[tokio::test]
 async fn every_operation_has_a_working_route_in_both_formats() {
-    let sim = sim::start(SimConfig::default()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::default()).await.unwrap();
     let http = reqwest::Client::new();
     let token = sim.token().to_string();
     let mut expected = 0;
@@ -194,7 +193,7 @@ async fn every_operation_has_a_working_route_in_both_formats() {
 
 #[tokio::test]
 async fn open_source_serves_only_the_old_format_of_path_operations() {
-    let sim = sim::start(SimConfig::open_source()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::open_source()).await.unwrap();
     let http = reqwest::Client::new();
     let token = sim.token().to_string();
     let mut unknown = 0;
@@ -239,7 +238,7 @@ async fn the_job_route_is_a_switch() {
         (SimProfile::Hosted, false),
         (SimProfile::Hosted, true),
     ] {
-        let sim = sim::start(SimConfig {
+        let sim = pictory_sim::start(SimConfig {
             job_route,
             ..config(profile)
         })
@@ -275,7 +274,7 @@ async fn the_job_route_is_a_switch() {
 #[tokio::test]
 async fn tokens_need_the_at_prefix_and_get_lowcodeapis_401() {
     for profile in PROFILES {
-        let sim = sim::start(SimConfig {
+        let sim = pictory_sim::start(SimConfig {
             tokens: vec!["at_a".into(), "b".into()],
             ..config(profile)
         })
@@ -333,7 +332,7 @@ async fn tokens_need_the_at_prefix_and_get_lowcodeapis_401() {
 #[tokio::test]
 async fn unknown_urls_and_wrong_methods_answer_lowcodeapis_json_404() {
     for profile in PROFILES {
-        let sim = sim::start(config(profile)).await.unwrap();
+        let sim = pictory_sim::start(config(profile)).await.unwrap();
         let http = reqwest::Client::new();
         let base = sim.base_url();
         let resp = http
@@ -368,7 +367,7 @@ async fn other_unknown_route_bodies_can_be_chosen() {
         (
             UnknownRoute::Html,
             "text/html; charset=utf-8",
-            sim::express_404_body("GET", "/pictory/nope"),
+            pictory_sim::express_404_body("GET", "/pictory/nope"),
         ),
         (
             UnknownRoute::Text,
@@ -377,7 +376,7 @@ async fn other_unknown_route_bodies_can_be_chosen() {
         ),
         (UnknownRoute::Empty, "", String::new()),
     ] {
-        let sim = sim::start(SimConfig {
+        let sim = pictory_sim::start(SimConfig {
             unknown_route: kind,
             ..SimConfig::open_source()
         })
@@ -402,7 +401,7 @@ async fn other_unknown_route_bodies_can_be_chosen() {
 #[tokio::test]
 async fn a_bare_pictory_path_redirects_to_the_web_ui() {
     for profile in PROFILES {
-        let sim = sim::start(config(profile)).await.unwrap();
+        let sim = pictory_sim::start(config(profile)).await.unwrap();
         let http = http();
         for path in ["", "/", "?api_token=at_sim-token"] {
             let resp = http
@@ -423,7 +422,7 @@ async fn a_bare_pictory_path_redirects_to_the_web_ui() {
 
 #[tokio::test]
 async fn disabled_new_format_behind_an_html_404_and_the_client_falls_back() {
-    let sim = sim::start(SimConfig {
+    let sim = pictory_sim::start(SimConfig {
         new_format: false,
         unknown_route: UnknownRoute::Html,
         ..SimConfig::hosted()
@@ -437,7 +436,7 @@ async fn disabled_new_format_behind_an_html_404_and_the_client_falls_back() {
     assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
     assert_eq!(
         resp.text().await.unwrap(),
-        sim::express_404_body("GET", "/pictory/pictoryapis/v1/templates/abc")
+        pictory_sim::express_404_body("GET", "/pictory/pictoryapis/v1/templates/abc")
     );
     // The old format works; routes without path parameters work too.
     let http = reqwest::Client::new();
@@ -474,7 +473,7 @@ async fn disabled_new_format_behind_an_html_404_and_the_client_falls_back() {
 
 #[tokio::test]
 async fn open_source_client_falls_back_on_the_json_404() {
-    let sim = sim::start(SimConfig {
+    let sim = pictory_sim::start(SimConfig {
         job_route: true,
         ..SimConfig::open_source()
     })
@@ -497,7 +496,7 @@ async fn open_source_client_falls_back_on_the_json_404() {
 
 #[tokio::test]
 async fn old_format_without_the_value_is_a_400() {
-    let sim = sim::start(SimConfig::default()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::default()).await.unwrap();
     let url = format!(
         "{}/pictoryapis/v1/templates/templateid?api_token=at_sim-token",
         sim.base_url()
@@ -517,7 +516,7 @@ async fn old_format_without_the_value_is_a_400() {
 #[tokio::test]
 async fn each_profile_wraps_success_and_errors_in_its_envelope() {
     for profile in PROFILES {
-        let sim = sim::start(config(profile)).await.unwrap();
+        let sim = pictory_sim::start(config(profile)).await.unwrap();
         let http = reqwest::Client::new();
         let url = format!(
             "{}/pictoryapis/v1/video/storyboard?api_token=at_sim-token",
@@ -587,7 +586,7 @@ async fn each_profile_wraps_success_and_errors_in_its_envelope() {
 
 #[tokio::test]
 async fn validation_errors_name_the_fields() {
-    let sim = sim::start(SimConfig::default()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::default()).await.unwrap();
     let client = sim.client().unwrap();
     let err = client
         .api()

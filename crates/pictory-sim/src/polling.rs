@@ -1,5 +1,5 @@
-//! Tools to compare polling policies in virtual time, for tests and
-//! benchmarks — not for production code.
+//! Polling policies compared in virtual time, for tests and benchmarks —
+//! not for production code.
 //!
 //! A [`JobTimeline`] says what a simulated Pictory job reports at each moment
 //! (`pending`, `in-progress` with or without `renderProgress`, `completed`)
@@ -7,15 +7,15 @@
 //! `renderProgress` until they complete; renders report it once rendering
 //! has started; any job may start `pending`. [`JobTimeline::documented_mix`]
 //! makes a seeded, realistic set of them; [`measure`] polls each with a
-//! [`PollingBackoff`] — through the same tracking code the real poller uses —
-//! and returns the reads per job and the detection delays
-//! ([`PolicyFigures`]). [`comparison_policies`] lists the policies the
-//! crate's test and benchmark compare.
+//! [`PollingBackoff`] — handing it the [`PollContext`] the poller hands it:
+//! the reads made and every progress reading — and returns the reads per
+//! job and the detection delays ([`PolicyFigures`]). [`comparison_policies`]
+//! lists the policies the `pictory` crate's test and benchmark compare.
 //!
 //! No network, no sleeping: a thousand jobs simulate in milliseconds.
 //!
 //! ```
-//! use pictory::testing::{JobTimeline, comparison_policies, measure};
+//! use pictory_sim::polling::{JobTimeline, comparison_policies, measure};
 //!
 //! let timelines = JobTimeline::documented_mix(200, 7);
 //! for (name, policy) in comparison_policies() {
@@ -24,9 +24,9 @@
 //! }
 //! ```
 
-use crate::jobs::{
-    AdaptiveBackoff, ExponentialBackoff, FixedInterval, JobOutput, JobState, PollTracker,
-    PollingBackoff,
+use pictory::jobs::{
+    AdaptiveBackoff, ExponentialBackoff, FixedInterval, JobOutput, JobState, PollContext,
+    PollingBackoff, ProgressSample,
 };
 use std::time::Duration;
 
@@ -157,15 +157,27 @@ impl JobTimeline {
     /// start of the wait: returns the reads made and the detection delay
     /// (from completion to the read that saw it).
     pub fn simulate(&self, backoff: &dyn PollingBackoff) -> (u32, Duration) {
-        let mut tracker = PollTracker::default();
+        let mut polls = 0;
+        let mut progress = Vec::new();
         let mut now = Duration::ZERO;
         loop {
-            let delay = tracker.next_delay(backoff, now);
+            let delay = backoff.next_delay(&PollContext {
+                polls,
+                elapsed: now,
+                progress: &progress,
+            });
             now = now.saturating_add(delay.max(Duration::from_millis(1)));
             let state = self.state_at(now);
-            tracker.record(now, &state);
+            polls += 1;
             if state.is_terminal() {
-                return (tracker.polls(), now - self.duration);
+                return (polls, now - self.duration);
+            }
+            if let JobState::InProgress {
+                progress: Some(percent),
+                ..
+            } = state
+            {
+                progress.push(ProgressSample { at: now, percent });
             }
         }
     }
@@ -175,7 +187,7 @@ fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
-/// The policies the crate compares (tests and benchmarks), by name: its
+/// The policies the `pictory` crate compares (tests and benchmarks), by name: its
 /// default, its adaptive policy, fixed 10 s and 30 s (Pictory's helper
 /// script), and an exponential 1 s → 60 s × 2.
 pub fn comparison_policies() -> Vec<(&'static str, Box<dyn PollingBackoff>)> {

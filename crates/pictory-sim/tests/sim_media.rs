@@ -1,11 +1,10 @@
 //! The simulator's stored things: signed uploads, templates (multipart or
 //! raw octet-stream upload, bare bodies), brands, AWS connections and
 //! voice-over tracks (bare bodies), compared with the documented shapes.
-#![cfg(feature = "simulator")]
 
 mod sim_support;
 
-use pictory::sim::{self, SimConfig, SimProfile};
+use pictory_sim::{SimConfig, SimProfile};
 use serde_json::{Value, json};
 use sim_support::{fixture, keys, url};
 
@@ -49,7 +48,7 @@ async fn call(req: reqwest::RequestBuilder) -> (u16, Value) {
 
 #[tokio::test]
 async fn upload_round_trip_through_a_signed_url() {
-    let sim = sim::start(SimConfig {
+    let sim = pictory_sim::start(SimConfig {
         time_factor: 0.0,
         ..SimConfig::default()
     })
@@ -157,7 +156,7 @@ async fn upload_round_trip_through_a_signed_url() {
 
 #[tokio::test]
 async fn templates_upload_as_multipart_or_octet_stream_and_answer_bare_bodies() {
-    let sim = sim::start(SimConfig {
+    let sim = pictory_sim::start(SimConfig {
         time_factor: 0.0,
         ..SimConfig::default()
     })
@@ -279,7 +278,7 @@ async fn templates_upload_as_multipart_or_octet_stream_and_answer_bare_bodies() 
 
 #[tokio::test]
 async fn brands_aws_connections_and_voiceover_tracks_are_stored() {
-    let sim = sim::start(SimConfig::default()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::default()).await.unwrap();
     let http = reqwest::Client::new();
 
     let (_, brand) = call(

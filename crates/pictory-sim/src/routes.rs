@@ -9,7 +9,6 @@ use super::faults::{self, Fault};
 use super::media;
 use super::ops::{self, FormPart, Input};
 use super::state::App;
-use crate::operations::{BodyKind, OPERATIONS, OperationSpec};
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
@@ -17,6 +16,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, any, get, put};
+use pictory::{BodyKind, OPERATIONS, OperationSpec};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -522,7 +522,12 @@ mod tests {
 
     #[test]
     fn old_format_values_are_read_under_the_wire_name_and_kept_under_the_public_name() {
-        let op = &crate::operations::tests::RENAMED_GET_TEMPLATE;
+        // `get_template` as the table reads after LowCodeAPI renamed
+        // `{templateId}` to `{template_id}` and the overlay kept the public name.
+        let op = &OperationSpec {
+            wire_path_params: &["template_id"],
+            ..*OperationSpec::find("get_template").unwrap()
+        };
         let query = vec![("template_id".to_string(), "t1".to_string())];
         let values = path_values(op, Format::Old, Ok(Path(Vec::new())), &query).unwrap();
         assert_eq!(values.get("templateId").map(String::as_str), Some("t1"));

@@ -1,9 +1,8 @@
 //! The `pictory` binary, run as a user runs it: against its built-in
 //! simulator (no token), or with a token and base URL pointing at a
 //! simulator the test owns (so jobs outlive one command).
-#![cfg(feature = "cli")]
 
-use pictory::sim::{FaultPlan, SimConfig, Simulator};
+use pictory_sim::{FaultPlan, SimConfig, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

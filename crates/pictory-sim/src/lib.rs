@@ -1,13 +1,15 @@
-//! A local LowCodeAPI + Pictory simulator (cargo feature `simulator`): an
-//! axum server on `127.0.0.1` that answers every operation of the spec the
-//! way the real proxy and service do (see `tests/fixtures/wire-facts.md` and
-//! the documented bodies in `tests/fixtures/pictory-docs/`), so clients,
-//! flows and tests run offline and fast.
+//! A local LowCodeAPI + Pictory simulator for the
+//! [`pictory`](https://docs.rs/pictory) client: an axum server on
+//! `127.0.0.1` that answers every operation of the spec the way the real
+//! proxy and service do (see `tests/fixtures/wire-facts.md` and the
+//! documented bodies in `tests/fixtures/pictory-docs/` in the repository),
+//! so clients, flows and tests run offline and fast. The [`polling`] module
+//! simulates job timelines in virtual time to compare polling policies.
 //!
 //! ```no_run
-//! use pictory::sim::{self, SimConfig};
+//! use pictory_sim::SimConfig;
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let sim = sim::start(SimConfig { time_factor: 0.001, ..SimConfig::hosted() }).await?;
+//! let sim = pictory_sim::start(SimConfig { time_factor: 0.001, ..SimConfig::hosted() }).await?;
 //! let client = sim.client()?; // token and base URL already set
 //! let job = client.api().get_job().job_id("nope").send().await;
 //! assert!(job.is_err()); // JOB_NOT_FOUND
@@ -22,7 +24,7 @@
 //!   or `OpenSource` (LowCodeAPI's open-source server, `{"message",
 //!   "provider", "result"|"error", ...}` envelopes, old URL format only for
 //!   path-parameter operations, no job route unless [`SimConfig::job_route`]).
-//! - **Routes** come from [`crate::OPERATIONS`]: each operation is served at
+//! - **Routes** come from [`pictory::OPERATIONS`]: each operation is served at
 //!   `/pictory<path>` (new format, `/templates/abc`) and, when it has path
 //!   parameters, at `/pictory<old_format_path>` with the values in the query
 //!   under the parameters' own names (old format, `/templates/templateid?templateId=abc`;
@@ -62,6 +64,8 @@
 //! [`Simulator::counters`] tells what happened (requests per operation and
 //! format, jobs per kind and per name, faults, uploads, 401s).
 
+#![deny(missing_docs)]
+
 mod config;
 mod counters;
 mod envelope;
@@ -69,6 +73,7 @@ mod faults;
 mod jobs;
 mod media;
 mod ops;
+pub mod polling;
 mod preview;
 mod ratelimit;
 mod resources;
@@ -108,7 +113,7 @@ pub struct Simulator {
 /// Why a simulator did not start: no port could be bound, or the embedded
 /// spec yields a schema or route the simulator cannot hold (an
 /// `InvalidData` error naming it). Converts with `?` into
-/// [`pictory::Error`](crate::Error) (as [`Error::Config`](crate::Error::Config))
+/// [`pictory::Error`] (as [`Error::Config`](pictory::Error::Config))
 /// and into [`std::io::Error`].
 #[derive(Debug)]
 pub struct StartError(std::io::Error);
@@ -137,9 +142,9 @@ impl From<StartError> for std::io::Error {
     }
 }
 
-impl From<StartError> for crate::Error {
+impl From<StartError> for pictory::Error {
     fn from(e: StartError) -> Self {
-        crate::Error::Config {
+        pictory::Error::Config {
             message: e.to_string(),
         }
     }
@@ -149,7 +154,7 @@ impl From<StartError> for crate::Error {
 /// current tokio runtime, and returns once it accepts connections.
 ///
 /// Fails with a [`StartError`] (which `?` turns into a
-/// [`pictory::Error`](crate::Error) or a [`std::io::Error`]).
+/// [`pictory::Error`] or a [`std::io::Error`]).
 pub async fn start(config: SimConfig) -> Result<Simulator, StartError> {
     Simulator::start(config).await
 }
@@ -215,7 +220,7 @@ impl Simulator {
     }
 
     /// Pictory's own face: the base URL to give
-    /// [`ClientBuilder::pictory_base_url`](crate::ClientBuilder::pictory_base_url)
+    /// [`ClientBuilder::pictory_base_url`](pictory::ClientBuilder::pictory_base_url)
     /// (`http://127.0.0.1:PORT`; the spec's `/pictoryapis/...` paths follow).
     pub fn pictory_base_url(&self) -> String {
         self.app.origin.clone()
@@ -232,13 +237,13 @@ impl Simulator {
             .unwrap_or("")
     }
 
-    /// A [`crate::ClientBuilder`] for Pictory's face only (its key and
+    /// A [`pictory::ClientBuilder`] for Pictory's face only (its key and
     /// base URL, no LowCodeAPI token): every operation goes to Pictory
     /// directly. Add `.token(sim.token()).base_url(sim.base_url())` for a
     /// client that talks to both (operations through LowCodeAPI, job reads
     /// from Pictory when the profile has no job route).
-    pub fn pictory_client_builder(&self) -> crate::ClientBuilder {
-        crate::Client::builder()
+    pub fn pictory_client_builder(&self) -> pictory::ClientBuilder {
+        pictory::Client::builder()
             .pictory_key(self.pictory_key())
             .pictory_base_url(self.pictory_base_url())
     }
@@ -253,7 +258,7 @@ impl Simulator {
         self.app.counters()
     }
 
-    /// The last JSON body `operation` (an id of [`crate::OPERATIONS`], e.g.
+    /// The last JSON body `operation` (an id of [`pictory::OPERATIONS`], e.g.
     /// `"render_video"`) received, as sent (before validation); `None` if it
     /// received none.
     pub fn received(&self, operation: &str) -> Option<serde_json::Value> {
@@ -266,21 +271,21 @@ impl Simulator {
         media::uploaded_bytes(&self.app, url).map(|b| b.to_vec())
     }
 
-    /// A [`crate::ClientBuilder`] with this simulator's token and base URL
+    /// A [`pictory::ClientBuilder`] with this simulator's token and base URL
     /// set; add a retry policy, URL mode or HTTP client, then `build()`.
     /// Under [`SimProfile::OpenSource`] only old-format URLs reach
     /// path-parameter operations: use `.url_mode(UrlMode::OldOnly)` unless
     /// you are testing the client's fallback.
     /// For `start_paused` tests pass an HTTP client built with
     /// `reqwest::Client::builder().pool_idle_timeout(None)`.
-    pub fn client_builder(&self) -> crate::ClientBuilder {
-        crate::Client::builder()
+    pub fn client_builder(&self) -> pictory::ClientBuilder {
+        pictory::Client::builder()
             .token(self.token())
             .base_url(self.base_url())
     }
 
     /// A client for this simulator with default settings.
-    pub fn client(&self) -> crate::Result<crate::Client> {
+    pub fn client(&self) -> pictory::Result<pictory::Client> {
         self.client_builder().build()
     }
 
@@ -304,4 +309,15 @@ impl Drop for Simulator {
             task.abort();
         }
     }
+}
+
+/// A documented body from the repository's `tests/fixtures/pictory-docs/`,
+/// for unit tests.
+#[cfg(test)]
+pub(crate) fn fixture(path: &str) -> serde_json::Value {
+    let file = format!(
+        "{}/../../tests/fixtures/pictory-docs/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
 }

@@ -4,10 +4,23 @@
 //! routing 404.
 
 use super::config::{SimProfile, UnknownRoute};
-use crate::wire::{BAD_TOKEN_MESSAGE, PROVIDER, unknown_route_body};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pictory::wire::{JOB_NOT_FOUND, UNKNOWN_ROUTE_MESSAGE};
 use serde_json::{Value, json};
+
+/// The provider name LowCodeAPI puts in every envelope it builds around an
+/// answer that came from Pictory (`"provider": "pictory"`).
+pub(crate) const PROVIDER: &str = "pictory";
+
+/// LowCodeAPI's message for a missing or malformed token (HTTP 401).
+pub(crate) const BAD_TOKEN_MESSAGE: &str = "A valid API token is required to access this API.";
+
+/// The body of LowCodeAPI's unknown-route 404: `{"message": "Not Found"}`,
+/// no `provider` key.
+pub(crate) fn unknown_route_body() -> Value {
+    json!({ "message": UNKNOWN_ROUTE_MESSAGE })
+}
 
 /// The open-source server's `message` on success when Pictory's body has none.
 const SUCCESS_MESSAGE: &str = "Request completed";
@@ -80,7 +93,7 @@ impl Reply {
             StatusCode::NOT_FOUND,
             json!({
                 "success": false,
-                "data": {"status": "failed", "error_code": "5000", "error_message": "JOB_NOT_FOUND"}
+                "data": {"status": "failed", "error_code": "5000", "error_message": JOB_NOT_FOUND}
             }),
         )
     }
@@ -277,6 +290,15 @@ pub(crate) async fn web_ui() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture;
+
+    #[test]
+    fn the_unknown_route_body_is_the_documented_one() {
+        assert_eq!(
+            fixture("lowcodeapi/unknown-route-404.json"),
+            unknown_route_body()
+        );
+    }
 
     #[test]
     fn express_page_is_exact() {
@@ -297,14 +319,6 @@ mod tests {
         let (_, bytes) = render(SimProfile::OpenSource, reply);
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v, fixture("lowcodeapi/pictory-error-envelope-404.json"));
-    }
-
-    fn fixture(path: &str) -> Value {
-        let file = format!(
-            "{}/tests/fixtures/pictory-docs/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
     }
 
     #[test]

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 /// Requests per second per API token, with a burst allowance.
 ///
 /// ```
-/// use pictory::sim::{RateLimit, SimConfig};
+/// use pictory_sim::{RateLimit, SimConfig};
 /// let config = SimConfig {
 ///     rate_limit: Some(RateLimit::per_second(50.0)),
 ///     ..SimConfig::default()

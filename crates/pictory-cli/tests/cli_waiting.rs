@@ -3,9 +3,8 @@
 //! how it will wait before creating anything, stops when it could not,
 //! finishes with Pictory's key or a webhook receiver, prints every job id
 //! as soon as it exists, and on Ctrl-C prints the command that resumes.
-#![cfg(feature = "cli")]
 
-use pictory::sim::{SimConfig, Simulator};
+use pictory_sim::{SimConfig, Simulator};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -189,7 +188,6 @@ async fn with_the_key_video_reads_jobs_from_pictory_and_prints_each_id() {
     );
 }
 
-#[cfg(feature = "webhooks")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_webhook_receiver_video_finishes_on_the_webhooks() {
     let sim = open_source(0.001).await;
@@ -244,7 +242,7 @@ async fn ctrl_c_prints_the_jobs_and_the_command_that_resumes() {
     // Preview about 1 s, render about 18 s.
     let sim = Simulator::start(SimConfig {
         time_factor: 0.05,
-        durations: pictory::sim::JobDurations {
+        durations: pictory_sim::JobDurations {
             render: Duration::from_secs(360),
             ..Default::default()
         },

@@ -1,18 +1,13 @@
-//! Validation against the normalized spec, compiled once at startup: each
+//! Validation against the normalized spec (the document the client was
+//! generated from, [`pictory::schema::openapi`]), compiled once at startup: each
 //! JSON-body operation's request schema (plus Pictory's own rules that the
 //! spec does not state), and each operation's 2xx response schema, which
 //! every answer the simulator gives is checked against — so the simulator
 //! cannot drift from the generated response types.
 
-use crate::operations::{BodyKind, OPERATIONS, OperationSpec};
+use pictory::{BodyKind, OPERATIONS, OperationSpec};
 use serde_json::Value;
 use std::collections::HashMap;
-
-/// The normalized spec, compiled into the crate.
-const SPEC: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/spec/pictory.normalized.json"
-));
 
 /// One rejected field: its name as sent and what is wrong with it.
 pub(crate) type FieldErrors = Vec<(String, Vec<String>)>;
@@ -46,8 +41,8 @@ fn pointer_segment(s: &str) -> String {
 impl Schemas {
     /// Compiles the request schema of every JSON-body operation in [`OPERATIONS`].
     pub(crate) fn compile() -> Result<Schemas, String> {
-        let doc: Value =
-            serde_json::from_str(SPEC).map_err(|e| format!("normalized spec is not JSON: {e}"))?;
+        let doc: Value = serde_json::from_str(pictory::schema::openapi())
+            .map_err(|e| format!("normalized spec is not JSON: {e}"))?;
         let mut by_op = HashMap::new();
         let mut responses = HashMap::new();
         for op in OPERATIONS {
@@ -368,7 +363,7 @@ mod answer_tests {
                 .check_answer(templates, &serde_json::json!({"items": "not a list"}))
                 .is_empty()
         );
-        let doc = crate::wire::fixture("templates/list-response.json");
+        let doc = crate::fixture("templates/list-response.json");
         assert!(schemas.check_answer(templates, &doc).is_empty());
     }
 }

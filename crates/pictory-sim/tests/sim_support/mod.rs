@@ -2,14 +2,14 @@
 //! bodies, envelopes per profile, raw URLs.
 #![allow(dead_code)] // each test crate uses a different subset
 
-use pictory::sim::{SimProfile, Simulator};
+use pictory_sim::{SimProfile, Simulator};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// A documented body from `tests/fixtures/pictory-docs/`.
+/// A documented body from the repository's `tests/fixtures/pictory-docs/`.
 pub fn fixture(path: &str) -> Value {
     let file = format!(
-        "{}/tests/fixtures/pictory-docs/{path}",
+        "{}/../../tests/fixtures/pictory-docs/{path}",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()

@@ -3,11 +3,10 @@
 //! start answers, `pending`, progress, completed previews/renders/
 //! transcriptions/highlights in each `JobVariants` shape, failures,
 //! JOB_NOT_FOUND, `cleaned` after retention, render with changes, webhooks.
-#![cfg(feature = "simulator")]
 
 mod sim_support;
 
-use pictory::sim::{self, JobVariants, SimConfig, SimProfile, Simulator};
+use pictory_sim::{JobVariants, SimConfig, SimProfile, Simulator};
 use serde_json::{Value, json};
 use sim_support::{err_body, fixture, http, keys, ok_body, send, url};
 use std::collections::BTreeSet;
@@ -15,7 +14,7 @@ use std::time::Duration;
 
 /// A Hosted simulator with these job-body variants.
 async fn hosted_with(jobs: JobVariants) -> Simulator {
-    sim::start(SimConfig {
+    pictory_sim::start(SimConfig {
         jobs,
         ..SimConfig::hosted()
     })
@@ -78,7 +77,7 @@ fn sleep(secs: u64) -> tokio::time::Sleep {
 
 #[tokio::test(start_paused = true)]
 async fn a_preview_never_reports_progress_and_completes_as_documented() {
-    let sim = sim::start(SimConfig::hosted()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::hosted()).await.unwrap();
     let id = start_storyboard(&sim, "Launch", &["Hello", "World"]).await;
     let in_progress = fixture("jobs/in-progress.json");
     // Default storyboard duration: 20 s.
@@ -164,7 +163,7 @@ async fn render_with_changes(sim: &Simulator, story: &str) -> (Value, String) {
 
 #[tokio::test(start_paused = true)]
 async fn render_with_changes_under_open_source_then_documented_progress_and_outputs() {
-    let sim = sim::start(SimConfig {
+    let sim = pictory_sim::start(SimConfig {
         job_route: true,
         ..SimConfig::open_source()
     })
@@ -290,7 +289,7 @@ async fn render_accepts_classic_and_element_based_params_but_not_a_wrapper() {
 
 #[tokio::test(start_paused = true)]
 async fn the_failure_marker_fails_jobs_as_documented() {
-    let sim = sim::start(SimConfig::hosted()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::hosted()).await.unwrap();
     let failing = start_storyboard(&sim, "Doomed", &["ok", "this [fail]s"]).await;
     sleep(19).await;
     assert_eq!(job(&sim, &failing).await["data"]["status"], "in-progress");
@@ -330,7 +329,7 @@ async fn unknown_job_is_job_not_found() {
         },
     ] {
         let profile = config.profile;
-        let sim = sim::start(config).await.unwrap();
+        let sim = pictory_sim::start(config).await.unwrap();
         let documented = fixture("lowcodeapi/pictory-error-envelope-404.json");
         let (status, v) =
             send(http().get(url(&sim, "/pictoryapis/v1/jobs/job_id?job_id=nope"))).await;
@@ -358,7 +357,7 @@ async fn unknown_job_is_job_not_found() {
 
 #[tokio::test(start_paused = true)]
 async fn pending_comes_first_and_cleaned_after_retention() {
-    let sim = sim::start(SimConfig {
+    let sim = pictory_sim::start(SimConfig {
         time_factor: 0.5,
         jobs: JobVariants {
             pending: Duration::from_secs(10),
@@ -428,7 +427,7 @@ fn spoken(transcript: &Value) -> Vec<Value> {
 
 #[tokio::test(start_paused = true)]
 async fn transcription_and_highlights_complete_as_documented() {
-    let sim = sim::start(SimConfig::hosted()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::hosted()).await.unwrap();
     let started = post(
         &sim,
         "/pictoryapis/v2/transcription",
@@ -552,7 +551,7 @@ async fn time_factor_scales_durations_and_webhooks_get_the_job_body() {
             then.status(200);
         })
         .await;
-    let sim = sim::start(SimConfig {
+    let sim = pictory_sim::start(SimConfig {
         time_factor: 0.001,
         ..SimConfig::open_source()
     })

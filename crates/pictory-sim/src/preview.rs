@@ -231,7 +231,7 @@ pub(crate) fn captions(cues: &[(f64, f64, &str)], ext: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    use crate::wire::fixture;
+    use crate::fixture;
 
     /// Every key of `documented` is in `ours`, recursively through objects
     /// and the first item of arrays.

@@ -103,7 +103,7 @@ pub fn operations(reporter: &Reporter) {
         let body = match op.body {
             pictory::BodyKind::Json => " [--body JSON]",
             pictory::BodyKind::Manual => " (file upload: not through `call`)",
-            _ => "",
+            pictory::BodyKind::None => "",
         };
         reporter.line(&format!(
             "{:<28} {:<6} {}  {}{body}",

@@ -1,9 +1,9 @@
-//! `pictory`: Pictory's AI video API from the terminal (cargo feature `cli`).
+//! `pictory`: Pictory's AI video API from the terminal.
 //!
-//! Every request goes through the library's `Client` (and so its one
-//! pipeline: token and key, URL-format fallback, retries, redaction).
+//! Every request goes through the `pictory` library's `Client` (and so its
+//! one pipeline: token and key, URL-format fallback, retries, redaction).
 //! Without `LOWCODEAPI_API_TOKEN` and `PICTORY_API_KEY` the tool starts the
-//! library's simulator and says so on one line. Exit status: 0 success,
+//! simulator (`pictory-sim`) and says so on one line. Exit status: 0 success,
 //! 1 API or job failure, 2 usage or configuration, 130 interrupted.
 
 mod bulk;
@@ -15,8 +15,8 @@ mod resources;
 use clap::Parser;
 use cli::{Cli, Command};
 use pictory::Client;
-use pictory::sim::{SimConfig, Simulator};
 use pictory::webhooks::WebhookHub;
+use pictory_sim::{SimConfig, Simulator};
 use report::{Failure, Reporter};
 use std::process::ExitCode;
 

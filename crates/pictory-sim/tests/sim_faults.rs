@@ -1,9 +1,8 @@
 //! The simulator's fault plan (seeded, reproducible, counted), latency,
 //! and shutdown.
-#![cfg(feature = "simulator")]
 
-use pictory::sim::{self, FaultPlan, SimConfig, Simulator};
 use pictory::{Client, RetryPolicy};
+use pictory_sim::{FaultPlan, SimConfig, Simulator};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -39,8 +38,8 @@ async fn outcome(http: &reqwest::Client, url: &str) -> String {
     }
 }
 
-async fn run(plan: FaultPlan, n: usize) -> (Vec<String>, pictory::sim::Counters) {
-    let sim = sim::start(faulty(plan)).await.unwrap();
+async fn run(plan: FaultPlan, n: usize) -> (Vec<String>, pictory_sim::Counters) {
+    let sim = pictory_sim::start(faulty(plan)).await.unwrap();
     let http = reqwest::Client::new();
     let target = url(&sim, "/pictoryapis/v1/templates");
     let mut seen = Vec::new();
@@ -80,7 +79,7 @@ async fn a_seed_gives_the_same_faults_and_they_are_counted() {
 
 #[tokio::test]
 async fn rate_limits_and_5xx_come_before_processing() {
-    let sim = sim::start(faulty(FaultPlan {
+    let sim = pictory_sim::start(faulty(FaultPlan {
         rate_429: 1.0,
         ..FaultPlan::default()
     }))
@@ -102,7 +101,7 @@ async fn rate_limits_and_5xx_come_before_processing() {
     assert!(counters.jobs_created.is_empty());
     assert_eq!(counters.faults_of("429"), 1);
 
-    let sim = sim::start(faulty(FaultPlan {
+    let sim = pictory_sim::start(faulty(FaultPlan {
         rate_5xx: 1.0,
         seed: 3,
         ..FaultPlan::default()
@@ -146,7 +145,7 @@ async fn dropped_and_truncated_answers_come_after_processing() {
             },
         ),
     ] {
-        let sim = sim::start(faulty(plan)).await.unwrap();
+        let sim = pictory_sim::start(faulty(plan)).await.unwrap();
         let resp = reqwest::Client::new()
             .post(url(&sim, "/pictoryapis/v1/video/storyboard"))
             .json(&body)
@@ -219,7 +218,7 @@ async fn poll_until_done(client: &Client, id: &str) -> Value {
 
 #[tokio::test(start_paused = true)]
 async fn a_client_rides_through_rate_limits_and_5xx_without_duplicates() {
-    let sim = sim::start(faulty(FaultPlan {
+    let sim = pictory_sim::start(faulty(FaultPlan {
         seed: 7,
         rate_429: 0.25,
         rate_5xx: 0.25,
@@ -255,7 +254,7 @@ async fn a_client_rides_through_rate_limits_and_5xx_without_duplicates() {
 
 #[tokio::test(start_paused = true)]
 async fn polling_rides_through_dropped_connections() {
-    let sim = sim::start(faulty(FaultPlan {
+    let sim = pictory_sim::start(faulty(FaultPlan {
         seed: 11,
         rate_drop: 0.3,
         ..FaultPlan::default()
@@ -290,7 +289,7 @@ async fn polling_rides_through_dropped_connections() {
 
 #[tokio::test(start_paused = true)]
 async fn latency_delays_every_answer() {
-    let sim = sim::start(faulty(FaultPlan {
+    let sim = pictory_sim::start(faulty(FaultPlan {
         latency: Duration::from_millis(250),
         ..FaultPlan::default()
     }))
@@ -309,7 +308,7 @@ async fn latency_delays_every_answer() {
 
 #[tokio::test]
 async fn shutdown_and_drop_close_the_port() {
-    let sim = sim::start(SimConfig::default()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::default()).await.unwrap();
     let addr = sim.addr();
     // Keep a connection in the pool; shutdown must not wait for it.
     let http = reqwest::Client::new();
@@ -320,7 +319,7 @@ async fn shutdown_and_drop_close_the_port() {
     sim.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 
-    let sim = sim::start(SimConfig::default()).await.unwrap();
+    let sim = pictory_sim::start(SimConfig::default()).await.unwrap();
     let addr = sim.addr();
     assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
     drop(sim);

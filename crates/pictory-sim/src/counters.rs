@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
-/// let sim = pictory::sim::start(Default::default()).await?;
+/// let sim = pictory_sim::start(Default::default()).await?;
 /// // ... drive a client against sim.base_url() ...
 /// let counters = sim.counters();
 /// assert!(counters.job_requests_by_name.values().all(|n| *n == 1), "no job created twice");

@@ -2,7 +2,7 @@
 //! it plays ([`SimProfile`]), accepted tokens, URL formats, the job route,
 //! job durations and documented body variants, and the fault plan.
 
-use crate::wire::TOKEN_PREFIX;
+use pictory::wire::TOKEN_PREFIX;
 use std::time::Duration;
 
 /// The Pictory key the simulator accepts by default.
@@ -186,7 +186,7 @@ pub struct WebhookFaults {
 /// from a profile's constructor and change what you need:
 ///
 /// ```
-/// use pictory::sim::{SimConfig, SimProfile};
+/// use pictory_sim::{SimConfig, SimProfile};
 /// let config = SimConfig {
 ///     time_factor: 0.001, // a 90 s render takes 90 ms
 ///     job_route: true,    // poll even though the open-source server cannot

@@ -1,16 +1,17 @@
 //! Contract: every answer the simulator gives fits the normalized spec's
 //! response schema of its operation (the simulator checks each one and
 //! counts misfits in `Counters::answers_off_spec`), and decodes into the
-//! generated response type through `.call()`. Every one of the 25
+//! generated response type through `.send()`. Every one of the 25
 //! operations is driven, under both LowCodeAPI profiles, with the
 //! documented job-body variants on and off.
-#![cfg(feature = "simulator")]
+
+mod sim_support;
 
 use pictory::jobs::FixedInterval;
 use pictory::raw::types;
-use pictory::sim::{JobVariants, SimConfig, Simulator};
 use pictory::storyboard::{Scene, StoryboardRequest};
 use pictory::{Client, FlowOptions, OPERATIONS, TemplateUpload};
+use pictory_sim::{JobVariants, SimConfig, Simulator};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -97,10 +98,7 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
     note("delete_aws_connection");
 
     // Voice-over tracks.
-    let fixture: Value = serde_json::from_str(include_str!(
-        "fixtures/pictory-docs/voiceovers/add-request.json"
-    ))
-    .unwrap();
+    let fixture = sim_support::fixture("voiceovers/add-request.json");
     let track: types::AddVoiceoverTrackBody = serde_json::from_value(fixture).unwrap();
     api.add_voiceover_track().body(track).send().await.unwrap();
     note("add_voiceover_track");
