@@ -285,7 +285,7 @@ fn typed_builder(
     };
     let _ = writeln!(
         builders,
-        "/// The request of `{id}` (`{route}`), from [`Api::{id}`](crate::api::Api::{id}).\n\
+        "/// The request of `{id}` (`{route}`), from [`Api::{id}`].\n\
          #[derive(Debug)]\n\
          #[must_use = \"nothing is sent until `.send().await`\"]\n\
          pub struct {pascal}<'a> {{\n\
@@ -303,7 +303,7 @@ fn typed_builder(
             Some("path") => {
                 let _ = writeln!(
                     builders,
-                    "    /// The path value `{name}`: checked as a [`PathValue`](crate::PathValue) (nothing is sent if it could change the route).\n\
+                    "    /// The path value `{name}`: checked as a [`crate::PathValue`] (nothing is sent if it could change the route).\n\
                      \x20   pub fn {setter}<V>(mut self, value: V) -> Self\n\
                      \x20   where\n\
                      \x20       V: ::std::convert::TryInto<crate::PathValue>,\n\

@@ -2,9 +2,8 @@
 //! per operation of the spec returning that operation's builder (generated
 //! by `build.rs` from the normalized spec into `OUT_DIR/operations.rs`).
 //! A builder takes the path values, query parameters and body, and
-//! `.send().await` runs it through the client's one pipeline
-//! ([`Pipeline::send`](crate::pipeline::Pipeline)) and decodes Pictory's
-//! body into the operation's generated response type, once.
+//! `.send().await` runs it through the client's one pipeline and decodes
+//! Pictory's body into the operation's generated response type, once.
 //!
 //! ```no_run
 //! # async fn demo(client: pictory::Client) -> pictory::Result<()> {
@@ -14,7 +13,7 @@
 //! ```
 //!
 //! The road of one request, in an editor: the builder's `send()` (generated)
-//! → [`Draft::send`] (the URL, the body) → `Pipeline::send` (which service:
+//! → `Draft::send` (the URL, the body) → `Pipeline::send` (which service:
 //! LowCodeAPI or Pictory) → `Pipeline::run` (attempts, credentials, retries)
 //! → `attempt::send` (the socket) → `classify` (a failure, once) →
 //! `call::decode` (the typed value).

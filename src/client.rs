@@ -67,7 +67,7 @@ impl Client {
     /// Pictory's API host, the default Pictory base URL.
     pub const DEFAULT_PICTORY_BASE_URL: &'static str = DEFAULT_PICTORY_BASE_URL;
 
-    /// A builder with the defaults: base URL [`DEFAULT_BASE_URL`], 30 s
+    /// A builder with the defaults: base URL [`Client::DEFAULT_BASE_URL`], 30 s
     /// request timeout, 10 s connect timeout, [`RetryPolicy::default`],
     /// [`UrlMode::Auto`].
     pub fn builder() -> ClientBuilder {
@@ -189,7 +189,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The base URL including the `/pictory` stem. Default [`DEFAULT_BASE_URL`].
+    /// The base URL including the `/pictory` stem. Default [`Client::DEFAULT_BASE_URL`].
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -206,7 +206,7 @@ impl ClientBuilder {
     }
 
     /// Pictory's base URL, before the spec's `/pictoryapis/...` paths.
-    /// Default [`DEFAULT_PICTORY_BASE_URL`].
+    /// Default [`Client::DEFAULT_PICTORY_BASE_URL`].
     pub fn pictory_base_url(mut self, url: impl Into<String>) -> Self {
         self.pictory_base_url = Some(url.into());
         self

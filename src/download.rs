@@ -50,10 +50,10 @@ use tokio::time::Instant;
 const OP: &str = "download";
 
 /// Most redirects followed by one download.
-pub const MAX_REDIRECTS: u32 = 5;
+pub(crate) const MAX_REDIRECTS: u32 = 5;
 
 /// Longest wait for the next piece of a download's body.
-pub const READ_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const READ_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A per-request limit for download requests, replacing the client's
 /// whole-request timeout (idle reads are cut by [`READ_IDLE_TIMEOUT`]).
@@ -217,9 +217,16 @@ impl Client {
     /// subtitles) to `path`, replacing it atomically once the whole file
     /// has arrived. `progress(bytes, total)` is called as bytes arrive
     /// (`total` when the host announced it; `bytes` goes back to 0 if the
-    /// download starts over). The LowCodeAPI token is never sent; see the
-    /// [module docs](crate::download) for resuming, redirects and time
-    /// limits.
+    /// download starts over). Never sent: the token or the key (a URL that
+    /// contains either is refused). The file is streamed to a temporary
+    /// file beside `path` and renamed into place when complete; a broken
+    /// connection resumes with `Range` (and `If-Range`, so a changed file
+    /// starts over); up to 5 redirects are followed, never from `https` to
+    /// `http`; the answer's head must come within the client's request
+    /// timeout, then each read within 60 s, up to
+    /// [`max_download_bytes`](crate::ClientBuilder::max_download_bytes).
+    /// Failures are [`Error::Download`] with a [`DownloadProblem`], or the
+    /// usual status errors; `path` is then untouched.
     ///
     /// ```no_run
     /// # async fn demo(client: pictory::Client, render: pictory::jobs::RenderOutput) -> pictory::Result<()> {

@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
 pub mod bulk;
@@ -32,6 +33,7 @@ mod flows;
 mod hooks;
 pub mod jobs;
 #[cfg(feature = "journal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "journal")))]
 pub mod journal;
 mod journey;
 mod operations;
@@ -47,6 +49,7 @@ mod typed;
 mod upload;
 mod waiting;
 #[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
 pub mod webhooks;
 pub mod wire;
 
