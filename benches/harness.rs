@@ -758,7 +758,7 @@ mod webhook_flows {
         if webhooks {
             opts = opts.webhooks(hub.clone());
         } else {
-            opts.render_webhook = Some(recorder_url.clone());
+            opts = opts.render_webhook(recorder_url.clone());
         }
         let requests: Vec<StoryboardRequest> = (0..FLOWS)
             .map(|i| {

@@ -99,11 +99,11 @@ async fn main() -> ExitCode {
             StoryboardRequest::new(&name).scene(Scene::text(format!("This is video number {i}.")));
         BulkItem::new(name, request)
     });
-    let opts = FlowOptions::default().backoff(ExponentialBackoff {
-        initial: Duration::from_millis(300),
-        multiplier: 1.5,
-        max: Duration::from_secs(5),
-    });
+    let opts = FlowOptions::default().backoff(ExponentialBackoff::new(
+        Duration::from_millis(300),
+        1.5,
+        Duration::from_secs(5),
+    ));
     let report = BulkRun::new(client, journal)
         .concurrency(args.concurrency)
         .options(opts)

@@ -86,11 +86,11 @@ async fn run() -> pictory::Result<String> {
     });
     // The simulator's jobs take seconds: poll faster than the real-service default.
     opts = if sim.is_some() {
-        opts.backoff(ExponentialBackoff {
-            initial: Duration::from_millis(300),
-            multiplier: 1.5,
-            max: Duration::from_secs(2),
-        })
+        opts.backoff(ExponentialBackoff::new(
+            Duration::from_millis(300),
+            1.5,
+            Duration::from_secs(2),
+        ))
     } else {
         opts.backoff(AdaptiveBackoff::default())
     };

@@ -37,11 +37,11 @@ async fn run() -> pictory::Result<()> {
     };
     let uploaded = client.upload_file(&path, "video/mp4").await?;
     println!("uploaded {} bytes: {}", uploaded.bytes, uploaded.url);
-    let opts = FlowOptions::default().backoff(ExponentialBackoff {
-        initial: Duration::from_millis(500),
-        multiplier: 1.5,
-        max: Duration::from_secs(15),
-    });
+    let opts = FlowOptions::default().backoff(ExponentialBackoff::new(
+        Duration::from_millis(500),
+        1.5,
+        Duration::from_secs(15),
+    ));
     let (job, transcript) = client.transcribe(&uploaded.url, "en-US", &opts).await?;
     println!("transcription job {job}:");
     for sentence in &transcript.sentences {

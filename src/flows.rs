@@ -49,36 +49,36 @@ impl std::fmt::Display for Stage {
 }
 
 /// A progress callback: the stage and the job's latest reading.
-pub type ProgressFn = Arc<dyn Fn(Stage, &Job) + Send + Sync>;
+pub(crate) type ProgressFn = Arc<dyn Fn(Stage, &Job) + Send + Sync>;
 /// Called with each job's id as soon as the job is created.
-pub type CreatedFn = Arc<dyn Fn(Stage, &JobId) + Send + Sync>;
+pub(crate) type CreatedFn = Arc<dyn Fn(Stage, &JobId) + Send + Sync>;
 /// Edits a preview's `renderParams` before rendering (see [`RenderParams`]'s
 /// accessors; every key not edited is sent back as received).
-pub type EditRenderParams = Arc<dyn Fn(&mut RenderParams) + Send + Sync>;
+pub(crate) type EditRenderParams = Arc<dyn Fn(&mut RenderParams) + Send + Sync>;
 
 /// How a journey waits and renders. `Default` = the client's default
 /// polling policies, no callback, render the preview as is.
 #[derive(Clone, Default)]
 pub struct FlowOptions {
     /// When to read job status; default [`crate::jobs::ExponentialBackoff::default`].
-    pub backoff: Option<Arc<dyn PollingBackoff>>,
+    pub(crate) backoff: Option<Arc<dyn PollingBackoff>>,
     /// Which errors to ride through, and the deadline of each wait.
-    pub errors: Option<PollingErrorPolicy>,
+    pub(crate) errors: Option<PollingErrorPolicy>,
     /// Called with every change of every job.
-    pub on_progress: Option<ProgressFn>,
+    pub(crate) on_progress: Option<ProgressFn>,
     /// Called with each job's id as soon as the job is created.
-    pub on_job_created: Option<CreatedFn>,
+    pub(crate) on_job_created: Option<CreatedFn>,
     /// Render with edited `renderParams` (`render_video`) instead of
     /// rendering the preview as is (`render_storyboard`).
-    pub edit_render_params: Option<EditRenderParams>,
+    pub(crate) edit_render_params: Option<EditRenderParams>,
     /// Webhook for the render job (your own receiver; to have the flow wait
     /// on webhooks, use [`FlowOptions::webhooks`] instead).
-    pub render_webhook: Option<String>,
+    pub(crate) render_webhook: Option<String>,
     /// Wait on webhooks through this hub instead of polling: every job of
     /// the flow is created with a callback URL of the hub, and each wait
     /// ends when its webhook arrives (see [`crate::webhooks`]).
     #[cfg(feature = "webhooks")]
-    pub webhooks: Option<crate::webhooks::WebhookHub>,
+    pub(crate) webhooks: Option<crate::webhooks::WebhookHub>,
 }
 
 impl std::fmt::Debug for FlowOptions {
@@ -144,6 +144,14 @@ impl FlowOptions {
         None
     }
 
+    /// Has Pictory POST the render job's result to `url` (your own
+    /// receiver; to have the flow wait on webhooks, use
+    /// [`FlowOptions::webhooks`] instead: a job has one webhook).
+    pub fn render_webhook(mut self, url: impl Into<String>) -> Self {
+        self.render_webhook = Some(url.into());
+        self
+    }
+
     /// Renders with the preview's `renderParams` edited by `f`, sent whole
     /// to `render_video` (instead of rendering the preview as is).
     pub fn edit_render_params(
@@ -176,21 +184,6 @@ fn to_body<T: serde::de::DeserializeOwned>(operation: &'static str, v: Value) ->
 }
 
 impl Client {
-    /// Waits for job `id` of `stage` as `opts` say (polling policies,
-    /// progress callback), by reading it: the job was created elsewhere, so
-    /// no webhook of this process can end the wait. [`Error::NoJobReads`]
-    /// when this client cannot read jobs.
-    pub async fn wait_for(
-        &self,
-        id: &JobId,
-        stage: Stage,
-        opts: &FlowOptions,
-    ) -> Result<JobOutput> {
-        let plan = self.wait_plan(&FlowOptions::default()).await?;
-        let journey = Journey::with_plan(self, opts, plan, &NoSteps);
-        journey.wait_existing(stage, id).await
-    }
-
     /// Starts a storyboard (preview) job; validated first, nothing sent if invalid.
     pub async fn start_storyboard(&self, request: &StoryboardRequest) -> Result<JobId> {
         let body = request.into_raw()?;

@@ -261,11 +261,6 @@ impl<'a> Journey<'a> {
         }
     }
 
-    /// Waits for a job created elsewhere (no callback of this process).
-    pub(crate) async fn wait_existing(&self, stage: Stage, id: &JobId) -> Result<JobOutput> {
-        self.wait(stage, id, None).await
-    }
-
     /// Waits for `id` and takes the output `pick` accepts; another kind of
     /// output is [`Error::UndecodableBody`] naming what was wanted.
     async fn wait_kind<T>(

@@ -56,20 +56,55 @@ impl RetryRule for DefaultRetryRule {
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 disables retries). Default 4.
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// The backoff ceiling before the first retry. Default 500 ms.
-    pub initial_backoff: Duration,
+    pub(crate) initial_backoff: Duration,
     /// The largest backoff ceiling. Default 8 s.
-    pub max_backoff: Duration,
+    pub(crate) max_backoff: Duration,
     /// The longest `Retry-After` the client waits out by itself; a longer
     /// one is returned as [`Error::RateLimited`](crate::Error::RateLimited).
     /// Default 60 s.
-    pub max_retry_after: Duration,
+    pub(crate) max_retry_after: Duration,
     /// No retry starts once this much time has passed since the first
     /// attempt. Default 120 s.
-    pub total_budget: Duration,
+    pub(crate) total_budget: Duration,
     /// Which failures may be re-sent. Default [`DefaultRetryRule`].
-    pub rule: Arc<dyn RetryRule>,
+    pub(crate) rule: Arc<dyn RetryRule>,
+}
+
+impl RetryPolicy {
+    /// Attempts in all, the first included (1 disables retries). Default 4.
+    pub fn max_attempts(mut self, value: u32) -> Self {
+        self.max_attempts = value;
+        self
+    }
+
+    /// The backoff ceiling before the first retry. Default 500 ms.
+    pub fn initial_backoff(mut self, value: Duration) -> Self {
+        self.initial_backoff = value;
+        self
+    }
+
+    /// The largest backoff ceiling. Default 8 s.
+    pub fn max_backoff(mut self, value: Duration) -> Self {
+        self.max_backoff = value;
+        self
+    }
+
+    /// The longest `Retry-After` the client waits out by itself; a longer
+    /// one is returned as [`Error::RateLimited`](crate::Error::RateLimited).
+    /// Default 60 s.
+    pub fn max_retry_after(mut self, value: Duration) -> Self {
+        self.max_retry_after = value;
+        self
+    }
+
+    /// No retry starts once this much time has passed since the first
+    /// attempt. Default 120 s.
+    pub fn total_budget(mut self, value: Duration) -> Self {
+        self.total_budget = value;
+        self
+    }
 }
 
 impl PartialEq for RetryPolicy {
@@ -121,22 +156,62 @@ impl Default for RetryPolicy {
 pub struct RateLimitPolicy {
     /// Share what a 429 says between all requests of the client. When
     /// false, each request waits out its own 429 alone. Default true.
-    pub shared: bool,
+    pub(crate) shared: bool,
     /// The pause after a 429 without `Retry-After`. Default 1 s.
-    pub default_pause: std::time::Duration,
+    pub(crate) default_pause: std::time::Duration,
     /// Multiplies the pace (requests per second) and the in-flight limit
     /// at each new 429; clamped to `[0.1, 0.95]`. Default 0.85.
-    pub decrease: f64,
+    pub(crate) decrease: f64,
     /// How fast the pace grows back: about this fraction per second of
     /// answers without a 429 (and the in-flight limit by one per limit's
     /// worth of answers); clamped to `[0.001, 1]`. Default 0.03.
-    pub recovery: f64,
+    pub(crate) recovery: f64,
     /// The start-up ramp: before any 429, at most this many requests in
     /// flight at first, doubling every 100 ms while more are waiting
     /// (32, 64, ... lifted past 4096 — about 0.7 s of a large burst), so a
     /// large batch started at once meets an unknown limit with a few
     /// requests, not all of them. 0 turns the ramp off. Default 32.
-    pub initial_in_flight: usize,
+    pub(crate) initial_in_flight: usize,
+}
+
+impl RateLimitPolicy {
+    /// Share what a 429 says between all requests of the client. When
+    /// false, each request waits out its own 429 alone. Default true.
+    pub fn shared(mut self, value: bool) -> Self {
+        self.shared = value;
+        self
+    }
+
+    /// The pause after a 429 without `Retry-After`. Default 1 s.
+    pub fn default_pause(mut self, value: std::time::Duration) -> Self {
+        self.default_pause = value;
+        self
+    }
+
+    /// Multiplies the pace (requests per second) and the in-flight limit
+    /// at each new 429; clamped to `[0.1, 0.95]`. Default 0.85.
+    pub fn decrease(mut self, value: f64) -> Self {
+        self.decrease = value;
+        self
+    }
+
+    /// How fast the pace grows back: about this fraction per second of
+    /// answers without a 429 (and the in-flight limit by one per limit's
+    /// worth of answers); clamped to `[0.001, 1]`. Default 0.03.
+    pub fn recovery(mut self, value: f64) -> Self {
+        self.recovery = value;
+        self
+    }
+
+    /// The start-up ramp: before any 429, at most this many requests in
+    /// flight at first, doubling every 100 ms while more are waiting
+    /// (32, 64, ... lifted past 4096 — about 0.7 s of a large burst), so a
+    /// large batch started at once meets an unknown limit with a few
+    /// requests, not all of them. 0 turns the ramp off. Default 32.
+    pub fn initial_in_flight(mut self, value: usize) -> Self {
+        self.initial_in_flight = value;
+        self
+    }
 }
 
 impl Default for RateLimitPolicy {

@@ -34,7 +34,7 @@ async fn outcomes_arrive_as_items_end_and_run_keeps_the_input_order() {
     let quick = BulkItem::new("quick", StoryboardRequest::new("quick"));
     let run = BulkRun::new(sim.client().unwrap(), journal.clone())
         .concurrency(2)
-        .options(FlowOptions::default().backoff(FixedInterval(Duration::from_millis(20))));
+        .options(FlowOptions::default().backoff(FixedInterval::new(Duration::from_millis(20))));
     let seen: Vec<(usize, String, bool)> = run
         .outcomes([slow.clone(), quick.clone()])
         .map(|(index, key, outcome)| (index, key, outcome.is_finished()))

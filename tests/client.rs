@@ -485,11 +485,9 @@ async fn connection_reset_mid_body_post_is_not_resent_get_is_retried() {
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
     let server = raw_server(RawBehaviour::NeverAnswer);
-    let fast = RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(2),
-        ..RetryPolicy::default()
-    };
+    let fast = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(2));
     let client = Client::builder()
         .token(SENTINEL_TOKEN)
         .base_url(format!("{}/pictory", server.url))

@@ -230,7 +230,7 @@ async fn a_wait_on_a_cleaned_job_ends_at_the_first_read() {
     let start = tokio::time::Instant::now();
     let err = client
         .job("6830fe00-872b-4e96-86b5-e4b527f0295b")
-        .with_backoff(FixedInterval(Duration::from_secs(10)))
+        .with_backoff(FixedInterval::new(Duration::from_secs(10)))
         .wait()
         .await
         .unwrap_err();
@@ -306,16 +306,14 @@ async fn render_with_changes_sends_the_previews_render_params_whole() {
     for rename in [false, true] {
         let (server, bodies) = render_server(render_params.clone()).await;
         let client = paused_client(&server.url("/pictory"));
-        let opts = FlowOptions {
-            render_webhook: Some(webhook.clone()),
-            ..FlowOptions::default()
-                .backoff(FixedInterval(Duration::from_secs(1)))
-                .edit_render_params(move |p| {
-                    if rename {
-                        p.set_output_name("Edited.mp4");
-                    }
-                })
-        };
+        let opts = FlowOptions::default()
+            .render_webhook(webhook.clone())
+            .backoff(FixedInterval::new(Duration::from_secs(1)))
+            .edit_render_params(move |p| {
+                if rename {
+                    p.set_output_name("Edited.mp4");
+                }
+            });
         let request = StoryboardRequest::new("Santa Claus").scene(Scene::text("x"));
         let video = client.text_to_video_with(&request, &opts).await.unwrap();
         assert_eq!(video.render_job, JobId::from("r1"));

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 fn client_for(sim: &Simulator) -> Client {
     sim.client_builder()
-        .retry_policy(RetryPolicy {
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(20),
-            ..Default::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(5))
+                .max_backoff(Duration::from_millis(20)),
+        )
         .build()
         .unwrap()
 }
@@ -32,7 +32,7 @@ async fn rendered() -> (Simulator, Client, RenderOutput) {
     .unwrap();
     let client = client_for(&sim);
     let request = StoryboardRequest::new("download test").scene(Scene::text("A video to fetch."));
-    let opts = FlowOptions::default().backoff(FixedInterval(Duration::from_millis(10)));
+    let opts = FlowOptions::default().backoff(FixedInterval::new(Duration::from_millis(10)));
     let video = client.text_to_video_with(&request, &opts).await.unwrap();
     (sim, client, video.video)
 }

@@ -72,7 +72,7 @@ async fn text_to_video_end_to_end_makes_exactly_these_requests() {
     let stages: Arc<Mutex<Seen>> = Arc::default();
     let sink = stages.clone();
     let opts = FlowOptions::default()
-        .backoff(FixedInterval(Duration::from_secs(5)))
+        .backoff(FixedInterval::new(Duration::from_secs(5)))
         .on_progress(move |stage, job| {
             sink.lock()
                 .unwrap()

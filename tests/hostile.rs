@@ -170,10 +170,9 @@ fn echoing_json() -> String {
 
 /// A job wait with `time_limit` and a fixed interval.
 fn wait_policy(time_limit: Duration) -> PollingErrorPolicy {
-    PollingErrorPolicy {
-        attempt_limit: 8,
-        time_limit,
-    }
+    PollingErrorPolicy::default()
+        .attempt_limit(8)
+        .time_limit(time_limit)
 }
 
 /// A file in the temp dir, removed when dropped.
@@ -805,11 +804,9 @@ async fn many_long_field_errors_are_kept_short_in_display() {
 
 #[tokio::test(start_paused = true)]
 async fn absurd_retry_after_is_a_typed_error_without_panic() {
-    let patient = RetryPolicy {
-        max_retry_after: Duration::MAX,
-        total_budget: Duration::MAX,
-        ..RetryPolicy::default()
-    };
+    let patient = RetryPolicy::default()
+        .max_retry_after(Duration::MAX)
+        .total_budget(Duration::MAX);
     for after in ["18446744073709551615", "99999999999999999999999"] {
         let server = Hostile::start(move |_, _| {
             Reply::with(429, &[("Retry-After", after)], "{\"message\": \"slow\"}")
@@ -956,7 +953,7 @@ async fn token_echoed_as_job_status_never_shows_in_the_deadline_error() {
         let client = paused(&server.base());
         let err = client
             .job("j1")
-            .with_backoff(FixedInterval(Duration::from_secs(1)))
+            .with_backoff(FixedInterval::new(Duration::from_secs(1)))
             .with_error_policy(wait_policy(Duration::from_secs(10)))
             .wait()
             .await

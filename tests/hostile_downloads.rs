@@ -91,11 +91,9 @@ fn client(base: &str, retry: RetryPolicy) -> Client {
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        ..Default::default()
-    }
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {

@@ -46,7 +46,7 @@ async fn progress_stream_in_progress_40_90_completed() {
     let client = paused_client(&server.url("/pictory"));
     let job = client
         .job("r1")
-        .with_backoff(FixedInterval(Duration::from_secs(10)));
+        .with_backoff(FixedInterval::new(Duration::from_secs(10)));
     let seen: Vec<_> = job.progress().collect().await;
     let states: Vec<(String, Option<f64>)> = seen
         .iter()
@@ -125,11 +125,8 @@ async fn deadline_is_a_typed_error_with_elapsed_time_and_polls() {
     let start = tokio::time::Instant::now();
     let err = client
         .job("r1")
-        .with_backoff(FixedInterval(Duration::from_secs(10)))
-        .with_error_policy(PollingErrorPolicy {
-            time_limit: Duration::from_secs(60),
-            ..Default::default()
-        })
+        .with_backoff(FixedInterval::new(Duration::from_secs(10)))
+        .with_error_policy(PollingErrorPolicy::default().time_limit(Duration::from_secs(60)))
         .wait()
         .await
         .unwrap_err();
@@ -170,7 +167,7 @@ async fn polling_rides_through_two_503s_and_a_429() {
     let client = paused_client(&server.url("/pictory"));
     let output = client
         .job("r1")
-        .with_backoff(FixedInterval(Duration::from_secs(10)))
+        .with_backoff(FixedInterval::new(Duration::from_secs(10)))
         .wait()
         .await
         .unwrap();
@@ -189,7 +186,7 @@ async fn dropping_a_wait_cancels_it() {
     let client = paused_client(&server.url("/pictory"));
     let job = client
         .job("r1")
-        .with_backoff(FixedInterval(Duration::from_secs(10)));
+        .with_backoff(FixedInterval::new(Duration::from_secs(10)));
     let task = tokio::spawn(async move { job.wait().await });
     for _ in 0..3 {
         reads.recv().await.unwrap();

@@ -52,7 +52,7 @@ fn item(key: &str) -> BulkItem {
 }
 
 fn options() -> FlowOptions {
-    FlowOptions::default().backoff(FixedInterval(Duration::from_millis(10)))
+    FlowOptions::default().backoff(FixedInterval::new(Duration::from_millis(10)))
 }
 
 fn run(sim: &Simulator, journal: &Journal) -> BulkRun {

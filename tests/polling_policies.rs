@@ -74,29 +74,20 @@ fn adaptive_stops_polling_every_2_s_when_progress_stalls() {
     // done" and read every 2 s (about 900 reads). Simulate the reads.
     let p = AdaptiveBackoff::default();
     let mut samples = vec![
-        ProgressSample {
-            at: Duration::from_secs(0),
-            percent: 10.0,
-        },
-        ProgressSample {
-            at: Duration::from_secs(60),
-            percent: 99.0,
-        },
+        ProgressSample::new(Duration::from_secs(0), 10.0),
+        ProgressSample::new(Duration::from_secs(60), 99.0),
     ];
     let mut now = Duration::from_secs(60);
     let mut delays = Vec::new();
     while now < Duration::from_secs(60 + 30 * 60) {
-        let d = p.next_delay(&pictory::jobs::PollContext {
-            polls: samples.len() as u32,
-            elapsed: now,
-            progress: &samples,
-        });
+        let d = p.next_delay(&pictory::jobs::PollContext::new(
+            samples.len() as u32,
+            now,
+            &samples,
+        ));
         delays.push(d);
         now += d;
-        samples.push(ProgressSample {
-            at: now,
-            percent: 99.0,
-        });
+        samples.push(ProgressSample::new(now, 99.0));
     }
     assert!(delays.windows(2).all(|w| w[1] >= w[0]), "{delays:?}");
     assert_eq!(*delays.last().unwrap(), Duration::from_secs(30));

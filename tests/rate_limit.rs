@@ -102,10 +102,7 @@ async fn a_429_without_retry_after_pauses_for_the_default() {
         .token("at_test-token")
         .base_url(server.url("/pictory"))
         .retry_policy(pictory::RetryPolicy::none())
-        .rate_limit_policy(RateLimitPolicy {
-            default_pause: Duration::from_millis(700),
-            ..RateLimitPolicy::default()
-        })
+        .rate_limit_policy(RateLimitPolicy::default().default_pause(Duration::from_millis(700)))
         .build()
         .unwrap();
     let first = client.api().get_job().job_id("job-1").send().await;
@@ -143,10 +140,11 @@ async fn a_wait_paused_by_a_429_still_ends_at_its_deadline() {
     let start = tokio::time::Instant::now();
     let err = client
         .job("j1")
-        .with_error_policy(PollingErrorPolicy {
-            attempt_limit: 8,
-            time_limit: Duration::from_secs(5),
-        })
+        .with_error_policy(
+            PollingErrorPolicy::default()
+                .attempt_limit(8)
+                .time_limit(Duration::from_secs(5)),
+        )
         .wait()
         .await
         .unwrap_err();

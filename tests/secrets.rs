@@ -107,11 +107,9 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let server = echoing_server().await;
-    let fast = RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(2),
-        ..RetryPolicy::default()
-    };
+    let fast = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(2));
     let client = Client::builder()
         .token(SENTINEL_TOKEN)
         .base_url(server.url("/pictory"))
@@ -263,7 +261,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
         .base_url(jobs.url("/pictory"))
         .build()
         .unwrap();
-    let quick = pictory::jobs::FixedInterval(Duration::from_millis(5));
+    let quick = pictory::jobs::FixedInterval::new(Duration::from_millis(5));
     errors.extend(
         job_client
             .job("failed")
@@ -288,10 +286,8 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
             .await
             .err(),
     );
-    let deadline = pictory::jobs::PollingErrorPolicy {
-        time_limit: Duration::from_millis(30),
-        ..Default::default()
-    };
+    let deadline =
+        pictory::jobs::PollingErrorPolicy::default().time_limit(Duration::from_millis(30));
     errors.extend(
         job_client
             .job("slow")

@@ -6,7 +6,7 @@ mod common;
 
 use pictory::jobs::{FixedInterval, PollingErrorPolicy};
 use pictory::storyboard::{Scene, StoryboardRequest};
-use pictory::{Client, Error, FlowOptions, OPERATIONS, RetryPolicy, UrlFormat};
+use pictory::{Client, Error, FlowOptions, OPERATIONS, UrlFormat};
 use pictory_sim::{FaultPlan, SimConfig, Simulator, UnknownRoute};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -19,15 +19,13 @@ fn fast(sim_factor: f64) -> SimConfig {
 }
 
 fn quick_polls() -> FlowOptions {
-    FlowOptions::default().backoff(FixedInterval(Duration::from_millis(20)))
+    FlowOptions::default().backoff(FixedInterval::new(Duration::from_millis(20)))
 }
 
 fn client_for(sim: &Simulator) -> Client {
-    let retry = RetryPolicy {
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(100),
-        ..Default::default()
-    };
+    let retry = pictory::RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(100));
     Client::builder()
         .token(sim.token())
         .base_url(sim.base_url())
@@ -279,10 +277,11 @@ async fn bulk_200_flows_under_faults_create_no_job_twice() {
     .await
     .unwrap();
     let client = client_for(&sim);
-    let opts = quick_polls().error_policy(PollingErrorPolicy {
-        attempt_limit: 20,
-        time_limit: Duration::from_secs(60),
-    });
+    let opts = quick_polls().error_policy(
+        PollingErrorPolicy::default()
+            .attempt_limit(20)
+            .time_limit(Duration::from_secs(60)),
+    );
     let requests: Vec<StoryboardRequest> = (0..200)
         .map(|i| {
             StoryboardRequest::new(format!("bulk-{i}")).scene(Scene::text(format!("video {i}")))

@@ -26,7 +26,7 @@ fn request(name: &str) -> StoryboardRequest {
 }
 
 fn opts() -> FlowOptions {
-    FlowOptions::default().backoff(FixedInterval(Duration::from_millis(20)))
+    FlowOptions::default().backoff(FixedInterval::new(Duration::from_millis(20)))
 }
 
 /// A client with LowCodeAPI's token and Pictory's key, both at `sim`.

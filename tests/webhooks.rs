@@ -42,10 +42,7 @@ fn request(name: &str) -> StoryboardRequest {
 fn opts(hub: &WebhookHub, limit: Duration) -> FlowOptions {
     FlowOptions::default()
         .webhooks(hub.clone())
-        .error_policy(PollingErrorPolicy {
-            time_limit: limit,
-            ..PollingErrorPolicy::default()
-        })
+        .error_policy(PollingErrorPolicy::default().time_limit(limit))
 }
 
 /// A simulator, a served hub with the default settings, and a client of
@@ -389,8 +386,8 @@ async fn two_webhooks_for_one_job_are_refused_before_sending() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
-    let mut with_render_hook = opts(&hub, Duration::from_secs(5));
-    with_render_hook.render_webhook = Some("https://example.com/mine".into());
+    let with_render_hook =
+        opts(&hub, Duration::from_secs(5)).render_webhook("https://example.com/mine");
     let err = client
         .text_to_video_with(&request("render hook"), &with_render_hook)
         .await
@@ -420,10 +417,7 @@ async fn served(hub: WebhookHub, port: u16) -> WebhookServer {
 }
 
 fn limit(d: Duration) -> PollingErrorPolicy {
-    PollingErrorPolicy {
-        time_limit: d,
-        ..PollingErrorPolicy::default()
-    }
+    PollingErrorPolicy::default().time_limit(d)
 }
 
 // From an adversarial review; the first four failed on the first version.

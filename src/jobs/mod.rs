@@ -14,7 +14,7 @@ mod transcript;
 
 pub use id::JobId;
 pub use model::{Job, JobState, find_job_id, parse_job, parse_webhook};
-pub use output::{JobOutput, PreviewOutput, RenderOutput, classify_output};
+pub use output::{JobOutput, PreviewOutput, RenderOutput};
 pub use policy::{
     AdaptiveBackoff, ExponentialBackoff, FixedInterval, PollContext, PollingBackoff,
     PollingErrorPolicy, ProgressSample,

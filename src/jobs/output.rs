@@ -83,7 +83,7 @@ impl RenderOutput {
 /// `renderParams` or `preview` (preview), `transcript` or `txt`
 /// (transcription; a summary when a word is highlighted), else
 /// [`JobOutput::Other`].
-pub fn classify_output(data: &Value) -> JobOutput {
+pub(crate) fn classify_output(data: &Value) -> JobOutput {
     if let Some(render) = RenderOutput::read(data) {
         return JobOutput::Render(render);
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 /// One progress reading: when (since the wait began) and how far (0-100).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct ProgressSample {
     /// Time since the wait began.
     pub at: Duration,
@@ -19,6 +20,7 @@ pub struct ProgressSample {
 
 /// What a backoff policy sees when it chooses the next delay.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct PollContext<'a> {
     /// Status reads made so far in this wait.
     pub polls: u32,
@@ -26,6 +28,25 @@ pub struct PollContext<'a> {
     pub elapsed: Duration,
     /// Every progress reading so far, oldest first.
     pub progress: &'a [ProgressSample],
+}
+
+impl ProgressSample {
+    /// A reading of `percent` at `at` (time since the wait began).
+    pub fn new(at: Duration, percent: f64) -> Self {
+        ProgressSample { at, percent }
+    }
+}
+
+impl<'a> PollContext<'a> {
+    /// What a policy sees after `polls` reads, at `elapsed`, with the
+    /// progress readings so far (to drive a policy in a simulation).
+    pub fn new(polls: u32, elapsed: Duration, progress: &'a [ProgressSample]) -> Self {
+        PollContext {
+            polls,
+            elapsed,
+            progress,
+        }
+    }
 }
 
 /// When to read a job's status next.
@@ -36,7 +57,14 @@ pub trait PollingBackoff: Send + Sync + Debug {
 
 /// The same interval every time (Pictory's own helper script polls every 30 s).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FixedInterval(pub Duration);
+pub struct FixedInterval(Duration);
+
+impl FixedInterval {
+    /// Reads every `every`.
+    pub fn new(every: Duration) -> Self {
+        FixedInterval(every)
+    }
+}
 
 impl PollingBackoff for FixedInterval {
     fn next_delay(&self, _ctx: &PollContext<'_>) -> Duration {
@@ -51,14 +79,23 @@ impl PollingBackoff for FixedInterval {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExponentialBackoff {
     /// The first delay.
-    pub initial: Duration,
+    pub(crate) initial: Duration,
     /// The growth factor per read (NaN or below 1 counts as 1).
-    pub multiplier: f64,
+    pub(crate) multiplier: f64,
     /// The largest delay.
-    pub max: Duration,
+    pub(crate) max: Duration,
 }
 
 impl ExponentialBackoff {
+    /// `initial`, then × `multiplier` after each read, up to `max`.
+    pub fn new(initial: Duration, multiplier: f64, max: Duration) -> Self {
+        ExponentialBackoff {
+            initial,
+            multiplier,
+            max,
+        }
+    }
+
     /// The delay before read number `polls + 1`: `initial × multiplier^polls`,
     /// capped at `max`.
     pub fn delay_for(&self, polls: u32) -> Duration {
@@ -131,18 +168,58 @@ impl PollingBackoff for ExponentialBackoff {
 pub struct AdaptiveBackoff {
     /// Used while no progress is reported (indexed by reads made), and its
     /// multiplier and cap grow the delay while progress stalls.
-    pub without_progress: ExponentialBackoff,
+    pub(crate) without_progress: ExponentialBackoff,
     /// The delay after the first progress reading, to measure the rate.
-    pub probe: Duration,
+    pub(crate) probe: Duration,
     /// The shortest delay (also the delay once the estimate says "done").
-    pub min: Duration,
+    pub(crate) min: Duration,
     /// The longest delay.
-    pub max: Duration,
+    pub(crate) max: Duration,
     /// Far from the end, ask again after this fraction of the estimated
     /// remaining time, to correct the estimate.
-    pub approach: f64,
+    pub(crate) approach: f64,
     /// Added to the estimated finish time when it is close.
-    pub margin: Duration,
+    pub(crate) margin: Duration,
+}
+
+impl AdaptiveBackoff {
+    /// Used while no progress is reported (indexed by reads made), and its
+    /// multiplier and cap grow the delay while progress stalls.
+    pub fn without_progress(mut self, value: ExponentialBackoff) -> Self {
+        self.without_progress = value;
+        self
+    }
+
+    /// The delay after the first progress reading, to measure the rate.
+    pub fn probe(mut self, value: Duration) -> Self {
+        self.probe = value;
+        self
+    }
+
+    /// The shortest delay (also the delay once the estimate says "done").
+    pub fn min(mut self, value: Duration) -> Self {
+        self.min = value;
+        self
+    }
+
+    /// The longest delay.
+    pub fn max(mut self, value: Duration) -> Self {
+        self.max = value;
+        self
+    }
+
+    /// Far from the end, ask again after this fraction of the estimated
+    /// remaining time, to correct the estimate.
+    pub fn approach(mut self, value: f64) -> Self {
+        self.approach = value;
+        self
+    }
+
+    /// Added to the estimated finish time when it is close.
+    pub fn margin(mut self, value: Duration) -> Self {
+        self.margin = value;
+        self
+    }
 }
 
 impl Default for AdaptiveBackoff {
@@ -243,10 +320,26 @@ impl PollingBackoff for AdaptiveBackoff {
 pub struct PollingErrorPolicy {
     /// Transient errors (429, 5xx, timeouts, resets) tolerated in a row.
     /// Default 8.
-    pub attempt_limit: u32,
+    pub(crate) attempt_limit: u32,
     /// The deadline of a whole wait: past it, [`Error::JobDeadline`] reports
     /// the time spent and the reads made. Default 30 minutes.
-    pub time_limit: Duration,
+    pub(crate) time_limit: Duration,
+}
+
+impl PollingErrorPolicy {
+    /// Transient errors (429, 5xx, timeouts, resets) tolerated in a row.
+    /// Default 8.
+    pub fn attempt_limit(mut self, value: u32) -> Self {
+        self.attempt_limit = value;
+        self
+    }
+
+    /// The deadline of a whole wait: past it, [`Error::JobDeadline`] reports
+    /// the time spent and the reads made. Default 30 minutes.
+    pub fn time_limit(mut self, value: Duration) -> Self {
+        self.time_limit = value;
+        self
+    }
 }
 
 impl Default for PollingErrorPolicy {

@@ -594,10 +594,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn without_retry_after_the_default_pause_applies() {
-        let policy = RateLimitPolicy {
-            default_pause: Duration::from_secs(3),
-            ..RateLimitPolicy::default()
-        };
+        let policy = RateLimitPolicy::default().default_pause(Duration::from_secs(3));
         let t = Throttle::new(policy);
         let t0 = Instant::now();
         let p = t.acquire().await;

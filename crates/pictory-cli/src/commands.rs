@@ -164,7 +164,7 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
 /// Ctrl-C) as soon as its job is created.
 pub fn flow_options(session: &Session, reporter: &Reporter) -> FlowOptions {
     let mut opts = match &session.sim {
-        Some(_) => FlowOptions::default().backoff(FixedInterval(Duration::from_millis(200))),
+        Some(_) => FlowOptions::default().backoff(FixedInterval::new(Duration::from_millis(200))),
         None => FlowOptions::default(),
     };
     if let Some(hub) = &session.hub {
@@ -338,7 +338,9 @@ pub async fn video(
 
     let stages = Stages::new(reporter);
     let mut opts = stages.options(flow_options(session, reporter));
-    opts.render_webhook = args.webhook.clone();
+    if let Some(hook) = &args.webhook {
+        opts = opts.render_webhook(hook.clone());
+    }
     let client = &session.client;
     announce_plan(session, reporter, &opts).await?;
 
@@ -425,7 +427,7 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
     let id = JobId::parse(&args.id).map_err(|e| usage(e.to_string()))?;
     let mut handle = session.client.job(id.clone());
     if session.sim.is_some() {
-        handle = handle.with_backoff(FixedInterval(Duration::from_millis(200)));
+        handle = handle.with_backoff(FixedInterval::new(Duration::from_millis(200)));
     }
     if !args.wait && args.out.is_none() {
         let job = handle.poll().await?;

@@ -161,11 +161,7 @@ impl JobTimeline {
         let mut progress = Vec::new();
         let mut now = Duration::ZERO;
         loop {
-            let delay = backoff.next_delay(&PollContext {
-                polls,
-                elapsed: now,
-                progress: &progress,
-            });
+            let delay = backoff.next_delay(&PollContext::new(polls, now, &progress));
             now = now.saturating_add(delay.max(Duration::from_millis(1)));
             let state = self.state_at(now);
             polls += 1;
@@ -177,7 +173,7 @@ impl JobTimeline {
                 ..
             } = state
             {
-                progress.push(ProgressSample { at: now, percent });
+                progress.push(ProgressSample::new(now, percent));
             }
         }
     }
@@ -199,19 +195,19 @@ pub fn comparison_policies() -> Vec<(&'static str, Box<dyn PollingBackoff>)> {
         ("adaptive", Box::new(AdaptiveBackoff::default())),
         (
             "fixed 10s",
-            Box::new(FixedInterval(Duration::from_secs(10))),
+            Box::new(FixedInterval::new(Duration::from_secs(10))),
         ),
         (
             "fixed 30s",
-            Box::new(FixedInterval(Duration::from_secs(30))),
+            Box::new(FixedInterval::new(Duration::from_secs(30))),
         ),
         (
             "exponential 1s -> 60s x2",
-            Box::new(ExponentialBackoff {
-                initial: Duration::from_secs(1),
-                multiplier: 2.0,
-                max: Duration::from_secs(60),
-            }),
+            Box::new(ExponentialBackoff::new(
+                Duration::from_secs(1),
+                2.0,
+                Duration::from_secs(60),
+            )),
         ),
     ]
 }
@@ -315,16 +311,16 @@ mod tests {
     #[test]
     fn simulation_counts_reads_and_the_detection_delay() {
         let t = JobTimeline::preview(Duration::ZERO, Duration::from_secs(25));
-        let (polls, delay) = t.simulate(&FixedInterval(Duration::from_secs(10)));
+        let (polls, delay) = t.simulate(&FixedInterval::new(Duration::from_secs(10)));
         assert_eq!((polls, delay), (3, Duration::from_secs(5)));
         // A policy that asks for Duration::MAX ends, saturated, without a panic.
-        let (polls, _) = t.simulate(&FixedInterval(Duration::MAX));
+        let (polls, _) = t.simulate(&FixedInterval::new(Duration::MAX));
         assert_eq!(polls, 1);
     }
 
     #[test]
     fn figures_of_an_empty_set_are_zero() {
-        let f = measure(&FixedInterval(Duration::from_secs(1)), &[]);
+        let f = measure(&FixedInterval::new(Duration::from_secs(1)), &[]);
         assert_eq!(f.polls_per_job, 0.0);
         assert_eq!(f.median_delay, Duration::ZERO);
     }

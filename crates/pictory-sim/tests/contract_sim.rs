@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 fn opts() -> FlowOptions {
-    FlowOptions::default().backoff(FixedInterval(Duration::from_millis(10)))
+    FlowOptions::default().backoff(FixedInterval::new(Duration::from_millis(10)))
 }
 
 /// Drives every operation once or more; returns the ids that answered 2xx.

@@ -189,10 +189,7 @@ async fn dropped_and_truncated_answers_come_after_processing() {
 fn patient_client(sim: &Simulator) -> Client {
     sim.client_builder()
         .without_timeouts()
-        .retry_policy(RetryPolicy {
-            max_attempts: 12,
-            ..RetryPolicy::default()
-        })
+        .retry_policy(RetryPolicy::default().max_attempts(12))
         .build()
         .unwrap()
 }
