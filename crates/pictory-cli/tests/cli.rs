@@ -739,3 +739,106 @@ async fn bulk_rejects_a_bad_batch_before_sending_anything() {
     );
     assert!(counters.jobs_created.is_empty());
 }
+
+/// `pictory sim serve` keeps one simulator for several commands: a preview
+/// made by one command is read and finished by the next, through the
+/// `export` lines it printed; Ctrl-C stops it with exit 0. Without it, the
+/// built-in simulator of a later command says why it knows no such job.
+#[test]
+fn a_standing_simulator_keeps_jobs_across_commands() {
+    use std::io::{BufRead, BufReader};
+    let mut serve = Command::new(BIN)
+        .args([
+            "sim",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--time-factor",
+            "0.001",
+        ])
+        .env_remove("LOWCODEAPI_API_TOKEN")
+        .env_remove("PICTORY_API_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(serve.stdout.take().unwrap());
+    let mut vars = Vec::new();
+    for _ in 0..4 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let (name, value) = line
+            .trim()
+            .strip_prefix("export ")
+            .and_then(|l| l.split_once('='))
+            .unwrap_or_else(|| panic!("an export line: {line:?}"));
+        vars.push((name.to_string(), value.to_string()));
+    }
+    let names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "LOWCODEAPI_BASE_URL",
+            "LOWCODEAPI_API_TOKEN",
+            "PICTORY_BASE_URL",
+            "PICTORY_API_KEY"
+        ]
+    );
+    let standing = || {
+        let mut c = Command::new(BIN);
+        c.envs(vars.iter().map(|(n, v)| (n, v)));
+        c
+    };
+    let preview = run(
+        &mut standing(),
+        &["video", "Kept between commands.", "--preview-only"],
+    );
+    assert!(preview.status.success(), "{}", text(&preview.stderr));
+    let id = lines(&preview.stdout)
+        .iter()
+        .find_map(|l| l.strip_prefix("preview job: ").map(str::to_owned))
+        .expect("the preview's job id");
+    let dir = tempdir();
+    let out = dir.join("kept.mp4");
+    let finished = run(
+        &mut standing(),
+        &["job", &id, "--out", out.to_str().unwrap()],
+    );
+    assert!(finished.status.success(), "{}", text(&finished.stderr));
+    assert_eq!(&std::fs::read(&out).unwrap()[4..8], b"ftyp");
+
+    // The built-in simulator of a command without credentials does not
+    // know the job, and says why.
+    let lost = run(&mut offline(), &["job", &id]);
+    assert_eq!(lost.status.code(), Some(1));
+    assert!(
+        text(&lost.stderr).contains("pictory sim serve"),
+        "{}",
+        text(&lost.stderr)
+    );
+
+    let stopped = Command::new("kill")
+        .args(["-INT", &serve.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(serve.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A time factor that is not a positive number is a usage error (exit 2).
+#[test]
+fn a_bad_time_factor_is_a_usage_error() {
+    for bad in ["0", "-1", "abc", "NaN", "inf"] {
+        let out = run(
+            offline().env("PICTORY_SIM_TIME_FACTOR", bad),
+            &["templates", "list"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("time factor"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
