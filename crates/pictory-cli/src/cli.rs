@@ -219,9 +219,15 @@ pub enum ListOnly {
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
-    /// The operation id (e.g. get_template).
+    /// The operation id (e.g. get_template; `pictory operations` lists them,
+    /// and shell completions offer them).
+    #[arg(
+        value_parser = clap::builder::PossibleValuesParser::new(pictory::OPERATIONS.iter().map(|op| op.id)),
+        hide_possible_values = true
+    )]
     pub operation: String,
-    /// A path or query parameter, by its spec name (repeatable): -p templateId=abc.
+    /// A path or query parameter (repeatable): -p templateId=abc. Any case,
+    /// with or without `_`: template_id=abc is the same parameter.
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// The JSON body, or @PATH to read it from a file.

@@ -206,7 +206,7 @@ fn main() -> ExitCode {
 }
 
 /// clap's own exits: help and version print and succeed; a usage error
-/// prints its first line (clap's message) and a pointer to `--help`.
+/// prints clap's message and its tips on one line and exits 2.
 fn clap_failure(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -221,7 +221,8 @@ fn clap_failure(e: clap::Error) -> ExitCode {
             }
         }
         _ => {
-            // clap's message, up to its usage block, on one line.
+            // clap's message, up to its usage block, on one line (one JSON
+            // line with --json): the error, then its tips in parentheses.
             let rendered = e.render().to_string();
             let message: Vec<&str> = rendered
                 .lines()
@@ -229,10 +230,22 @@ fn clap_failure(e: clap::Error) -> ExitCode {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
-            let first = message.join(" ");
-            let first = first.strip_prefix("error: ").unwrap_or(&first);
+            // The long list of possible values is left out (help and
+            // completions have it); tips go in parentheses.
+            let error: Vec<&str> = message
+                .iter()
+                .filter(|l| !l.starts_with("tip: ") && !l.starts_with("[possible values"))
+                .copied()
+                .collect();
+            let error = error.join(" ");
+            let error = error.strip_prefix("error: ").unwrap_or(&error);
+            let mut tips: Vec<&str> = message
+                .iter()
+                .filter_map(|l| l.strip_prefix("tip: "))
+                .collect();
+            tips.push("see pictory --help");
+            let failure = Failure::Usage(format!("{error} ({})", tips.join("; ")));
             let json = std::env::args().any(|a| a == "--json");
-            let failure = Failure::Usage(format!("{first} (see pictory --help)"));
             Reporter::new(json).failure(&failure);
             ExitCode::from(2)
         }

@@ -200,6 +200,16 @@ fn bad_input_gives_one_line_and_the_right_exit_status() {
         (vec!["video".into()], 2, "required"),
         (vec!["frobnicate".into()], 2, "unrecognized subcommand"),
         (
+            vec!["templates".into(), "lst".into()],
+            2,
+            "unrecognized subcommand 'lst' (a similar subcommand exists: 'list'; see pictory --help)",
+        ),
+        (
+            vec!["video".into(), "x".into(), "--frob".into()],
+            2,
+            "unexpected argument '--frob' found (to pass",
+        ),
+        (
             vec![
                 "video".into(),
                 "x".into(),
@@ -841,4 +851,45 @@ fn a_bad_time_factor_is_a_usage_error() {
             text(&out.stderr)
         );
     }
+}
+
+/// `pictory call` takes a parameter in any spelling, names the parameters
+/// an operation takes when one is unknown, and completions offer the
+/// operation ids; usage errors exit 2 with clap's own message.
+#[test]
+fn call_takes_any_spelling_and_names_what_it_takes() {
+    let snake = run(
+        &mut offline(),
+        &["call", "get_template", "-p", "template_id=nope"],
+    );
+    // Sent: the simulator answers that the template does not exist.
+    assert_eq!(snake.status.code(), Some(1), "{}", text(&snake.stderr));
+    assert!(
+        text(&snake.stderr).contains("not found"),
+        "{}",
+        text(&snake.stderr)
+    );
+    let unknown = run(&mut offline(), &["call", "get_template", "-p", "foo=x"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let message = text(&unknown.stderr);
+    assert!(
+        message.contains("no parameter \"foo\"; it takes: templateId (path)"),
+        "{message}"
+    );
+    let missing = run(&mut offline(), &["call", "get_template"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("template_id"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let typo = run(&mut Command::new(BIN), &["call", "get_tempalte"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo.stderr).contains("get_template"),
+        "a suggestion: {}",
+        text(&typo.stderr)
+    );
+    let completions = run(&mut Command::new(BIN), &["completions", "bash"]);
+    assert!(text(&completions.stdout).contains("get_template"));
 }
