@@ -87,7 +87,7 @@ impl Client {
         }
         for (name, value) in op.query_params.iter().zip(query) {
             if let Some(value) = value {
-                draft.query(*name, value.to_string());
+                draft.query(name, value.to_string());
             }
         }
         let body = match (op.body, body) {

@@ -348,6 +348,14 @@ impl Pipeline {
             if let Attempt::Answer { status, .. } | Attempt::TooLarge { status, .. } = &outcome {
                 span.record("status", status);
             }
+            if !span.is_disabled() {
+                match &outcome {
+                    Attempt::Failed(failure) => {
+                        tracing::info!(parent: &span, error = %failure.message, "no answer")
+                    }
+                    _ => tracing::info!(parent: &span, "answered"),
+                }
+            }
             if let (
                 Some(permit),
                 Some((_, _, upstream)),

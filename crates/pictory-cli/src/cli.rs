@@ -28,6 +28,13 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Log what the library does on stderr (requests, retries, the URL-format
+    /// fallback): -v info, -vv debug, -vvv every crate's debug events.
+    /// RUST_LOG (e.g. RUST_LOG=pictory=debug) overrides. The token and the
+    /// key never show.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
     /// Wait for jobs on Pictory's webhooks: run a receiver listening on this
     /// address (e.g. 0.0.0.0:8787). Needs --public-url.
     #[arg(long, global = true, value_name = "ADDR", env = "PICTORY_WEBHOOK_ADDR")]

@@ -9,6 +9,7 @@
 mod bulk;
 mod cli;
 mod commands;
+mod logging;
 mod report;
 mod resources;
 
@@ -173,6 +174,10 @@ fn main() -> ExitCode {
         Err(e) => return clap_failure(e),
     };
     let reporter = Reporter::new(cli.json);
+    if let Err(failure) = logging::init(cli.verbose, &reporter) {
+        reporter.failure(&failure);
+        return ExitCode::from(failure.exit_code());
+    }
     if let Command::Completions { shell } = cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
         clap_complete::generate(shell, &mut command, "pictory", &mut std::io::stdout());

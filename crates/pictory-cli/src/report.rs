@@ -44,6 +44,34 @@ impl Failure {
     }
 }
 
+/// A secret as sent, and as a server or a log may show it: percent-encoded
+/// (upper and lower case, `+`-form), JSON-escaped.
+fn encoded_forms(secret: &str) -> Vec<String> {
+    let upper = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    let lower = upper
+        .split('%')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 || part.len() < 2 {
+                part.to_string()
+            } else {
+                format!("{}{}", part[..2].to_ascii_lowercase(), &part[2..])
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("%");
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
+    let mut forms = vec![secret.to_string(), upper, lower, form, json];
+    forms.sort();
+    forms.dedup();
+    // Longest first, so a longer form is removed before a shorter one inside it.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms
+}
+
 /// Text on one line: control characters (newlines included) become spaces.
 pub fn one_line(text: &str) -> String {
     text.chars()
@@ -73,6 +101,7 @@ impl Reporter {
             .filter_map(|name| std::env::var(name).ok())
             .map(|t| t.trim().to_string())
             .filter(|t| t.len() >= 4)
+            .flat_map(|t| encoded_forms(&t))
             .collect::<Vec<_>>()
             .into();
         Reporter {
@@ -117,7 +146,16 @@ impl Reporter {
 
     /// A note on stderr (one line), kept clear of progress bars.
     pub fn note(&self, text: &str) {
-        let text = format!("pictory: {}", self.clean(text));
+        self.stderr(format!("pictory: {}", self.clean(text)));
+    }
+
+    /// A log event (`-v`, `RUST_LOG`) on stderr, secrets removed, kept
+    /// clear of progress bars.
+    pub fn log(&self, text: &str) {
+        self.stderr(self.scrub(text.trim_end().to_string()));
+    }
+
+    fn stderr(&self, text: String) {
         match &self.bars {
             Some(bars) => {
                 let _ = bars.println(text);

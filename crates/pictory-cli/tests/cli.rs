@@ -893,3 +893,51 @@ fn call_takes_any_spelling_and_names_what_it_takes() {
     let completions = run(&mut Command::new(BIN), &["completions", "bash"]);
     assert!(text(&completions.stdout).contains("get_template"));
 }
+
+/// `-v` logs each request; at every level, `RUST_LOG=trace` included (HTTP
+/// internals), neither the token nor the key shows, in any encoded form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_never_show_a_secret() {
+    let token = "at_cli-log-secret-1234";
+    let sim = sim_accepting(token).await;
+    let key = sim.pictory_key().to_string();
+    let forms = |secret: &str| {
+        let upper: String = secret
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        vec![secret.to_string(), upper.clone(), upper.to_lowercase()]
+    };
+    let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (vec!["-v", "templates", "get", "nope"], None),
+        (vec!["-vvv", "video", "Logged.", "--preview-only"], None),
+        (vec!["templates", "get", "nope"], Some("trace")),
+    ];
+    for (args, rust_log) in runs {
+        let mut command = online(&sim, token);
+        command
+            .env("PICTORY_API_KEY", &key)
+            .env("PICTORY_BASE_URL", sim.pictory_base_url());
+        match rust_log {
+            Some(filter) => command.env("RUST_LOG", filter),
+            None => command.env_remove("RUST_LOG"),
+        };
+        let out = tokio::task::block_in_place(|| run(&mut command, &args));
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            all.contains("pictory.request"),
+            "{args:?}: a request logged: {all}"
+        );
+        for secret in [token, key.as_str()] {
+            for form in forms(secret) {
+                assert!(!all.contains(&form), "{args:?} logged {form}: {all}");
+            }
+        }
+    }
+}
