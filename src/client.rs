@@ -18,6 +18,8 @@ const DEFAULT_DOWNLOAD_LIMIT: u64 = 16 << 30;
 
 /// The whole-request timeout of one attempt when none is set.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The connect timeout when none is set.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The environment variable holding the LowCodeAPI token.
 pub(crate) const TOKEN_ENV: &str = "LOWCODEAPI_API_TOKEN";
@@ -180,6 +182,7 @@ pub struct ClientBuilder {
     no_timers: bool,
     body_limit: Option<usize>,
     download_limit: Option<u64>,
+    http: Option<reqwest::ClientBuilder>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -297,6 +300,29 @@ impl ClientBuilder {
         self
     }
 
+    /// Your own HTTP configuration: a [`reqwest::ClientBuilder`] with the
+    /// proxy, root certificates, DNS resolver, local address, pool or TLS
+    /// settings you need (reqwest is re-exported as `pictory::reqwest`). The
+    /// client builds it after setting what keeps the secrets safe, which
+    /// always wins: redirects are never followed and no `Referer` is sent
+    /// (the token is in every LowCodeAPI URL, the key in every Pictory
+    /// request), and the `User-Agent` is [`user_agent`](Self::user_agent)'s.
+    /// [`timeout`](Self::timeout) and [`connect_timeout`](Self::connect_timeout)
+    /// apply when you set them here; otherwise the builder's own (none,
+    /// unless you set them on it). A built `reqwest::Client` is not taken,
+    /// because whether it follows redirects cannot be checked.
+    ///
+    /// ```
+    /// # fn demo() -> pictory::Result<()> {
+    /// let http = pictory::reqwest::Client::builder().pool_max_idle_per_host(4);
+    /// let client = pictory::Client::builder().token("at_your-token").http(http).build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn http(mut self, http: reqwest::ClientBuilder) -> Self {
+        self.http = Some(http);
+        self
+    }
+
     /// No timers in the HTTP stack (no request or connect timeout, no idle
     /// pool sweep, and a job wait's deadline does not cut a read in flight),
     /// for tests on paused `tokio` time: only the client's own sleeps then
@@ -388,15 +414,28 @@ impl ClientBuilder {
             .unwrap_or_else(|| concat!("pictory-rs/", env!("CARGO_PKG_VERSION")).to_string());
         // Redirects are never followed and no Referer is ever sent: the
         // token is in every LowCodeAPI URL, the key in every Pictory request.
-        let mut http = reqwest::Client::builder()
+        let own = self.http.is_some();
+        let mut http = self
+            .http
+            .unwrap_or_default()
             .redirect(reqwest::redirect::Policy::none())
             .referer(false)
             .user_agent(agent);
         http = if self.no_timers {
             http.pool_idle_timeout(None)
         } else {
-            http.timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            // The defaults, unless the caller's builder brings its own.
+            let timeout = self.timeout.or((!own).then_some(DEFAULT_TIMEOUT));
+            let connect = self
+                .connect_timeout
+                .or((!own).then_some(DEFAULT_CONNECT_TIMEOUT));
+            if let Some(t) = timeout {
+                http = http.timeout(t);
+            }
+            if let Some(t) = connect {
+                http = http.connect_timeout(t);
+            }
+            http
         };
         let http = http.build().map_err(|e| Error::Config {
             message: format!("cannot build the HTTP client: {}", e.without_url()),

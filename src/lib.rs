@@ -61,6 +61,9 @@ pub use fallback::{UrlFormat, UrlMode};
 pub use flows::{FlowOptions, Stage, VideoResult};
 pub use operations::{BodyKind, OPERATIONS, OperationSpec};
 pub use path::PathValue;
+/// The HTTP library the client runs on, at the version it uses: for
+/// [`ClientBuilder::http`] (your own proxy, certificates, pool settings).
+pub use reqwest;
 pub use response::{ApiResponse, Response};
 pub use retry::{DefaultRetryRule, RateLimitPolicy, RetryPolicy, RetryRule};
 pub use upload::{TemplateUpload, UploadedFile};

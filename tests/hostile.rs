@@ -243,6 +243,50 @@ async fn redirects_are_never_followed_and_their_location_is_redacted() {
     assert_eq!(elsewhere.connections(), 0, "the Location was never visited");
 }
 
+/// Your own `reqwest::ClientBuilder` (`ClientBuilder::http`) is used (its
+/// default headers arrive), but it cannot turn on redirects, a `Referer` or
+/// another `User-Agent`: what keeps the token safe always wins.
+#[tokio::test]
+async fn your_own_http_builder_cannot_follow_redirects() {
+    let elsewhere = Hostile::start(|_, _| Reply::json(200, &json!({"data": []}))).await;
+    let location = format!("{}/steal?api_token={}", elsewhere.url, form_encoded());
+    let server = Hostile::start(move |_, _| Reply::with(302, &[("Location", &location)], "")).await;
+    let mut headers = pictory::reqwest::header::HeaderMap::new();
+    headers.insert("x-app", "mine".parse().unwrap());
+    let http = pictory::reqwest::Client::builder()
+        .redirect(pictory::reqwest::redirect::Policy::limited(10))
+        .referer(true)
+        .user_agent("not-this-agent")
+        .default_headers(headers);
+    let client = builder(&server.base())
+        .http(http)
+        .without_timeouts()
+        .build()
+        .unwrap();
+    let err = error(list_brands(&client).await.map(|_| ()));
+    assert!(
+        matches!(err, Error::Redirect { status: 302, .. }),
+        "{err:?}"
+    );
+    assert_eq!(elsewhere.connections(), 0, "the Location was never visited");
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    let header = |name: &str| {
+        sent[0]
+            .headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(
+        header("x-app").as_deref(),
+        Some("mine"),
+        "the caller's settings apply"
+    );
+    assert!(header("user-agent").unwrap().starts_with("pictory-rs/"));
+    assert_no_referer(&sent);
+}
+
 #[tokio::test]
 async fn signed_upload_put_never_follows_a_redirect_nor_carries_the_token() {
     let elsewhere = Hostile::start(|_, _| Reply::with(200, &[], "")).await;
