@@ -35,7 +35,11 @@ async fn run() -> pictory::Result<()> {
             p
         }
     };
-    let uploaded = client.upload_file(&path, "video/mp4").await?;
+    let uploaded = client
+        .upload_file(&path, "video/mp4", |sent, total| {
+            eprintln!("uploaded {sent} of {total} bytes")
+        })
+        .await?;
     println!("uploaded {} bytes: {}", uploaded.bytes, uploaded.url);
     let opts = FlowOptions::default().backoff(ExponentialBackoff::new(
         Duration::from_millis(500),

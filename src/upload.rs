@@ -51,16 +51,31 @@ async fn file_len(operation: &'static str, path: &Path) -> Result<u64> {
     Ok(meta.len())
 }
 
-/// A streamed body of the file at `path`, opened afresh.
-async fn file_body(operation: &'static str, path: &Path) -> Result<reqwest::Body> {
+/// A streamed body of the file at `path`, opened afresh; with `sent`, the
+/// bytes handed to the connection so far are published there (from 0 on
+/// each attempt).
+async fn file_body(
+    operation: &'static str,
+    path: &Path,
+    sent: Option<tokio::sync::watch::Sender<u64>>,
+) -> Result<reqwest::Body> {
+    use futures_util::StreamExt;
     let file = tokio::fs::File::open(path).await.map_err(|e| Error::Io {
         operation,
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    Ok(reqwest::Body::wrap_stream(
-        tokio_util::io::ReaderStream::new(file),
-    ))
+    let mut total = 0u64;
+    if let Some(sent) = &sent {
+        sent.send_replace(0);
+    }
+    let stream = tokio_util::io::ReaderStream::new(file).inspect(move |chunk| {
+        if let (Some(sent), Ok(chunk)) = (&sent, chunk) {
+            total += chunk.len() as u64;
+            sent.send_replace(total);
+        }
+    });
+    Ok(reqwest::Body::wrap_stream(stream))
 }
 
 fn file_name(path: &Path, default: &str) -> String {
@@ -81,10 +96,22 @@ impl Client {
     /// bytes, streamed from disk, to the signed URL with `content_type`
     /// (the LowCodeAPI token is never sent there). The PUT is idempotent,
     /// so it is retried under the retry policy. Returns the hosted URL.
+    /// `progress(sent, total)` is called as the bytes go out (from 0 again
+    /// when an attempt is re-sent); pass `|_, _| {}` for none.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: pictory::Client) -> pictory::Result<()> {
+    /// let file = client
+    ///     .upload_file("talk.mp4", "video/mp4", |sent, total| eprintln!("{sent} of {total} bytes"))
+    ///     .await?;
+    /// println!("{}", file.url);
+    /// # Ok(()) }
+    /// ```
     pub async fn upload_file(
         &self,
         path: impl AsRef<Path>,
         content_type: &str,
+        mut progress: impl FnMut(u64, u64),
     ) -> Result<UploadedFile> {
         const OP: &str = "upload_file";
         let path = path.as_ref();
@@ -109,13 +136,14 @@ impl Client {
         };
         let url = url.to_string();
         let pipeline = self.pipeline();
+        let (sent, mut sent_so_far) = tokio::sync::watch::channel(0u64);
         let make = || async {
             pipeline
                 .http
                 .put(signed)
                 .header(reqwest::header::CONTENT_TYPE, content_type)
                 .header(reqwest::header::CONTENT_LENGTH, len)
-                .body(file_body(OP, path).await?)
+                .body(file_body(OP, path, Some(sent.clone())).await?)
                 .build()
                 .map_err(|e| build_error(OP, e))
         };
@@ -123,7 +151,26 @@ impl Client {
             name: OP,
             idempotent: true,
         };
-        pipeline.run(target, None, make).await?;
+        progress(0, len);
+        let mut shown = 0;
+        let run = pipeline.run(target, None, make);
+        tokio::pin!(run);
+        // The upload runs here; each change of the count reaches `progress`.
+        loop {
+            tokio::select! {
+                result = &mut run => {
+                    result?;
+                    break;
+                }
+                Ok(()) = sent_so_far.changed() => {
+                    shown = *sent_so_far.borrow_and_update();
+                    progress(shown, len);
+                }
+            }
+        }
+        if shown != len {
+            progress(len, len);
+        }
         Ok(UploadedFile { url, bytes: len })
     }
 
@@ -145,7 +192,7 @@ impl Client {
         let url = format!("{}{}", self.base_url(), op.path);
         let make = || async {
             let request = pipeline.http.post(&url);
-            let body = file_body(op.id, path).await?;
+            let body = file_body(op.id, path, None).await?;
             let request = match how {
                 TemplateUpload::Multipart => {
                     let part = reqwest::multipart::Part::stream_with_length(body, len)

@@ -731,7 +731,10 @@ async fn template_upload_is_resent_whole_after_429_but_not_after_503() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "a directory: {err:?}");
-    let err = client.upload_file(&dir, "video/mp4").await.unwrap_err();
+    let err = client
+        .upload_file(&dir, "video/mp4", |_, _| {})
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "a directory: {err:?}");
     assert_eq!(log.lock().unwrap().len(), 1, "nothing sent for a directory");
     std::fs::remove_dir_all(&dir).unwrap();

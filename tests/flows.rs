@@ -183,7 +183,10 @@ async fn upload_streams_the_file_to_the_signed_url_with_its_content_type() {
     let path = dir.join("clip.mp4");
     let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, &bytes).unwrap();
-    let uploaded = client.upload_file(&path, "video/mp4").await.unwrap();
+    let uploaded = client
+        .upload_file(&path, "video/mp4", |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(uploaded.url, "https://media.test/clip.mp4");
     assert_eq!(uploaded.bytes, 300_000);
     let received = received.lock().unwrap().clone();
@@ -196,7 +199,7 @@ async fn upload_streams_the_file_to_the_signed_url_with_its_content_type() {
     std::fs::remove_dir_all(&dir).unwrap();
 
     let err = client
-        .upload_file(dir.join("missing.mp4"), "video/mp4")
+        .upload_file(dir.join("missing.mp4"), "video/mp4", |_, _| {})
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
@@ -235,7 +238,10 @@ async fn an_upload_put_answered_503_is_sent_again_with_the_whole_file() {
     let path = std::env::temp_dir().join(format!("pictory-retry-{}.mp4", std::process::id()));
     let bytes: Vec<u8> = (0..50_000u32).map(|i| (i % 13) as u8).collect();
     std::fs::write(&path, &bytes).unwrap();
-    let uploaded = client.upload_file(&path, "video/mp4").await.unwrap();
+    let uploaded = client
+        .upload_file(&path, "video/mp4", |_, _| {})
+        .await
+        .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(uploaded.url, "https://media.test/a.mp4");
     let received = received.lock().unwrap().clone();

@@ -303,7 +303,7 @@ async fn signed_upload_put_never_follows_a_redirect_nor_carries_the_token() {
     .await;
     let file = TempFile::new("upload.mp4", b"video bytes");
     let client = paused(&proxy.base());
-    let err = error(client.upload_file(&file.0, "video/mp4").await);
+    let err = error(client.upload_file(&file.0, "video/mp4", |_, _| {}).await);
     assert!(
         matches!(err, Error::Redirect { status: 307, .. }),
         "{err:?}"

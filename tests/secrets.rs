@@ -300,7 +300,7 @@ async fn no_error_variant_debug_print_or_trace_line_contains_the_token() {
 
     errors.extend(
         client
-            .upload_file("/nonexistent/clip.mp4", "video/mp4")
+            .upload_file("/nonexistent/clip.mp4", "video/mp4", |_, _| {})
             .await
             .err(),
     );

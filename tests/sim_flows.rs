@@ -121,9 +121,18 @@ async fn upload_then_transcribe_then_summarize() {
     let client = client_for(&sim);
     let path = std::env::temp_dir().join(format!("pictory-sim-{}.mp4", std::process::id()));
     std::fs::write(&path, vec![7u8; 200_000]).unwrap();
-    let uploaded = client.upload_file(&path, "video/mp4").await.unwrap();
+    let mut seen = Vec::new();
+    let uploaded = client
+        .upload_file(&path, "video/mp4", |sent, total| seen.push((sent, total)))
+        .await
+        .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(sim.uploaded(&uploaded.url).map(|b| b.len()), Some(200_000));
+    // Progress: from 0 to the whole file, never backwards, the total fixed.
+    assert_eq!(seen.first(), Some(&(0, 200_000)));
+    assert_eq!(seen.last(), Some(&(200_000, 200_000)));
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert!(seen.len() > 2, "intermediate counts too: {seen:?}");
     let (_, transcript) = client
         .transcribe(&uploaded.url, "en-US", &quick_polls())
         .await

@@ -570,7 +570,14 @@ pub async fn transcribe(
     } else {
         let path = Path::new(&args.source);
         reporter.note(&format!("uploading {}", path.display()));
-        client.upload_file(path, media_type(path)).await?.url
+        let mut bar = reporter.transfer("upload");
+        let uploaded = client
+            .upload_file(path, media_type(path), |sent, total| {
+                bar.update(sent, Some(total))
+            })
+            .await;
+        bar.finish(uploaded.is_ok());
+        uploaded?.url
     };
     let (job, out) = match client.transcribe(&file_url, &args.language, &opts).await {
         Ok(t) => t,

@@ -271,7 +271,12 @@ impl Reporter {
     }
 
     /// A progress display for a download (bytes).
-    pub fn download(&self) -> Download {
+    pub fn download(&self) -> Transfer {
+        self.transfer("download")
+    }
+
+    /// A progress display for bytes moving one way (`download`, `upload`).
+    pub fn transfer(&self, name: &'static str) -> Transfer {
         let bar = self.bars.as_ref().map(|bars| {
             let bar = bars.add(ProgressBar::no_length());
             bar.set_style(
@@ -281,10 +286,11 @@ impl Reporter {
                 .expect("a valid template")
                 .progress_chars("=> "),
             );
-            bar.set_prefix("download");
+            bar.set_prefix(name);
             bar
         });
-        Download {
+        Transfer {
+            name,
             bar,
             reporter: self.clone(),
             shown: None,
@@ -385,14 +391,15 @@ impl Items {
     }
 }
 
-/// A download's bar, or its plain lines (one per quarter of the file).
-pub struct Download {
+/// A transfer's bar, or its plain lines (one per quarter of the file).
+pub struct Transfer {
+    name: &'static str,
     bar: Option<ProgressBar>,
     reporter: Reporter,
     shown: Option<u64>,
 }
 
-impl Download {
+impl Transfer {
     pub fn update(&mut self, bytes: u64, total: Option<u64>) {
         match &self.bar {
             Some(bar) => {
@@ -408,7 +415,7 @@ impl Download {
                 if self.shown.is_none_or(|s| quarter > s) {
                     let total = total.map_or("?".into(), |t| t.to_string());
                     self.reporter
-                        .note(&format!("download: {bytes} of {total} bytes"));
+                        .note(&format!("{}: {bytes} of {total} bytes", self.name));
                     self.shown = Some(quarter);
                 }
             }

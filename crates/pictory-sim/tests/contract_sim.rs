@@ -167,7 +167,10 @@ async fn drive_every_operation(sim: &Simulator) -> BTreeSet<&'static str> {
     // Upload, transcription, summary.
     let up = dir.with_extension("mp4");
     std::fs::write(&up, b"\0\0\0\x18ftypmp42").unwrap();
-    let uploaded = client.upload_file(&up, "video/mp4").await.unwrap();
+    let uploaded = client
+        .upload_file(&up, "video/mp4", |_, _| {})
+        .await
+        .unwrap();
     std::fs::remove_file(&up).unwrap();
     note("generate_upload_url");
     let (_, transcript) = client
