@@ -36,6 +36,13 @@ pub enum UrlFormat {
     Old,
 }
 
+/// `new` or `old`.
+impl std::fmt::Display for UrlFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl UrlFormat {
     /// `new` or `old`, for logs.
     pub fn as_str(self) -> &'static str {

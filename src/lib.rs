@@ -10,14 +10,30 @@
 //!   generated from the same spec, whose `send()` decodes envelopes and
 //!   returns typed [`Error`]s), jobs, flows, downloads.
 //!
+//! The headline journey, text → preview → render → an `.mp4` on disk:
+//!
 //! ```no_run
 //! use pictory::Client;
+//! use pictory::storyboard::{Scene, StoryboardRequest};
 //! # async fn demo() -> pictory::Result<()> {
-//! let client = Client::from_env()?; // LOWCODEAPI_API_TOKEN
-//! let templates = client.api().list_templates().send().await?;
-//! println!("{}", templates.payload());
+//! // LOWCODEAPI_API_TOKEN, and PICTORY_API_KEY to read jobs from Pictory
+//! // directly (LowCodeAPI's own server has no job-status route).
+//! let client = Client::from_env()?;
+//! let request = StoryboardRequest::new("Launch")
+//!     .scene(Scene::text("Our new app is out. Here is what it does."));
+//! let video = client.text_to_video(&request).await?;
+//! eprintln!("render job {}", video.render_job);
+//! let saved = client
+//!     .download_video(&video.video, "launch.mp4", |bytes, total| {
+//!         eprintln!("{bytes} of {total:?} bytes")
+//!     })
+//!     .await?;
+//! println!("{}", saved.path.display());
 //! # Ok(()) }
 //! ```
+//!
+//! Any operation of the spec, typed: `client.api().list_templates().send().await?`.
+//! The [`Client`]'s documentation lists its methods in one table.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -52,6 +52,13 @@ pub enum JobState {
     },
 }
 
+/// The status word (see [`JobState::name`]).
+impl std::fmt::Display for JobState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl JobState {
     /// Completed, failed or cleaned: nothing will change any more.
     pub fn is_terminal(&self) -> bool {
