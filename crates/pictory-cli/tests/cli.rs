@@ -941,3 +941,19 @@ async fn logs_never_show_a_secret() {
         }
     }
 }
+
+/// The built-in simulator knows AI voices, so a voice can be looked up
+/// offline.
+#[test]
+fn voices_can_be_looked_up_offline() {
+    let out = run(&mut offline(), &["--json", "voices", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let voices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = voices
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Jackson"), "{names:?}");
+}

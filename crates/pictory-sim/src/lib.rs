@@ -60,6 +60,8 @@
 //!   `pictoryprojectfile` or a raw `application/octet-stream` body), brands,
 //!   AWS connections and voice-over tracks are stored with ids and answered
 //!   in Pictory's bare shapes where it uses them; unknown ids answer a JSON 404.
+//!   The voice list starts with three AI voices (Jackson, Joanna, Fiona), so
+//!   a voice can be looked up offline.
 //!
 //! [`Simulator::counters`] tells what happened (requests per operation and
 //! format, jobs per kind and per name, faults, uploads, 401s).

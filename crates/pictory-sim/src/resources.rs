@@ -218,6 +218,41 @@ const TRACK_FIELDS: &[&str] = &[
     "accent", "engine", "gender", "language", "name", "sample", "service",
 ];
 
+/// The AI voices every simulator starts with, so a voice can be looked up
+/// offline (`pictory voices list`): the two of Pictory's documented list
+/// answer (`GET /v1/voiceovers/tracks`) and, in the same shape, Jackson,
+/// the speaker of Pictory's documented storyboard example (its details
+/// here are the simulator's own). Ids below 10,000, apart from added tracks.
+pub(crate) fn seeded_voices() -> Vec<(String, Value)> {
+    let voices = [
+        json!({
+            "accent": "American accent", "category": "standard", "engine": "neural",
+            "gender": "male", "id": 1000, "language": "en-US", "name": "Jackson",
+            "sample": "https://pictory-static.pictorycontent.com/polly/samples/Jackson_100_sample.mp3",
+            "service": "aws", "ssmlHelp": "https://docs.pictory.ai/docs/supported-ssml-tags#category-b",
+            "ssmlSupportCategory": "B", "voice": "Jackson"
+        }),
+        json!({
+            "accent": "American accent", "category": "standard", "engine": "neural",
+            "gender": "female", "id": 1001, "language": "en-US", "name": "Joanna",
+            "sample": "https://pictory-static.pictorycontent.com/polly/samples/Joanna_100_sample.mp3",
+            "service": "aws", "ssmlHelp": "https://docs.pictory.ai/docs/supported-ssml-tags#category-b",
+            "ssmlSupportCategory": "B", "voice": "Joanna"
+        }),
+        json!({
+            "accent": "British accent", "category": "standard", "engine": "WaveNet",
+            "gender": "female", "id": 1034, "language": "en-GB", "name": "Fiona",
+            "sample": "https://pictory-static.pictorycontent.com/google/samples/Fiona.mp3",
+            "service": "google", "ssmlHelp": "https://docs.pictory.ai/docs/supported-ssml-tags#category-c",
+            "ssmlSupportCategory": "C", "voice": "en-GB-Wavenet-A_FEMALE"
+        }),
+    ];
+    voices
+        .into_iter()
+        .map(|v| (v["id"].to_string(), v))
+        .collect()
+}
+
 /// `GET /voiceovers/tracks`: a bare JSON array.
 pub(crate) fn list_voiceover_tracks(app: &App) -> Reply {
     Reply::Ok(Value::Array(app.store().voiceover_tracks.values()))

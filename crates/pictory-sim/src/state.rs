@@ -87,7 +87,12 @@ impl Store {
             templates: Collection::default(),
             brands: Collection::default(),
             aws_connections: Collection::default(),
-            voiceover_tracks: Collection::default(),
+            voiceover_tracks: Collection {
+                items: super::resources::seeded_voices()
+                    .into_iter()
+                    .map(|(id, value)| Record { id, value })
+                    .collect(),
+            },
             uploads: HashMap::new(),
             file_gets: HashMap::new(),
         }
