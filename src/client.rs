@@ -315,10 +315,10 @@ impl ClientBuilder {
     /// ```
     /// # fn demo() -> pictory::Result<()> {
     /// let http = pictory::reqwest::Client::builder().pool_max_idle_per_host(4);
-    /// let client = pictory::Client::builder().token("at_your-token").http(http).build()?;
+    /// let client = pictory::Client::builder().token("at_your-token").http_client(http).build()?;
     /// # let _ = client; Ok(()) }
     /// ```
-    pub fn http(mut self, http: reqwest::ClientBuilder) -> Self {
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
         self
     }

@@ -78,7 +78,7 @@ pub use flows::{FlowOptions, Stage, VideoResult};
 pub use operations::{BodyKind, OPERATIONS, OperationSpec};
 pub use path::PathValue;
 /// The HTTP library the client runs on, at the version it uses: for
-/// [`ClientBuilder::http`] (your own proxy, certificates, pool settings).
+/// [`ClientBuilder::http_client`] (your own proxy, certificates, pool settings).
 pub use reqwest;
 pub use response::{ApiResponse, Response};
 pub use retry::{DefaultRetryRule, RateLimitPolicy, RetryPolicy, RetryRule};

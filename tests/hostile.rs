@@ -243,7 +243,7 @@ async fn redirects_are_never_followed_and_their_location_is_redacted() {
     assert_eq!(elsewhere.connections(), 0, "the Location was never visited");
 }
 
-/// Your own `reqwest::ClientBuilder` (`ClientBuilder::http`) is used (its
+/// Your own `reqwest::ClientBuilder` (`ClientBuilder::http_client`) is used (its
 /// default headers arrive), but it cannot turn on redirects, a `Referer` or
 /// another `User-Agent`: what keeps the token safe always wins.
 #[tokio::test]
@@ -259,7 +259,7 @@ async fn your_own_http_builder_cannot_follow_redirects() {
         .user_agent("not-this-agent")
         .default_headers(headers);
     let client = builder(&server.base())
-        .http(http)
+        .http_client(http)
         .without_timeouts()
         .build()
         .unwrap();

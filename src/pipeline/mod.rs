@@ -330,13 +330,19 @@ impl Pipeline {
             let time = deadline
                 .filter(|_| self.timers)
                 .map(|d| d.saturating_duration_since(Instant::now()));
+            // The route is the spec's path template (never a value, never
+            // the query, which carries the token); a storage or download
+            // host's request is named by its operation only.
             let span = tracing::info_span!(
                 "pictory.request",
                 operation = target.name(),
+                method = %request.method(),
+                route = route.map_or("-", |(op, _, _)| op.path),
                 attempt = attempts,
                 url_format = format.as_str(),
                 status = tracing::field::Empty,
             );
+            let sent_at = (!span.is_disabled()).then(Instant::now);
             let exchange =
                 attempt::send(&self.http, request, self.body_limit, time, &self.redactor);
             // Entering a span nobody listens to still costs on every poll.
@@ -348,12 +354,13 @@ impl Pipeline {
             if let Attempt::Answer { status, .. } | Attempt::TooLarge { status, .. } = &outcome {
                 span.record("status", status);
             }
-            if !span.is_disabled() {
+            if let Some(sent_at) = sent_at {
+                let ms = sent_at.elapsed().as_millis() as u64;
                 match &outcome {
                     Attempt::Failed(failure) => {
-                        tracing::info!(parent: &span, error = %failure.message, "no answer")
+                        tracing::info!(parent: &span, ms, error = %failure.message, "no answer")
                     }
-                    _ => tracing::info!(parent: &span, "answered"),
+                    _ => tracing::info!(parent: &span, ms, "answered"),
                 }
             }
             if let (

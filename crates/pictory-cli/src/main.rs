@@ -211,7 +211,7 @@ fn main() -> ExitCode {
 }
 
 /// clap's own exits: help and version print and succeed; a usage error
-/// prints clap's message and its tips on one line and exits 2.
+/// prints clap's own rendering (with `--json`: one JSON line) and exits 2.
 fn clap_failure(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -225,9 +225,15 @@ fn clap_failure(e: clap::Error) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        _ if !std::env::args().any(|a| a == "--json") => {
+            // clap's own rendering (the error, its tips, the usage line), as
+            // in every clap-based tool; usage errors exit 2.
+            let _ = e.print();
+            ExitCode::from(2)
+        }
         _ => {
-            // clap's message, up to its usage block, on one line (one JSON
-            // line with --json): the error, then its tips in parentheses.
+            // --json: clap's message, up to its usage block, on one JSON
+            // line: the error, then its tips in parentheses.
             let rendered = e.render().to_string();
             let message: Vec<&str> = rendered
                 .lines()
@@ -250,8 +256,7 @@ fn clap_failure(e: clap::Error) -> ExitCode {
                 .collect();
             tips.push("see pictory --help");
             let failure = Failure::Usage(format!("{error} ({})", tips.join("; ")));
-            let json = std::env::args().any(|a| a == "--json");
-            Reporter::new(json).failure(&failure);
+            Reporter::new(true).failure(&failure);
             ExitCode::from(2)
         }
     }
