@@ -96,27 +96,40 @@ async fn exchange(
     }
     let headers = redact_headers(std::mem::take(response.headers_mut()), redactor);
     let capacity = response.content_length().unwrap_or(0).min(limit as u64) as usize;
-    let mut body = BytesMut::with_capacity(capacity);
+    // A body that arrives in one chunk (most answers) is kept as it came,
+    // without a copy; more chunks are gathered into one buffer.
+    let mut first: Option<Bytes> = None;
+    let mut gathered = BytesMut::new();
     let mut cut = false;
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > limit {
+                let so_far = first.as_ref().map_or(gathered.len(), Bytes::len);
+                if first.is_none() && gathered.is_empty() && chunk.len() <= limit {
+                    first = Some(chunk);
+                    continue;
+                }
+                if let Some(first) = first.take() {
+                    gathered.reserve(capacity.max(first.len() + chunk.len()).min(limit));
+                    gathered.extend_from_slice(&first);
+                }
+                if so_far + chunk.len() > limit {
                     if success {
                         return Attempt::TooLarge { status, limit };
                     }
-                    body.extend_from_slice(&chunk[..limit - body.len()]);
+                    gathered.extend_from_slice(&chunk[..limit - so_far]);
                     cut = true;
                     break;
                 }
-                body.extend_from_slice(&chunk);
+                gathered.extend_from_slice(&chunk);
             }
             Ok(None) => break,
             Err(e) => return Attempt::Failed(failure(e, redactor)),
         }
     }
+    let body = first.unwrap_or_else(|| gathered.freeze());
     let body = match redactor.bytes(&body, cut) {
-        std::borrow::Cow::Borrowed(_) => body.freeze(),
+        std::borrow::Cow::Borrowed(_) => body,
         std::borrow::Cow::Owned(clean) => Bytes::from(clean),
     };
     Attempt::Answer {
