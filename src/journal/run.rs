@@ -3,7 +3,7 @@
 //! flows' own), with the journal recording each step.
 
 use super::fingerprint::Fingerprint;
-use super::{Conflict, Journal, JournalStage, Record, changed};
+use super::{Claim, Conflict, Journal, JournalStage, Record, changed};
 use crate::error::Error;
 use crate::jobs::{JobId, JobOutput, PreviewOutput};
 use crate::journey::{At, Journey, Source, Steps};
@@ -224,12 +224,19 @@ impl BulkRun {
     /// is under way, every item is [`ItemOutcome::Interrupted`] and nothing
     /// is created.
     pub async fn run(&self, items: impl IntoIterator<Item = BulkItem>) -> BulkReport {
+        // Claimed before anything else: of two runs started together, the
+        // first one polled drives the journal and the other is refused.
+        let claim = self.journal.claim();
         let items: Vec<BulkItem> = items.into_iter().collect();
-        let outcomes = match self.refusal(&items).await {
+        let refused = match claim {
+            None => Some(refuse_all(&items, busy())),
+            Some(_) => self.refusal(&items).await,
+        };
+        let outcomes = match refused {
             Some(refused) => refused,
             None => {
                 let mut ended: Vec<(usize, String, ItemOutcome)> =
-                    futures_util::StreamExt::collect(self.outcomes(items)).await;
+                    futures_util::StreamExt::collect(self.drive_all(claim, items)).await;
                 ended.sort_by_key(|(index, _, _)| *index);
                 ended.into_iter().map(|(_, key, o)| (key, o)).collect()
             }
@@ -249,15 +256,7 @@ impl BulkRun {
         let conflicts = match self.journal.conflicts(firsts).await {
             Ok(c) if c.is_empty() => return None,
             Ok(c) => c,
-            Err(e) => {
-                let template = again(&e);
-                let mut first = Some(e);
-                let all = items.iter().map(|item| {
-                    let error = first.take().unwrap_or_else(|| again(&template));
-                    (item.key.clone(), ItemOutcome::Interrupted { error })
-                });
-                return Some(all.collect());
-            }
+            Err(e) => return Some(refuse_all(items, e)),
         };
         let changed: std::collections::HashMap<&str, &Conflict> =
             conflicts.iter().map(|c| (c.key.as_str(), c)).collect();
@@ -300,14 +299,25 @@ impl BulkRun {
         I: IntoIterator<Item = BulkItem>,
         I::IntoIter: Send + 'a,
     {
+        self.drive_all(self.journal.claim(), items)
+    }
+
+    /// The items' outcomes as they end, driven under `claim` (`None`:
+    /// another run drives the journal, and every item is refused).
+    fn drive_all<'a, I>(
+        &'a self,
+        claim: Option<Claim>,
+        items: I,
+    ) -> impl futures_core::Stream<Item = (usize, String, ItemOutcome)> + Send + 'a
+    where
+        I: IntoIterator<Item = BulkItem>,
+        I::IntoIter: Send + 'a,
+    {
         use futures_util::StreamExt;
-        let claim = self.journal.claim();
         let planned = async move {
             match claim {
                 Some(claim) => Ok((self.client.wait_plan(&self.options).await?, claim)),
-                None => Err(Error::Journal {
-                    message: "another run is driving this journal in this process (one run per journal at a time); nothing was sent".into(),
-                }),
+                None => Err(busy()),
             }
         };
         let mut items = Some(items.into_iter().enumerate());
@@ -568,14 +578,37 @@ impl Steps for Recorder<'_> {
 
 /// The error the other items of a batch meet when its wait plan failed
 /// (the first item gets the original): the same variant where it carries
-/// no more than that, else a configuration error with its message.
+/// no more than that (a journal error included), else a configuration error with its message.
 fn again(e: &Error) -> Error {
     match e {
         Error::NoJobReads { operation } => Error::NoJobReads { operation },
+        Error::Journal { message } => Error::Journal {
+            message: message.clone(),
+        },
         other => Error::Config {
             message: other.to_string(),
         },
     }
+}
+
+/// Why a run is refused while another drives the journal.
+fn busy() -> Error {
+    Error::Journal {
+        message: "another run is driving this journal in this process (one run per journal at a time); nothing was sent".into(),
+    }
+}
+
+/// Every item of `items` interrupted by `e` (the first gets `e` itself).
+fn refuse_all(items: &[BulkItem], e: Error) -> Vec<(String, ItemOutcome)> {
+    let template = again(&e);
+    let mut first = Some(e);
+    items
+        .iter()
+        .map(|item| {
+            let error = first.take().unwrap_or_else(|| again(&template));
+            (item.key.clone(), ItemOutcome::Interrupted { error })
+        })
+        .collect()
 }
 
 /// The step whose create an intent stage is about.

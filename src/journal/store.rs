@@ -592,7 +592,7 @@ pub(super) fn apply(conn: &Connection, key: &str, write: &Write) -> Result<Recor
 }
 
 /// Writes `row` with its checksum.
-fn put(conn: &Connection, row: &Row) -> rusqlite::Result<()> {
+pub(super) fn put(conn: &Connection, row: &Row) -> rusqlite::Result<()> {
     let r = &row.record;
     let request = row.request.hex();
     let columns = Columns {
