@@ -4,7 +4,7 @@
 //! edited to promise what it does not hold. Jobs are counted at the
 //! simulator: nothing may be created twice, and a refused journal sends
 //! nothing.
-#![cfg(feature = "journal")]
+#![cfg(all(feature = "journal", unix))]
 
 use pictory::jobs::FixedInterval;
 use pictory::journal::{BulkItem, BulkRun, ItemOutcome, Journal, JournalStage};
@@ -109,6 +109,12 @@ async fn two_runs_at_once_over_clones_of_one_journal_create_each_job_once() {
     let sim = sim().await;
     let dir = Dir::new();
     let journal = Journal::open(dir.path("batch.journal")).unwrap();
+    // Another connection to the file, even in this process and through
+    // another path, is refused while it is open.
+    let link = dir.path("link.journal");
+    std::os::unix::fs::symlink(dir.path("batch.journal"), &link).unwrap();
+    refused(&link, "in use by another run");
+    refused(&dir.path("batch.journal"), "in use by another run");
     let (first, second) = (run(&sim, &journal), run(&sim, &journal.clone()));
     let (a, b) = tokio::join!(first.run(items()), second.run(items()));
     assert_eq!(jobs(&sim), (3, 3), "each key's jobs created once");
@@ -293,7 +299,11 @@ async fn another_applications_database_is_refused_untouched() {
     assert_eq!(std::fs::read(&marked).unwrap(), before);
     // Not SQLite at all.
     let text = dir.path("notes.txt");
-    std::fs::write(&text, "not a database, but long enough to be read as one ".repeat(20)).unwrap();
+    std::fs::write(
+        &text,
+        "not a database, but long enough to be read as one ".repeat(20),
+    )
+    .unwrap();
     let before = std::fs::read(&text).unwrap();
     refused(&text, "not a pictory journal");
     assert_eq!(std::fs::read(&text).unwrap(), before);
@@ -310,7 +320,10 @@ async fn a_finished_row_without_its_video_url_is_refused() {
     {
         let db = rusqlite::Connection::open(&path).unwrap();
         let changed = db
-            .execute("UPDATE items SET video_url = NULL WHERE key = 'video-002'", [])
+            .execute(
+                "UPDATE items SET video_url = NULL WHERE key = 'video-002'",
+                [],
+            )
             .unwrap();
         assert_eq!(changed, 1);
     }

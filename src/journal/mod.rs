@@ -13,6 +13,14 @@
 //! billed) its job — until you ask for it to be created again with
 //! [`BulkRun::recreate_possibly_processed`].
 //!
+//! The journal file is the whole truth: every commit is in the main file
+//! when it returns (a rollback journal, no write-ahead log), one run at a
+//! time drives it, it is checked on open (its marks, SQLite's integrity
+//! check, each row's checksum and stage) and refused untouched otherwise,
+//! and each key remembers the request it was started with: a changed one is
+//! [`ItemOutcome::Changed`], made again only with
+//! [`BulkRun::replace_changed`]. See [`Journal`].
+//!
 //! ```no_run
 //! use pictory::journal::{BulkItem, BulkRun, Journal};
 //! use pictory::storyboard::{Scene, StoryboardRequest};

@@ -111,15 +111,15 @@ pub(super) fn open(path: &Path) -> Result<Connection> {
         )),
         Err(Refusal::Sqlite(e)) => {
             let doing = match e.sqlite_error_code() {
-                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
-                    "{shown} is in use by another run (one run per journal at a time)"
-                ),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                    format!("{shown} is in use by another run (one run per journal at a time)")
+                }
                 Some(ErrorCode::NotADatabase) => format!(
                     "{shown} is not a pictory journal (not an SQLite database); it was left as it was and nothing was sent"
                 ),
-                Some(ErrorCode::DatabaseCorrupt) => format!(
-                    "{shown} is damaged; it was left as it was and nothing was sent"
-                ),
+                Some(ErrorCode::DatabaseCorrupt) => {
+                    format!("{shown} is damaged; it was left as it was and nothing was sent")
+                }
                 _ => format!("cannot set up {shown}"),
             };
             Err(err(&doing, e))
@@ -188,6 +188,11 @@ fn recognise(conn: &Connection) -> std::result::Result<bool, Refusal> {
     if application == 0 && layout == 0 && objects.is_empty() {
         return Ok(true);
     }
+    if application == 0 && objects.iter().any(|o| o.0 == "table" && o.1 == "items") {
+        return Err(Refusal::Not(
+            "it is not a journal of this version (an unmarked journal of an earlier pictory version, or another application's database): finish its batch with the version that wrote it, or start a new journal".into(),
+        ));
+    }
     if application != APPLICATION_ID {
         let tables: Vec<&str> = objects
             .iter()
@@ -209,9 +214,10 @@ fn recognise(conn: &Connection) -> std::result::Result<bool, Refusal> {
         ("index", KEY_INDEX, "items", None),
     ];
     let same = objects.len() == expected.len()
-        && objects.iter().zip(expected).all(|(o, e)| {
-            (o.0.as_str(), o.1.as_str(), o.2.as_str(), o.3.as_deref()) == e
-        });
+        && objects
+            .iter()
+            .zip(expected)
+            .all(|(o, e)| (o.0.as_str(), o.1.as_str(), o.2.as_str(), o.3.as_deref()) == e);
     if layout != LAYOUT || !same {
         return Err(Refusal::Not(format!(
             "it is damaged: it is marked as a pictory journal (layout {layout}) but its tables are not a journal's"
@@ -290,7 +296,10 @@ fn decode(r: &rusqlite::Row<'_>) -> std::result::Result<Row, (String, String)> {
     let key: String = r.get(0).map_err(|e| ("?".to_string(), e.to_string()))?;
     let fail = |why: String| (key.clone(), why);
     let text = |i: usize| r.get::<_, String>(i).map_err(|e| fail(e.to_string()));
-    let maybe = |i: usize| r.get::<_, Option<String>>(i).map_err(|e| fail(e.to_string()));
+    let maybe = |i: usize| {
+        r.get::<_, Option<String>>(i)
+            .map_err(|e| fail(e.to_string()))
+    };
     let number = |i: usize| r.get::<_, i64>(i).map_err(|e| fail(e.to_string()));
     let (stage, request) = (text(1)?, text(2)?);
     let (preview_job, render_job) = (maybe(3)?, maybe(4)?);
@@ -491,7 +500,10 @@ pub(super) fn next(
         Write::Refused(New, _) => &[PreviewRequested],
         Write::Refused(Previewed, _) => &[RenderRequested],
         Write::Refused(other, _) => {
-            return Err(format!("a refused create cannot lead to {}", other.as_str()));
+            return Err(format!(
+                "a refused create cannot lead to {}",
+                other.as_str()
+            ));
         }
         Write::Note(_) => &[PreviewRequested, RenderRequested],
     };
@@ -502,7 +514,10 @@ pub(super) fn next(
     if !starts_anew && !from.is_some_and(|s| allowed.contains(&s)) {
         return Err(match from {
             None => "no such item (was the journal changed by something else?)".into(),
-            Some(s) => format!("it is at stage {}, which this step does not follow", s.as_str()),
+            Some(s) => format!(
+                "it is at stage {}, which this step does not follow",
+                s.as_str()
+            ),
         });
     }
     let mut row = match (current, starts_anew) {
@@ -585,7 +600,8 @@ pub(super) fn apply(conn: &Connection, key: &str, write: &Write) -> Result<Recor
     let sqlite = |e: rusqlite::Error| err(&doing, e);
     let tx = conn.unchecked_transaction().map_err(sqlite)?;
     let current = get(&tx, key)?;
-    let row = next(current.as_ref(), key, write, SystemTime::now()).map_err(|why| err(&doing, why))?;
+    let row =
+        next(current.as_ref(), key, write, SystemTime::now()).map_err(|why| err(&doing, why))?;
     put(&tx, &row).map_err(sqlite)?;
     tx.commit().map_err(sqlite)?;
     Ok(row.record)

@@ -107,7 +107,11 @@ impl RowReader {
         let cannot = |e: std::io::Error| usage(format!("cannot read {}: {e}", file.display()));
         let mut reader = BufReader::new(File::open(file).map_err(cannot)?);
         // A byte-order mark, as spreadsheet exports write, is not part of the data.
-        if reader.fill_buf().map_err(cannot)?.starts_with(b"\xEF\xBB\xBF") {
+        if reader
+            .fill_buf()
+            .map_err(cannot)?
+            .starts_with(b"\xEF\xBB\xBF")
+        {
             reader.consume(3);
         }
         let format = if csv {
@@ -151,9 +155,7 @@ impl RowReader {
                 }
                 let line = record.position().map_or(0, |p| p.line());
                 let text = csv::StringRecord::from_byte_record(record.clone()).map_err(|e| {
-                    let column = e
-                        .utf8_error()
-                        .field();
+                    let column = e.utf8_error().field();
                     let column = headers.get(column).unwrap_or("?");
                     at(
                         file,
@@ -397,11 +399,16 @@ async fn conflicts(args: &BulkArgs, batch: &Batch, journal: &Journal) -> Result<
         if chunk.is_empty() {
             break;
         }
-        let found = journal.conflicts(chunk.iter().map(|(_, item)| item)).await?;
+        let found = journal
+            .conflicts(chunk.iter().map(|(_, item)| item))
+            .await?;
         count += found.len();
         if first.is_none() {
             first = found.into_iter().next().map(|c| {
-                let line = chunk.iter().find(|(_, i)| i.key == c.key).map_or(0, |x| x.0);
+                let line = chunk
+                    .iter()
+                    .find(|(_, i)| i.key == c.key)
+                    .map_or(0, |x| x.0);
                 (line, c)
             });
         }

@@ -47,7 +47,11 @@ fn bulk(sim: Option<(&Simulator, &str)>, file: &Path, journal: &Path, extra: &[&
         c.env("LOWCODEAPI_API_TOKEN", token)
             .env("LOWCODEAPI_BASE_URL", sim.base_url());
     }
-    c.arg("bulk").arg(file).arg("--journal").arg(journal).args(extra);
+    c.arg("bulk")
+        .arg(file)
+        .arg("--journal")
+        .arg(journal)
+        .args(extra);
     tokio::task::block_in_place(|| c.output().expect("the binary runs"))
 }
 
@@ -94,7 +98,10 @@ async fn a_changed_row_under_a_started_name_is_refused_until_replaced() {
     assert_eq!(jobs(), (3, 3));
     let requests = sim.counters().requests.values().sum::<u64>();
 
-    dir.file("batch.csv", b"name,text\na,One.\nb,Two (changed).\nc,Three.\nd,Four.\n");
+    dir.file(
+        "batch.csv",
+        b"name,text\na,One.\nb,Two (changed).\nc,Three.\nd,Four.\n",
+    );
     let out = bulk(Some((&sim, token)), &file, &journal, &[]);
     refused_with(&out, &["line 3", "\"b\"", "changed", "--replace-changed"]);
     assert_eq!(
@@ -165,7 +172,10 @@ fn a_100000_row_batch_is_checked_in_bounded_memory() {
     // (the binary is its only one), in KiB on Linux.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `usage` is a valid, writable rusage.
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
+    assert_eq!(
+        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) },
+        0
+    );
     let peak_mib = usage.ru_maxrss / 1024;
     // Holding every row (as before) took about 300 MiB here.
     assert!(peak_mib < 80, "peak RSS {peak_mib} MiB for 100,000 rows");
