@@ -292,11 +292,11 @@ impl Journal {
         self.with_conn(move |c| {
             let mut found = Vec::new();
             for (key, request) in asked {
-                if let Some(row) = store::get(c, &key)? {
-                    if changed(&row, &request) {
-                        let stage = row.record.stage;
-                        found.push(Conflict { key, stage });
-                    }
+                if let Some(row) = store::get(c, &key)?
+                    && changed(&row, &request)
+                {
+                    let stage = row.record.stage;
+                    found.push(Conflict { key, stage });
                 }
             }
             Ok(found)

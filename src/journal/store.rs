@@ -93,10 +93,10 @@ impl From<rusqlite::Error> for Refusal {
 /// commit in progress replaces (to undo a torn write), never a commit.
 pub(super) fn open(path: &Path) -> Result<Connection> {
     let shown = path.display();
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() {
-            return Err(err(&format!("cannot open {shown}"), "not a regular file"));
-        }
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(err(&format!("cannot open {shown}"), "not a regular file"));
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
