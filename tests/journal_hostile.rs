@@ -288,6 +288,7 @@ async fn another_applications_database_is_refused_untouched() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     let entries: Vec<_> = std::fs::read_dir(&dir.0).unwrap().collect();
     assert_eq!(entries.len(), 1, "no side file left: {entries:?}");
+    drop(entries);
     // Marked by another application, even without tables.
     let marked = dir.path("marked.db");
     {
@@ -297,6 +298,32 @@ async fn another_applications_database_is_refused_untouched() {
     let before = std::fs::read(&marked).unwrap();
     refused(&marked, "not a pictory journal");
     assert_eq!(std::fs::read(&marked).unwrap(), before);
+    // In write-ahead-log mode, with commits still in its `-wal` file (as
+    // its application left it): neither file touched, no log checkpointed.
+    let (wal_db, wal_copy) = (dir.path("wal.db"), dir.path("wal-copy.db"));
+    {
+        let db = rusqlite::Connection::open(&wal_db).unwrap();
+        let mode: String = db
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        db.execute_batch(
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL);
+             INSERT INTO orders (total) VALUES (1.5), (2.5);",
+        )
+        .unwrap();
+        std::fs::copy(&wal_db, &wal_copy).unwrap();
+        std::fs::copy(dir.path("wal.db-wal"), dir.path("wal-copy.db-wal")).unwrap();
+    }
+    let main_before = std::fs::read(&wal_copy).unwrap();
+    let log_before = std::fs::read(dir.path("wal-copy.db-wal")).unwrap();
+    assert!(!log_before.is_empty());
+    refused(&wal_copy, "not a pictory journal");
+    assert_eq!(std::fs::read(&wal_copy).unwrap(), main_before);
+    assert_eq!(
+        std::fs::read(dir.path("wal-copy.db-wal")).unwrap(),
+        log_before
+    );
     // Not SQLite at all.
     let text = dir.path("notes.txt");
     std::fs::write(

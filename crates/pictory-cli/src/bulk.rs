@@ -545,7 +545,9 @@ pub async fn run(
     args: BulkArgs,
     batch: Batch,
 ) -> Result<(), Failure> {
-    let journal = Journal::open(&args.journal)?;
+    // A journal that cannot be used (in use, damaged, not a journal) is
+    // refused before anything is sent: a usage error.
+    let journal = Journal::open(&args.journal).map_err(|e| usage(e.to_string()))?;
     if !args.replace_changed {
         conflicts(&args, &batch, &journal).await?;
     }

@@ -118,6 +118,60 @@ async fn a_changed_row_under_a_started_name_is_refused_until_replaced() {
     assert_eq!(jobs(), (5, 5), "nothing new");
 }
 
+/// A journal edited by another program (one byte of a video URL), a
+/// journal in use by another run, and a file that is not a journal: one
+/// line, exit 2, nothing sent, the file left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_that_cannot_be_trusted_is_refused_before_anything_is_sent() {
+    let token = "at_bulk-journal-token";
+    let sim = Simulator::start(SimConfig {
+        time_factor: 0.001,
+        tokens: vec![token.into()],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = Dir::new();
+    let journal = dir.0.join("batch.journal");
+    let file = dir.file(
+        "batch.csv",
+        b"name,text
+a,One.
+b,Two.
+",
+    );
+    let out = bulk(Some((&sim, token)), &file, &journal, &[]);
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    let requests = || sim.counters().requests.values().sum::<u64>();
+    let sent = requests();
+
+    let mut bytes = std::fs::read(&journal).unwrap();
+    let at = bytes
+        .windows(4)
+        .rposition(|w| w == b".mp4")
+        .expect("a video URL in the journal");
+    bytes[at + 3] = b'5';
+    std::fs::write(&journal, &bytes).unwrap();
+    let out = bulk(Some((&sim, token)), &file, &journal, &[]);
+    refused_with(&out, &["damaged", "nothing was sent"]);
+    assert_eq!(std::fs::read(&journal).unwrap(), bytes, "left as it was");
+
+    let other = dir.file("notes.journal", &b"not a journal at all. ".repeat(50));
+    let out = bulk(Some((&sim, token)), &file, &other, &[]);
+    refused_with(&out, &["not a pictory journal"]);
+    assert_eq!(
+        std::fs::read(&other).unwrap(),
+        b"not a journal at all. ".repeat(50)
+    );
+
+    let held = dir.0.join("held.journal");
+    let open = pictory::journal::Journal::open(&held).unwrap();
+    let out = bulk(Some((&sim, token)), &file, &held, &[]);
+    refused_with(&out, &["in use by another run"]);
+    drop(open);
+    assert_eq!(requests(), sent, "nothing sent");
+}
+
 /// Row 12: bytes that are not UTF-8 are named with their line, in CSV
 /// (in a plain and in a quoted multi-line cell) and in JSON Lines.
 #[test]
