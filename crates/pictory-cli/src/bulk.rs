@@ -519,18 +519,19 @@ impl Ended {
 /// The built-in simulator starts empty each run: jobs that an earlier run
 /// recorded, unfinished, are unknown to it. Says so once.
 async fn warn_about_earlier_jobs(reporter: &Reporter, journal: &Journal) {
-    let Ok(records) = journal.records().await else {
+    let Ok(counts) = journal.stage_counts().await else {
         return;
     };
-    let stopped = records
+    let stopped: u64 = counts
         .iter()
-        .filter(|r| {
+        .filter(|(stage, _)| {
             !matches!(
-                r.stage,
+                stage,
                 JournalStage::New | JournalStage::Finished | JournalStage::Failed
             )
         })
-        .count();
+        .map(|(_, n)| n)
+        .sum();
     if stopped > 0 {
         reporter.note(&format!(
             "{stopped} item(s) of this journal stopped mid-way in an earlier run; the built-in simulator starts empty each run and does not know their jobs (set {} to resume against Pictory)",
