@@ -13,6 +13,14 @@
 //! billed) its job — until you ask for it to be created again with
 //! [`BulkRun::recreate_possibly_processed`].
 //!
+//! The journal file is the whole truth: every commit is in the main file
+//! when it returns (a rollback journal, no write-ahead log), one run at a
+//! time drives it, it is checked on open (its marks, SQLite's integrity
+//! check, each row's checksum and stage) and refused untouched otherwise,
+//! and each key remembers the request it was started with: a changed one is
+//! [`ItemOutcome::Changed`], made again only with
+//! [`BulkRun::replace_changed`]. See [`Journal`].
+//!
 //! ```no_run
 //! use pictory::journal::{BulkItem, BulkRun, Journal};
 //! use pictory::storyboard::{Scene, StoryboardRequest};
@@ -32,6 +40,7 @@
 //! # Ok(()) }
 //! ```
 
+mod fingerprint;
 mod run;
 mod store;
 
@@ -39,8 +48,10 @@ pub use run::{BulkItem, BulkReport, BulkRun, ItemOutcome};
 
 use crate::error::{Error, Result};
 use crate::jobs::JobId;
+use fingerprint::Fingerprint;
 use rusqlite::Connection;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -56,7 +67,8 @@ pub enum JournalStage {
     PreviewRequested,
     /// The storyboard job exists ([`Record::preview_job`]).
     PreviewStarted,
-    /// The preview is ready ([`Record::preview_url`]); no render requested.
+    /// The preview is ready ([`Record::preview_url`], when Pictory gave
+    /// one); no render requested.
     Previewed,
     /// The render request was (about to be) sent; no job id recorded.
     RenderRequested,
@@ -130,16 +142,66 @@ pub struct Record {
     pub updated_at: SystemTime,
 }
 
+/// A key the journal started with another request than the one given now
+/// (see [`Journal::conflicts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Conflict {
+    /// The item's key.
+    pub key: String,
+    /// How far the item had come with the request it was started with.
+    pub stage: JournalStage,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?}: its request changed since the journal started it (now at stage {})",
+            self.key,
+            self.stage.as_str()
+        )
+    }
+}
+
 /// The journal of a batch: one SQLite file, one row per item key.
 ///
-/// Each write is one committed transaction in write-ahead-log mode with
-/// `synchronous=FULL`: when a write returns, it survives a crash of the
-/// process or the machine. The file is locked while a `Journal` is open,
-/// so a second run on the same file fails with [`Error::Journal`] instead
-/// of creating jobs twice. Cheap to clone (one shared connection).
+/// **One file.** Each write is one committed transaction with a rollback
+/// journal (`journal_mode=DELETE`) and `synchronous=FULL`: when a write
+/// returns, it is in the main file, on disk, and survives a crash of the
+/// process or the machine; a copy of that file alone is the whole journal.
+///
+/// **One run at a time.** The file is locked while a `Journal` is open: a
+/// second `Journal::open` of it (in this process, through another path, or
+/// in another process) fails with [`Error::Journal`]. Clones share the one
+/// connection, and only one [`BulkRun`] at a time drives a journal: a
+/// second run started while one is under way reports every item
+/// [`ItemOutcome::Interrupted`] and creates nothing.
+///
+/// **Checked.** A file is opened only if it is a pictory journal (marked by
+/// SQLite's `application_id` and `user_version`) that passes SQLite's
+/// integrity check and whose every row matches its checksum and holds what
+/// its stage promises; an empty file becomes a journal. Anything else —
+/// another application's database, a damaged or edited journal — is
+/// refused with [`Error::Journal`] and left as it was.
+///
+/// **What was asked.** Each row keeps the SHA-256 of the canonical JSON of
+/// its item's storyboard request: a key started with one request is never
+/// taken for another ([`Journal::conflicts`], [`ItemOutcome::Changed`]).
 #[derive(Clone)]
 pub struct Journal {
     conn: Arc<Mutex<Connection>>,
+    /// Set while a [`BulkRun`] drives this journal.
+    running: Arc<AtomicBool>,
+}
+
+/// The right to drive a journal, held by one run; given back on drop.
+pub(crate) struct Claim(Arc<AtomicBool>);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl std::fmt::Debug for Journal {
@@ -149,16 +211,23 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// Opens the journal at `path`, creating it if needed.
-    /// [`Error::Journal`] if it cannot be opened or another process has it open.
+    /// Opens the journal at `path`, creating it if needed. [`Error::Journal`]
+    /// if it cannot be opened, another run has it open, it is not a
+    /// pictory journal, or it is damaged (see [`Journal`]); such a file is
+    /// left as it was.
     pub fn open(path: impl AsRef<Path>) -> Result<Journal> {
-        Ok(Journal::with(store::open(path.as_ref())?))
+        Ok(Journal {
+            conn: Arc::new(Mutex::new(store::open(path.as_ref())?)),
+            running: Arc::default(),
+        })
     }
 
-    fn with(conn: Connection) -> Journal {
-        Journal {
-            conn: Arc::new(Mutex::new(conn)),
-        }
+    /// The right to drive this journal, unless a run already has it.
+    pub(crate) fn claim(&self) -> Option<Claim> {
+        self.running
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Claim(self.running.clone()))
     }
 
     /// Runs `f` on the connection on a blocking thread (a durable commit
@@ -178,21 +247,79 @@ impl Journal {
 
     /// The record of `key`, if the journal has one.
     pub async fn get(&self, key: &str) -> Result<Option<Record>> {
+        Ok(self.row(key).await?.map(|row| row.record))
+    }
+
+    /// `key`'s row: its record and its request's fingerprint.
+    pub(crate) async fn row(&self, key: &str) -> Result<Option<store::Row>> {
         let key = key.to_string();
         self.with_conn(move |c| store::get(c, &key)).await
     }
 
     /// Every record, ordered by key.
     pub async fn records(&self) -> Result<Vec<Record>> {
-        self.with_conn(store::all).await
+        self.with_conn(|c| {
+            let mut all = Vec::new();
+            store::each(c, |row| {
+                all.push(row.record);
+                Ok(())
+            })?;
+            Ok(all)
+        })
+        .await
+    }
+
+    /// How many items are at each stage (stages with none left out).
+    pub async fn stage_counts(&self) -> Result<Vec<(JournalStage, u64)>> {
+        self.with_conn(store::stage_counts).await
+    }
+
+    /// The items of `items` whose key the journal started with another
+    /// request: an item past [`JournalStage::New`] whose storyboard
+    /// request (its canonical JSON's SHA-256) differs. Sends nothing and
+    /// writes nothing. A run reports such an item
+    /// [`ItemOutcome::Changed`] and sends nothing for it unless
+    /// [`BulkRun::replace_changed`] is set; [`BulkRun::run`] checks every
+    /// key this way before it sends anything.
+    pub async fn conflicts<'a>(
+        &self,
+        items: impl IntoIterator<Item = &'a BulkItem>,
+    ) -> Result<Vec<Conflict>> {
+        let asked = items
+            .into_iter()
+            .map(|item| Ok((item.key.clone(), Fingerprint::of(&item.request)?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.with_conn(move |c| {
+            let mut found = Vec::new();
+            for (key, request) in asked {
+                if let Some(row) = store::get(c, &key)?
+                    && changed(&row, &request)
+                {
+                    let stage = row.record.stage;
+                    found.push(Conflict { key, stage });
+                }
+            }
+            Ok(found)
+        })
+        .await
     }
 
     /// Commits the intent to send the create request of `stage`
-    /// ([`JournalStage::PreviewRequested`] or [`JournalStage::RenderRequested`]).
-    pub(crate) async fn intend(&self, key: &str, stage: JournalStage) -> Result<Record> {
-        let key = key.to_string();
-        self.with_conn(move |c| store::apply(c, &key, store::Write::Intent(stage)))
-            .await
+    /// ([`JournalStage::PreviewRequested`] or [`JournalStage::RenderRequested`])
+    /// for the request with fingerprint `request`.
+    pub(crate) async fn intend(
+        &self,
+        key: &str,
+        stage: JournalStage,
+        request: Fingerprint,
+    ) -> Result<Record> {
+        self.write(key, store::Write::Intent(stage, request)).await
+    }
+
+    /// Commits the intent to send the storyboard request of a key whose
+    /// request changed: the item starts again, its earlier jobs forgotten.
+    pub(crate) async fn replace(&self, key: &str, request: Fingerprint) -> Result<Record> {
+        self.write(key, store::Write::Replace(request)).await
     }
 
     /// Commits the job id a create answered with.
@@ -202,36 +329,26 @@ impl Journal {
         stage: crate::Stage,
         id: &JobId,
     ) -> Result<Record> {
-        let key = key.to_string();
-        let id = id.clone();
-        self.with_conn(move |c| {
-            let write = match stage {
-                crate::Stage::Render => store::Write::RenderStarted(&id),
-                _ => store::Write::PreviewStarted(&id),
-            };
-            store::apply(c, &key, write)
-        })
-        .await
+        let write = match stage {
+            crate::Stage::Render => store::Write::RenderStarted(id.clone()),
+            _ => store::Write::PreviewStarted(id.clone()),
+        };
+        self.write(key, write).await
     }
 
     /// Commits the ready preview.
     pub(crate) async fn previewed(&self, key: &str, url: Option<String>) -> Result<Record> {
-        let key = key.to_string();
-        self.with_conn(move |c| store::apply(c, &key, store::Write::Previewed(url.as_deref())))
-            .await
+        self.write(key, store::Write::Previewed(url)).await
     }
 
     /// Commits the ready video.
     pub(crate) async fn finished(&self, key: &str, url: String) -> Result<Record> {
-        let key = key.to_string();
-        self.with_conn(move |c| store::apply(c, &key, store::Write::Finished(&url)))
-            .await
+        self.write(key, store::Write::Finished(url)).await
     }
 
     /// Commits a failed job.
     pub(crate) async fn failed(&self, key: &str, error: &Error) -> Result<Record> {
-        let (key, message) = (key.to_string(), error.to_string());
-        self.with_conn(move |c| store::apply(c, &key, store::Write::Failed(&message)))
+        self.write(key, store::Write::Failed(error.to_string()))
             .await
     }
 
@@ -243,17 +360,26 @@ impl Journal {
         stage: JournalStage,
         error: &Error,
     ) -> Result<Record> {
-        let (key, message) = (key.to_string(), error.to_string());
-        self.with_conn(move |c| store::apply(c, &key, store::Write::Refused(stage, &message)))
+        self.write(key, store::Write::Refused(stage, error.to_string()))
             .await
     }
 
     /// Keeps `error` on the item without moving it.
     pub(crate) async fn note(&self, key: &str, error: &Error) -> Result<Record> {
-        let (key, message) = (key.to_string(), error.to_string());
-        self.with_conn(move |c| store::apply(c, &key, store::Write::Note(&message)))
-            .await
+        self.write(key, store::Write::Note(error.to_string())).await
     }
+
+    /// Commits `write` to `key` (one transaction) and returns the record.
+    async fn write(&self, key: &str, write: store::Write) -> Result<Record> {
+        let key = key.to_string();
+        self.with_conn(move |c| store::apply(c, &key, &write)).await
+    }
+}
+
+/// Whether `row` was started with another request than `request`: past
+/// [`JournalStage::New`] (something was sent) with another fingerprint.
+pub(crate) fn changed(row: &store::Row, request: &Fingerprint) -> bool {
+    row.record.stage != JournalStage::New && row.request != *request
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! [`Journal`] from wherever it stopped, on the one journey engine (the
 //! flows' own), with the journal recording each step.
 
-use super::{Journal, JournalStage, Record};
+use super::fingerprint::Fingerprint;
+use super::{Claim, Conflict, Journal, JournalStage, Record, changed};
 use crate::error::Error;
 use crate::jobs::{JobId, JobOutput, PreviewOutput};
 use crate::journey::{At, Journey, Source, Steps};
@@ -10,6 +11,7 @@ use crate::storyboard::StoryboardRequest;
 use crate::{Client, FlowOptions, Stage, WaitPlan};
 use futures_util::future::BoxFuture;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One item of a batch: its key (unique in the journal, e.g. the video's
 /// name) and what to create.
@@ -61,6 +63,15 @@ pub enum ItemOutcome {
         /// What is known (the error met, when it happened in this run).
         detail: Option<String>,
     },
+    /// The journal started this key with another request (its storyboard
+    /// request's fingerprint differs) and nothing was sent for it: the
+    /// journal's jobs belong to the old request. Run it with
+    /// [`BulkRun::replace_changed`] to start a new video for the key — the
+    /// old one may already be billed — or give it another key.
+    Changed {
+        /// How far the item had come with its old request.
+        stage: JournalStage,
+    },
     /// Stopped before the end by an error that leaves the item resumable
     /// (a refused create, a wait that gave up, a journal error): running
     /// the batch again continues from where it stopped.
@@ -96,6 +107,11 @@ impl std::fmt::Display for ItemOutcome {
                     None => Ok(()),
                 }
             }
+            ItemOutcome::Changed { stage } => write!(
+                f,
+                "changed: the journal started this key with another request (at stage {}); not sent: replace it explicitly to start a new video for it (the old one may already be billed)",
+                stage.as_str()
+            ),
             ItemOutcome::Interrupted { error } => write!(f, "interrupted (run again): {error}"),
         }
     }
@@ -138,11 +154,13 @@ pub struct BulkRun {
     concurrency: usize,
     options: FlowOptions,
     recreate: bool,
+    replace: bool,
 }
 
 impl BulkRun {
     /// A run of `client`'s flows through `journal`: 8 items at a time,
-    /// default [`FlowOptions`], possibly-processed items not re-created.
+    /// default [`FlowOptions`], possibly-processed items not re-created,
+    /// changed items not replaced.
     pub fn new(client: Client, journal: Journal) -> BulkRun {
         BulkRun {
             client,
@@ -150,6 +168,7 @@ impl BulkRun {
             concurrency: 8,
             options: FlowOptions::default(),
             recreate: false,
+            replace: false,
         }
     }
 
@@ -175,78 +194,173 @@ impl BulkRun {
         self
     }
 
+    /// Starts again the items whose request changed since the journal
+    /// started their key (reported [`ItemOutcome::Changed`] otherwise):
+    /// **starts a new video for that key; the old one may already be
+    /// billed.** The journal then forgets the key's old jobs. Off by default.
+    pub fn replace_changed(mut self, yes: bool) -> BulkRun {
+        self.replace = yes;
+        self
+    }
+
     /// Runs every item to its end or to the first thing that stops it;
     /// one item's trouble does not stop the others.
     /// A key given twice is run once; its repeats are reported
     /// [`ItemOutcome::Interrupted`] (two drivers of one key could create
     /// its jobs twice).
     ///
-    /// How jobs are waited for is decided first ([`Client::wait_plan`]):
+    /// Every key is checked against the journal first
+    /// ([`Journal::conflicts`]): when the journal started a key with
+    /// another request, nothing is sent for any item — the changed ones are
+    /// reported [`ItemOutcome::Changed`], the others
+    /// [`ItemOutcome::Interrupted`] — unless
+    /// [`replace_changed`](Self::replace_changed) is set.
+    ///
+    /// How jobs are waited for is decided next ([`Client::wait_plan`]):
     /// when jobs could never be waited for (no job reads, no webhooks),
     /// every item is [`ItemOutcome::Interrupted`] with
-    /// [`Error::NoJobReads`] and nothing is created.
+    /// [`Error::NoJobReads`] and nothing is created. Only one run drives a
+    /// journal at a time: while another run (of a clone of this journal)
+    /// is under way, every item is [`ItemOutcome::Interrupted`] and nothing
+    /// is created.
     pub async fn run(&self, items: impl IntoIterator<Item = BulkItem>) -> BulkReport {
+        // Claimed before anything else: of two runs started together, the
+        // first one polled drives the journal and the other is refused.
+        let claim = self.journal.claim();
         let items: Vec<BulkItem> = items.into_iter().collect();
-        let order: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
-        let mut ended: Vec<(usize, String, ItemOutcome)> =
-            futures_util::StreamExt::collect(self.outcomes(items)).await;
-        ended.sort_by_key(|(index, _, _)| *index);
-        debug_assert_eq!(ended.len(), order.len());
-        BulkReport {
-            outcomes: ended.into_iter().map(|(_, key, o)| (key, o)).collect(),
+        let refused = match claim {
+            None => Some(refuse_all(&items, busy())),
+            Some(_) => self.refusal(&items).await,
+        };
+        let outcomes = match refused {
+            Some(refused) => refused,
+            None => {
+                let mut ended: Vec<(usize, String, ItemOutcome)> =
+                    futures_util::StreamExt::collect(self.drive_all(claim, items)).await;
+                ended.sort_by_key(|(index, _, _)| *index);
+                ended.into_iter().map(|(_, key, o)| (key, o)).collect()
+            }
+        };
+        BulkReport { outcomes }
+    }
+
+    /// Each item's outcome when the batch must not start: some keys'
+    /// requests changed (and are not to be replaced), or the journal could
+    /// not be read. `None` when the batch may run.
+    async fn refusal(&self, items: &[BulkItem]) -> Option<Vec<(String, ItemOutcome)>> {
+        if self.replace {
+            return None;
         }
+        let mut seen = std::collections::HashSet::new();
+        let firsts = items.iter().filter(|item| seen.insert(item.key.as_str()));
+        let conflicts = match self.journal.conflicts(firsts).await {
+            Ok(c) if c.is_empty() => return None,
+            Ok(c) => c,
+            Err(e) => return Some(refuse_all(items, e)),
+        };
+        let changed: std::collections::HashMap<&str, &Conflict> =
+            conflicts.iter().map(|c| (c.key.as_str(), c)).collect();
+        let mut reported = std::collections::HashSet::new();
+        let all = items.iter().map(|item| {
+            let key = item.key.as_str();
+            let outcome = match changed.get(key) {
+                Some(c) if reported.insert(key) => ItemOutcome::Changed { stage: c.stage },
+                _ => ItemOutcome::Interrupted {
+                    error: Error::Journal {
+                        message: format!(
+                            "not run: the journal started {} key(s) of this batch with another request (see their outcomes); nothing was sent",
+                            conflicts.len()
+                        ),
+                    },
+                },
+            };
+            (item.key.clone(), outcome)
+        });
+        Some(all.collect())
     }
 
     /// Runs every item like [`run`](Self::run), and yields each item's
     /// outcome as soon as that item ends (with its position in `items`
     /// and its key), for progress displays that show items as they finish.
-    pub fn outcomes(
-        &self,
-        items: impl IntoIterator<Item = BulkItem>,
-    ) -> impl futures_core::Stream<Item = (usize, String, ItemOutcome)> + Send + '_ {
+    ///
+    /// `items` is read as the run goes (at most
+    /// [`concurrency`](Self::concurrency) items held at a time, and each
+    /// key once, to tell repeats apart), so a batch of any size runs in
+    /// little memory. Each item is checked against the journal just before
+    /// it starts: a changed one is reported [`ItemOutcome::Changed`] and
+    /// nothing is sent for it, but the others run; to refuse the whole
+    /// batch when any key changed, check first with
+    /// [`Journal::conflicts`] (as [`run`](Self::run) does).
+    pub fn outcomes<'a, I>(
+        &'a self,
+        items: I,
+    ) -> impl futures_core::Stream<Item = (usize, String, ItemOutcome)> + Send + 'a
+    where
+        I: IntoIterator<Item = BulkItem>,
+        I::IntoIter: Send + 'a,
+    {
+        self.drive_all(self.journal.claim(), items)
+    }
+
+    /// The items' outcomes as they end, driven under `claim` (`None`:
+    /// another run drives the journal, and every item is refused).
+    fn drive_all<'a, I>(
+        &'a self,
+        claim: Option<Claim>,
+        items: I,
+    ) -> impl futures_core::Stream<Item = (usize, String, ItemOutcome)> + Send + 'a
+    where
+        I: IntoIterator<Item = BulkItem>,
+        I::IntoIter: Send + 'a,
+    {
         use futures_util::StreamExt;
-        let mut seen = std::collections::HashSet::new();
-        let items: Vec<(usize, bool, BulkItem)> = items
-            .into_iter()
-            .enumerate()
-            .map(|(index, item)| (index, seen.insert(item.key.clone()), item))
-            .collect();
-        let planned = async move { self.client.wait_plan(&self.options).await };
-        let mut items = Some(items);
+        let planned = async move {
+            match claim {
+                Some(claim) => Ok((self.client.wait_plan(&self.options).await?, claim)),
+                None => Err(busy()),
+            }
+        };
+        let mut items = Some(items.into_iter().enumerate());
         futures_util::stream::once(planned).flat_map(move |plan| {
             // `once` yields one plan: the items are taken the one time.
-            let items = items.take().unwrap_or_default();
+            let items = items.take().into_iter().flatten();
             match plan {
                 Err(e) => {
                     let template = again(&e);
                     let mut first = Some(e);
-                    futures_util::stream::iter(items.into_iter().map(move |(index, _, item)| {
+                    futures_util::stream::iter(items.map(move |(index, item)| {
                         let error = first.take().unwrap_or_else(|| again(&template));
                         (index, item.key, ItemOutcome::Interrupted { error })
                     }))
                     .boxed()
                 }
-                Ok(plan) => futures_util::stream::iter(items)
-                    .map(move |(index, first, item)| {
-                        let plan = plan.clone();
-                        async move {
-                            let outcome = if !first {
-                                Err(Error::Journal {
-                                    message: format!(
-                                        "key {:?} appears more than once in the batch; only its first item was run",
-                                        item.key
-                                    ),
-                                })
-                            } else {
-                                self.drive(&plan, &item).await
-                            };
-                            let outcome =
-                                outcome.unwrap_or_else(|error| ItemOutcome::Interrupted { error });
-                            (index, item.key, outcome)
-                        }
-                    })
-                    .buffer_unordered(self.concurrency)
-                    .boxed(),
+                Ok((plan, claim)) => {
+                    let mut seen = std::collections::HashSet::new();
+                    futures_util::stream::iter(items)
+                        .map(move |(index, item)| {
+                            // Held for as long as the items are driven.
+                            let _driving = &claim;
+                            let first = seen.insert(item.key.clone());
+                            let plan = plan.clone();
+                            async move {
+                                let outcome = if !first {
+                                    Err(Error::Journal {
+                                        message: format!(
+                                            "key {:?} appears more than once in the batch; only its first item was run",
+                                            item.key
+                                        ),
+                                    })
+                                } else {
+                                    self.drive(&plan, &item).await
+                                };
+                                let outcome = outcome
+                                    .unwrap_or_else(|error| ItemOutcome::Interrupted { error });
+                                (index, item.key, outcome)
+                            }
+                        })
+                        .buffer_unordered(self.concurrency)
+                        .boxed()
+                }
             }
         })
     }
@@ -255,8 +369,14 @@ impl BulkRun {
     /// only for errors that leave the journal as it was (resumable).
     async fn drive(&self, plan: &WaitPlan, item: &BulkItem) -> crate::Result<ItemOutcome> {
         let key = item.key.as_str();
-        let record = self.journal.get(key).await?;
+        let request = Fingerprint::of(&item.request)?;
+        let row = self.journal.row(key).await?;
+        let replacing = row.as_ref().is_some_and(|r| changed(r, &request));
+        let record = row.map(|r| r.record);
         let stage = record.as_ref().map_or(JournalStage::New, |r| r.stage);
+        if replacing && !self.replace {
+            return Ok(ItemOutcome::Changed { stage });
+        }
         let preview_of = |r: &Record| {
             r.preview_url.clone().map(|url| PreviewOutput {
                 preview_url: Some(url),
@@ -265,6 +385,7 @@ impl BulkRun {
             })
         };
         let at = match (stage, &record) {
+            _ if replacing => At::Start,
             (JournalStage::New, _) => At::Start,
             (JournalStage::PreviewRequested | JournalStage::RenderRequested, _)
                 if !self.recreate =>
@@ -288,13 +409,11 @@ impl BulkRun {
                 return Ok(ItemOutcome::Finished {
                     preview_job: r.preview_job.clone(),
                     render_job: r.render_job.clone(),
-                    video_url: r.video_url.clone().unwrap_or_default(),
+                    video_url: r.video_url.clone().ok_or_else(|| damaged(r))?,
                 });
             }
-            (JournalStage::Failed, _) => {
-                let error = record
-                    .and_then(|r| r.error)
-                    .unwrap_or_else(|| "failed".into());
+            (JournalStage::Failed, Some(r)) => {
+                let error = r.error.clone().ok_or_else(|| damaged(r))?;
                 return Ok(ItemOutcome::Failed { error });
             }
             (_, None) => unreachable!("a stage other than New comes from a record"),
@@ -302,6 +421,8 @@ impl BulkRun {
         let recorder = Recorder {
             journal: &self.journal,
             key,
+            request,
+            replacing: AtomicBool::new(replacing),
             ended: Mutex::new(None),
         };
         let journey = Journey::with_plan(&self.client, &self.options, plan.clone(), &recorder);
@@ -353,6 +474,10 @@ enum Ended {
 struct Recorder<'a> {
     journal: &'a Journal,
     key: &'a str,
+    /// The fingerprint of the item's request, kept with each intent.
+    request: Fingerprint,
+    /// Whether the next storyboard intent replaces a changed item.
+    replacing: AtomicBool,
     ended: Mutex<Option<Ended>>,
 }
 
@@ -369,7 +494,14 @@ impl Steps for Recorder<'_> {
                 Stage::Render => JournalStage::RenderRequested,
                 _ => JournalStage::PreviewRequested,
             };
-            self.journal.intend(self.key, intent).await.map(drop)
+            let written = if intent == JournalStage::PreviewRequested
+                && self.replacing.swap(false, Ordering::AcqRel)
+            {
+                self.journal.replace(self.key, self.request).await
+            } else {
+                self.journal.intend(self.key, intent, self.request).await
+            };
+            written.map(drop)
         })
     }
 
@@ -410,17 +542,21 @@ impl Steps for Recorder<'_> {
 
     fn finished<'a>(
         &'a self,
-        _stage: Stage,
+        stage: Stage,
         output: &'a JobOutput,
     ) -> BoxFuture<'a, crate::Result<()>> {
         Box::pin(async move {
-            match output {
-                JobOutput::Preview(p) => {
+            // Another kind of output than the step's is not recorded: the
+            // journey reports it as the job's failure next.
+            match (stage, output) {
+                (Stage::Preview, JobOutput::Preview(p)) => {
                     self.journal
                         .previewed(self.key, p.preview_url.clone())
                         .await
                 }
-                JobOutput::Render(v) => self.journal.finished(self.key, v.video_url.clone()).await,
+                (Stage::Render, JobOutput::Render(v)) => {
+                    self.journal.finished(self.key, v.video_url.clone()).await
+                }
                 _ => return Ok(()),
             }
             .map(drop)
@@ -442,14 +578,37 @@ impl Steps for Recorder<'_> {
 
 /// The error the other items of a batch meet when its wait plan failed
 /// (the first item gets the original): the same variant where it carries
-/// no more than that, else a configuration error with its message.
+/// no more than that (a journal error included), else a configuration error with its message.
 fn again(e: &Error) -> Error {
     match e {
         Error::NoJobReads { operation } => Error::NoJobReads { operation },
+        Error::Journal { message } => Error::Journal {
+            message: message.clone(),
+        },
         other => Error::Config {
             message: other.to_string(),
         },
     }
+}
+
+/// Why a run is refused while another drives the journal.
+fn busy() -> Error {
+    Error::Journal {
+        message: "another run is driving this journal in this process (one run per journal at a time); nothing was sent".into(),
+    }
+}
+
+/// Every item of `items` interrupted by `e` (the first gets `e` itself).
+fn refuse_all(items: &[BulkItem], e: Error) -> Vec<(String, ItemOutcome)> {
+    let template = again(&e);
+    let mut first = Some(e);
+    items
+        .iter()
+        .map(|item| {
+            let error = first.take().unwrap_or_else(|| again(&template));
+            (item.key.clone(), ItemOutcome::Interrupted { error })
+        })
+        .collect()
 }
 
 /// The step whose create an intent stage is about.
@@ -457,6 +616,17 @@ fn step_of(stage: JournalStage) -> Stage {
     match stage {
         JournalStage::RenderRequested => Stage::Render,
         _ => Stage::Preview,
+    }
+}
+
+/// A record that lacks what its stage promises.
+fn damaged(record: &Record) -> Error {
+    Error::Journal {
+        message: format!(
+            "item {:?} is damaged: it is at stage {} without what that stage records",
+            record.key,
+            record.stage.as_str()
+        ),
     }
 }
 

@@ -7,12 +7,15 @@ use crate::cli::BulkArgs;
 use crate::commands::{announce_plan, check_music, flow_options, storyboard, usage};
 use crate::report::{Failure, Reporter, one_line};
 use pictory::Stage;
-use pictory::journal::{BulkItem, BulkRun, ItemOutcome, Journal, JournalStage};
+use pictory::journal::{BulkItem, BulkRun, Conflict, ItemOutcome, Journal, JournalStage};
 use pictory::storyboard::Scene;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The fields of a row, in CSV header order.
 const COLUMNS: [&str; 4] = ["name", "text", "voice", "music"];
@@ -33,32 +36,30 @@ struct Row {
     music: Option<f64>,
 }
 
-/// The rows of a file, each with its line number.
-type Rows = Result<Vec<(u64, Row)>, Failure>;
+/// A checked batch: each name with the line it is on (to tell repeats
+/// apart, and to see the file unchanged when it is read again to run).
+/// Nothing else of the file is kept: the rows are read again, one at a
+/// time, as the run goes.
+#[derive(Debug, Default)]
+pub struct Batch {
+    lines: HashMap<Box<str>, u64>,
+}
 
-/// Reads and checks the whole batch: nothing is sent unless every row is
-/// good. Each error is a usage error naming the file and the line.
-pub fn load(args: &BulkArgs) -> Result<Vec<BulkItem>, Failure> {
+/// Reads and checks the whole batch, one row at a time: nothing is sent
+/// unless every row is good. Each error is a usage error naming the file
+/// and the line. Memory: the row being read, and each name with its line.
+pub fn check(args: &BulkArgs) -> Result<Batch, Failure> {
     let file = &args.file;
-    let ext = file
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let read: fn(&Path, &str) -> Rows = match ext.as_deref() {
-        Some("csv") => read_csv,
-        Some("jsonl") => read_jsonl,
-        _ => {
-            return Err(usage(format!(
-                "{}: give a .csv or a .jsonl file",
-                file.display()
-            )));
-        }
-    };
-    let content = std::fs::read_to_string(file)
-        .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
-    // A byte-order mark, as spreadsheet exports write, is not part of the data.
-    let content = content.strip_prefix('\u{feff}').unwrap_or(&content);
-    let rows = read(file, content)?;
-    items(file, rows, args)
+    let mut rows = RowReader::open(file)?;
+    let mut lines: HashMap<Box<str>, u64> = HashMap::new();
+    while let Some((line, row)) = rows.next_row()? {
+        let item = item(file, line, row, args, |name| lines.get(name).copied())?;
+        lines.insert(item.key.into_boxed_str(), line);
+    }
+    if lines.is_empty() {
+        return Err(usage(format!("{}: no rows", file.display())));
+    }
+    Ok(Batch { lines })
 }
 
 /// A usage error about `line` of `file`.
@@ -66,10 +67,162 @@ fn at(file: &Path, line: u64, what: impl std::fmt::Display) -> Failure {
     usage(format!("{}: line {line}: {what}", file.display()))
 }
 
-fn read_csv(file: &Path, content: &str) -> Rows {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::Headers)
-        .from_reader(content.as_bytes());
+/// The rows of a batch file, read one at a time, each with its line.
+struct RowReader {
+    file: PathBuf,
+    format: Format,
+}
+
+enum Format {
+    Csv {
+        reader: csv::Reader<BufReader<File>>,
+        headers: csv::StringRecord,
+        record: csv::ByteRecord,
+    },
+    Jsonl {
+        reader: BufReader<File>,
+        /// The line last read.
+        line: u64,
+        buffer: Vec<u8>,
+    },
+}
+
+impl RowReader {
+    /// Opens `file` (a .csv or a .jsonl), past a byte-order mark, and
+    /// checks a CSV header.
+    fn open(file: &Path) -> Result<RowReader, Failure> {
+        let ext = file
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let csv = match ext.as_deref() {
+            Some("csv") => true,
+            Some("jsonl") => false,
+            _ => {
+                return Err(usage(format!(
+                    "{}: give a .csv or a .jsonl file",
+                    file.display()
+                )));
+            }
+        };
+        let cannot = |e: std::io::Error| usage(format!("cannot read {}: {e}", file.display()));
+        let mut reader = BufReader::new(File::open(file).map_err(cannot)?);
+        // A byte-order mark, as spreadsheet exports write, is not part of the data.
+        if reader
+            .fill_buf()
+            .map_err(cannot)?
+            .starts_with(b"\xEF\xBB\xBF")
+        {
+            reader.consume(3);
+        }
+        let format = if csv {
+            let mut reader = csv::ReaderBuilder::new()
+                .trim(csv::Trim::Headers)
+                .from_reader(reader);
+            let headers = csv_headers(file, &mut reader)?;
+            Format::Csv {
+                reader,
+                headers,
+                record: csv::ByteRecord::new(),
+            }
+        } else {
+            Format::Jsonl {
+                reader,
+                line: 0,
+                buffer: Vec::new(),
+            }
+        };
+        Ok(RowReader {
+            file: file.to_path_buf(),
+            format,
+        })
+    }
+
+    /// The next row and its line; `None` at the end.
+    fn next_row(&mut self) -> Result<Option<(u64, Row)>, Failure> {
+        let file = self.file.as_path();
+        match &mut self.format {
+            Format::Csv {
+                reader,
+                headers,
+                record,
+            } => {
+                let more = reader.read_byte_record(record).map_err(|e| {
+                    let line = e.position().map_or(0, |p| p.line());
+                    at(file, line, csv_error(&e, headers))
+                })?;
+                if !more {
+                    return Ok(None);
+                }
+                let line = record.position().map_or(0, |p| p.line());
+                let text = csv::StringRecord::from_byte_record(record.clone()).map_err(|e| {
+                    let column = e.utf8_error().field();
+                    let column = headers.get(column).unwrap_or("?");
+                    at(
+                        file,
+                        line,
+                        format!(
+                            "column {column:?}: not UTF-8 (an invalid byte after {} valid bytes)",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    )
+                })?;
+                let row: Row = text
+                    .deserialize(Some(headers))
+                    .map_err(|e| at(file, line, csv_error(&e, headers)))?;
+                Ok(Some((line, row)))
+            }
+            Format::Jsonl {
+                reader,
+                line,
+                buffer,
+            } => loop {
+                buffer.clear();
+                let read = reader
+                    .read_until(b'\n', buffer)
+                    .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+                if read == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                let text = std::str::from_utf8(buffer).map_err(|e| {
+                    at(
+                        file,
+                        *line,
+                        format!(
+                            "not UTF-8 (an invalid byte after {} valid bytes)",
+                            e.valid_up_to()
+                        ),
+                    )
+                })?;
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let row: Row = serde_json::from_str(text).map_err(|e| {
+                    // serde_json counts from the start of this line alone.
+                    let message = e.to_string();
+                    let message = message.rsplit_once(" at line ").map_or(&*message, |m| m.0);
+                    at(
+                        file,
+                        *line,
+                        format!(
+                            "not a JSON object with the fields {} ({message}, column {})",
+                            COLUMNS.join(", "),
+                            e.column()
+                        ),
+                    )
+                })?;
+                return Ok(Some((*line, row)));
+            },
+        }
+    }
+}
+
+/// Reads and checks a CSV header: known columns, each once, name and text
+/// among them.
+fn csv_headers(
+    file: &Path,
+    reader: &mut csv::Reader<BufReader<File>>,
+) -> Result<csv::StringRecord, Failure> {
     let headers = reader
         .headers()
         .map_err(|e| at(file, 1, csv_error(&e, &csv::StringRecord::new())))?
@@ -100,19 +253,7 @@ fn read_csv(file: &Path, content: &str) -> Rows {
             ));
         }
     }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            at(file, line, csv_error(&e, &headers))
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        let row: Row = record
-            .deserialize(Some(&headers))
-            .map_err(|e| at(file, line, csv_error(&e, &headers)))?;
-        rows.push((line, row));
-    }
-    Ok(rows)
+    Ok(headers)
 }
 
 /// The csv crate's message without the position it repeats (the caller
@@ -136,32 +277,6 @@ fn csv_error(e: &csv::Error, headers: &csv::StringRecord) -> String {
     }
 }
 
-fn read_jsonl(file: &Path, content: &str) -> Rows {
-    let mut rows = Vec::new();
-    for (index, text) in content.lines().enumerate() {
-        let line = index as u64 + 1;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let row: Row = serde_json::from_str(text).map_err(|e| {
-            // serde_json counts from the start of this line alone.
-            let message = e.to_string();
-            let message = message.rsplit_once(" at line ").map_or(&*message, |m| m.0);
-            at(
-                file,
-                line,
-                format!(
-                    "not a JSON object with the fields {} ({message}, column {})",
-                    COLUMNS.join(", "),
-                    e.column()
-                ),
-            )
-        })?;
-        rows.push((line, row));
-    }
-    Ok(rows)
-}
-
 /// A value that is there and not blank, trimmed.
 fn present(value: Option<String>) -> Option<String> {
     value
@@ -169,38 +284,153 @@ fn present(value: Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The checked items: names present and unique, texts present, volumes
-/// between 0 and 1, every storyboard valid. `--voice` and `--music` fill
-/// rows that have none.
-fn items(file: &Path, rows: Vec<(u64, Row)>, args: &BulkArgs) -> Result<Vec<BulkItem>, Failure> {
-    let mut lines: HashMap<String, u64> = HashMap::new();
-    let mut items = Vec::with_capacity(rows.len());
-    for (line, row) in rows {
-        let name = present(row.name).ok_or_else(|| at(file, line, "no name (required)"))?;
-        let text = present(row.text)
-            .ok_or_else(|| at(file, line, format!("{name:?}: no text (required)")))?;
-        if let Some(first) = lines.insert(name.clone(), line) {
+/// The item of the row on `line`, checked: name present and not on an
+/// earlier line (`earlier` says where a name was seen first), text
+/// present, volume between 0 and 1, a valid storyboard. `--voice` and
+/// `--music` fill a row that has none.
+fn item(
+    file: &Path,
+    line: u64,
+    row: Row,
+    args: &BulkArgs,
+    earlier: impl FnOnce(&str) -> Option<u64>,
+) -> Result<BulkItem, Failure> {
+    let name = present(row.name).ok_or_else(|| at(file, line, "no name (required)"))?;
+    let text =
+        present(row.text).ok_or_else(|| at(file, line, format!("{name:?}: no text (required)")))?;
+    if let Some(first) = earlier(&name) {
+        return Err(at(
+            file,
+            line,
+            format!(
+                "the name {name:?} is also on line {first} (each name is the video's journal key: make it unique)"
+            ),
+        ));
+    }
+    let music = row.music.or(args.music);
+    check_music(&format!("{}: line {line}: music", file.display()), music)?;
+    let voice = present(row.voice).or_else(|| args.voice.clone());
+    let request = storyboard(&name, Scene::text(text), voice.as_deref(), music);
+    request
+        .validate()
+        .map_err(|e| at(file, line, format!("{name:?}: {e}")))?;
+    Ok(BulkItem::new(name, request))
+}
+
+/// The items of a checked batch, read again from its file one at a time
+/// as the run takes them. A row that no longer passes the check, or is
+/// not where the check saw it (the file changed since), ends the items;
+/// the error is kept in `stopped`.
+struct Items<'a> {
+    rows: RowReader,
+    args: &'a BulkArgs,
+    batch: &'a Batch,
+    stopped: &'a Mutex<Option<Failure>>,
+}
+
+impl Items<'_> {
+    fn open<'a>(
+        args: &'a BulkArgs,
+        batch: &'a Batch,
+        stopped: &'a Mutex<Option<Failure>>,
+    ) -> Result<Items<'a>, Failure> {
+        Ok(Items {
+            rows: RowReader::open(&args.file)?,
+            args,
+            batch,
+            stopped,
+        })
+    }
+
+    /// The next item with its line, checked again.
+    fn next_item(&mut self) -> Result<Option<(u64, BulkItem)>, Failure> {
+        let Some((line, row)) = self.rows.next_row()? else {
+            return Ok(None);
+        };
+        let file = self.args.file.as_path();
+        let checked = |name: &str| self.batch.lines.get(name).copied();
+        let item = item(file, line, row, self.args, |name| {
+            checked(name).filter(|first| *first < line)
+        })?;
+        if checked(&item.key) != Some(line) {
             return Err(at(
                 file,
                 line,
                 format!(
-                    "the name {name:?} is also on line {first} (each name is the video's journal key: make it unique)"
+                    "{:?} is not where the check found it: the file changed since it was checked",
+                    item.key
                 ),
             ));
         }
-        let music = row.music.or(args.music);
-        check_music(&format!("{}: line {line}: music", file.display()), music)?;
-        let voice = present(row.voice).or_else(|| args.voice.clone());
-        let request = storyboard(&name, Scene::text(text), voice.as_deref(), music);
-        request
-            .validate()
-            .map_err(|e| at(file, line, format!("{name:?}: {e}")))?;
-        items.push(BulkItem::new(name, request));
+        Ok(Some((line, item)))
     }
-    if items.is_empty() {
-        return Err(usage(format!("{}: no rows", file.display())));
+}
+
+impl Iterator for Items<'_> {
+    type Item = BulkItem;
+
+    fn next(&mut self) -> Option<BulkItem> {
+        match self.next_item() {
+            Ok(next) => next.map(|(_, item)| item),
+            Err(e) => {
+                *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                None
+            }
+        }
     }
-    Ok(items)
+}
+
+/// The keys of the batch whose request changed since the journal started
+/// them, checked before anything is sent: `Err` is one line naming the
+/// first such row, how many there are, and how to make them again.
+async fn conflicts(args: &BulkArgs, batch: &Batch, journal: &Journal) -> Result<(), Failure> {
+    let unused = Mutex::new(None);
+    let mut items = Items::open(args, batch, &unused)?;
+    let mut first: Option<(u64, Conflict)> = None;
+    let mut count = 0usize;
+    loop {
+        let mut chunk = Vec::with_capacity(256);
+        while chunk.len() < 256 {
+            match items.next_item()? {
+                Some(next) => chunk.push(next),
+                None => break,
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let found = journal
+            .conflicts(chunk.iter().map(|(_, item)| item))
+            .await?;
+        count += found.len();
+        if first.is_none() {
+            first = found.into_iter().next().map(|c| {
+                let line = chunk
+                    .iter()
+                    .find(|(_, i)| i.key == c.key)
+                    .map_or(0, |x| x.0);
+                (line, c)
+            });
+        }
+    }
+    let Some((line, conflict)) = first else {
+        return Ok(());
+    };
+    let others = match count - 1 {
+        0 => String::new(),
+        n => format!(" ({n} more row(s) changed too)"),
+    };
+    Err(at(
+        &args.file,
+        line,
+        format!(
+            "{:?} changed since the journal started it (it is at stage {}){others}; nothing was sent: \
+             run again with --replace-changed to make new videos for the changed rows (their old videos \
+             may already be billed), or give them new names",
+            conflict.key,
+            conflict.stage.as_str()
+        ),
+    ))
 }
 
 /// How one item ended.
@@ -272,6 +502,10 @@ impl Ended {
                 Kind::Interrupted,
                 json!({"key": key, "outcome": "interrupted", "error": error.to_string()}),
             ),
+            ItemOutcome::Changed { .. } => (
+                Kind::Interrupted,
+                json!({"key": key, "outcome": "changed", "error": outcome.to_string()}),
+            ),
             // An outcome this tool does not know yet: not finished.
             other => (
                 Kind::Interrupted,
@@ -285,18 +519,19 @@ impl Ended {
 /// The built-in simulator starts empty each run: jobs that an earlier run
 /// recorded, unfinished, are unknown to it. Says so once.
 async fn warn_about_earlier_jobs(reporter: &Reporter, journal: &Journal) {
-    let Ok(records) = journal.records().await else {
+    let Ok(counts) = journal.stage_counts().await else {
         return;
     };
-    let stopped = records
+    let stopped: u64 = counts
         .iter()
-        .filter(|r| {
+        .filter(|(stage, _)| {
             !matches!(
-                r.stage,
+                stage,
                 JournalStage::New | JournalStage::Finished | JournalStage::Failed
             )
         })
-        .count();
+        .map(|(_, n)| n)
+        .sum();
     if stopped > 0 {
         reporter.note(&format!(
             "{stopped} item(s) of this journal stopped mid-way in an earlier run; the built-in simulator starts empty each run and does not know their jobs (set {} to resume against Pictory)",
@@ -309,10 +544,15 @@ pub async fn run(
     session: &Session,
     reporter: &Reporter,
     args: BulkArgs,
-    items: Vec<BulkItem>,
+    batch: Batch,
 ) -> Result<(), Failure> {
-    let journal = Journal::open(&args.journal)?;
-    let total = items.len();
+    // A journal that cannot be used (in use, damaged, not a journal) is
+    // refused before anything is sent: a usage error.
+    let journal = Journal::open(&args.journal).map_err(|e| usage(e.to_string()))?;
+    if !args.replace_changed {
+        conflicts(&args, &batch, &journal).await?;
+    }
+    let total = batch.lines.len();
     reporter.note(&format!(
         "bulk: {total} video(s) from {}, journal {}",
         args.file.display(),
@@ -326,7 +566,10 @@ pub async fn run(
     let run = BulkRun::new(session.client.clone(), journal.clone())
         .concurrency(usize::from(args.concurrency))
         .options(opts)
-        .recreate_possibly_processed(args.recreate_possibly_processed);
+        .recreate_possibly_processed(args.recreate_possibly_processed)
+        .replace_changed(args.replace_changed);
+    let stopped = Mutex::new(None);
+    let items = Items::open(&args, &batch, &stopped)?;
     let progress = reporter.items(total as u64);
     // Each outcome shows as its item ends.
     let mut stream = std::pin::pin!(run.outcomes(items));
@@ -339,6 +582,7 @@ pub async fn run(
     ended.sort_by_key(|(index, _)| *index);
     let ended: Vec<Ended> = ended.into_iter().map(|(_, e)| e).collect();
     progress.finish();
+    let stopped = stopped.lock().unwrap_or_else(|e| e.into_inner()).take();
 
     let count = |kind: Kind| ended.iter().filter(|e| e.kind == kind).count();
     let (finished, failed, possibly, interrupted) = (
@@ -361,6 +605,16 @@ pub async fn run(
             "interrupted": interrupted,
         },
     }));
+    match stopped {
+        Some(Failure::Usage(why)) => {
+            return Err(Failure::Unfinished(format!(
+                "{why}; the batch stopped there ({} of {total} rows ran): fix the file and run the same command again",
+                ended.len()
+            )));
+        }
+        Some(other) => return Err(other),
+        None => {}
+    }
     if finished == total {
         reporter.line(&format!("{finished} of {total} videos finished"));
         return Ok(());

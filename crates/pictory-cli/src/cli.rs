@@ -153,6 +153,12 @@ pub struct BulkArgs {
     /// it may bill twice: check Pictory's dashboard first.
     #[arg(long)]
     pub recreate_possibly_processed: bool,
+    /// Make a new video for each row whose text, voice or music changed
+    /// since the journal started its name (without this flag such a batch
+    /// is refused before anything is sent). The journal then forgets the
+    /// name's earlier jobs; Pictory may already have billed them.
+    #[arg(long)]
+    pub replace_changed: bool,
     /// Narrate rows that have no `voice` with this AI voice (e.g. Jackson).
     #[arg(long, value_name = "SPEAKER")]
     pub voice: Option<String>,

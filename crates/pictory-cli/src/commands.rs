@@ -15,8 +15,9 @@ use std::time::Duration;
 #[derive(Debug, Default)]
 pub struct Checked {
     text: Option<String>,
-    /// The items of `pictory bulk`, all checked.
-    pub items: Vec<pictory::journal::BulkItem>,
+    /// The batch of `pictory bulk`, every row checked (its rows are read
+    /// again as the run goes).
+    pub batch: crate::bulk::Batch,
 }
 
 pub fn usage(message: impl Into<String>) -> Failure {
@@ -113,7 +114,7 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
         }
         Command::Bulk(args) => {
             check_music("--music", args.music)?;
-            checked.items = crate::bulk::load(args)?;
+            checked.batch = crate::bulk::check(args)?;
             writable_target("--journal", &args.journal)?;
         }
         Command::Job(args) => {

@@ -306,7 +306,7 @@ async fn run_command(
         Command::Job(args) => commands::job(session, reporter, args).await,
         Command::Transcribe(args) => commands::transcribe(session, reporter, args).await,
         Command::Summarize(args) => commands::summarize(session, reporter, args).await,
-        Command::Bulk(args) => bulk::run(session, reporter, args, checked.items).await,
+        Command::Bulk(args) => bulk::run(session, reporter, args, checked.batch).await,
         Command::Templates(r) => {
             resources::resource(session, reporter, resources::TEMPLATES, r).await
         }
