@@ -607,10 +607,20 @@ fn build_cost(rows: &mut Vec<Row>) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // Under callgrind (PICTORY_BENCH_SIDE set) one thread runs everything,
+    // so the instruction counts do not depend on how threads happened to be
+    // woken (on the multi-thread runtime they varied by a few percent).
+    let rt = if std::env::var_os("PICTORY_BENCH_SIDE").is_some() {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--sim-server") {
         let secs = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(2);
