@@ -60,6 +60,20 @@ pub enum Error {
         /// What to check: `LOWCODEAPI_API_TOKEN` or `PICTORY_API_KEY`.
         credential: &'static str,
     },
+    /// LowCodeAPI does not know the token: it has LowCodeAPI's `at_`
+    /// prefix, but no account holds it (mistyped, revoked, or from another
+    /// deployment of the proxy). LowCodeAPI's server answers it with 403
+    /// `{"message": "Invalid api_token"}`; a token without the prefix gets
+    /// [`Error::Unauthorized`] instead.
+    #[error(
+        "{operation}: the API token is not known to LowCodeAPI ({response}); check LOWCODEAPI_API_TOKEN: it has LowCodeAPI's at_ prefix but no LowCodeAPI account holds it (mistyped, revoked, or from another deployment)"
+    )]
+    UnknownToken {
+        /// The operation id.
+        operation: &'static str,
+        /// The response.
+        response: ErrorResponse,
+    },
     /// 403: the token is valid but may not do this.
     #[error("{operation}: forbidden ({response})")]
     Forbidden {
@@ -229,6 +243,23 @@ pub enum Error {
         /// Pictory's `error_message`.
         message: String,
     },
+    /// A job completed, and its body is valid, but an output the caller
+    /// asked for is not in it: a transcription without `srt` (Pictory's
+    /// documented finished transcription carries only `transcript`), or a
+    /// job that produced another kind of output than wanted (a preview
+    /// where a video was expected). Waiting again does not help.
+    #[error("{operation}: job {job_id} completed without {missing}{}", .found.as_ref().map(|f| format!(" (it produced {f})")).unwrap_or_default())]
+    MissingOutput {
+        /// The operation or flow that needed the output.
+        operation: &'static str,
+        /// The job (empty when neither the caller nor the body knew it).
+        job_id: String,
+        /// What is missing, e.g. ``the `srt` output`` or `a transcript`.
+        missing: String,
+        /// What the job produced instead, when it produced another kind of
+        /// output.
+        found: Option<String>,
+    },
     /// Pictory does not know this job id (`JOB_NOT_FOUND`).
     #[error("job {job_id} not found (JOB_NOT_FOUND)")]
     JobNotFound {
@@ -362,6 +393,7 @@ impl Error {
     fn response(&self) -> Option<&ErrorResponse> {
         match self {
             Error::Unauthorized { response, .. }
+            | Error::UnknownToken { response, .. }
             | Error::Forbidden { response, .. }
             | Error::NotFound { response, .. }
             | Error::RouteNotFound { response, .. }
@@ -390,6 +422,7 @@ impl Error {
     pub fn operation(&self) -> Option<&'static str> {
         match self {
             Error::Unauthorized { operation, .. }
+            | Error::UnknownToken { operation, .. }
             | Error::Forbidden { operation, .. }
             | Error::NotFound { operation, .. }
             | Error::RouteNotFound { operation, .. }
@@ -405,6 +438,7 @@ impl Error {
             | Error::BodyTooLarge { operation, .. }
             | Error::ResponseShape { operation, .. }
             | Error::JobFailed { operation, .. }
+            | Error::MissingOutput { operation, .. }
             | Error::InvalidRequest { operation, .. }
             | Error::Io { operation, .. }
             | Error::NoJobReads { operation }

@@ -109,6 +109,14 @@ pub(crate) fn status_error(
             response,
             credential: ctx.host.map_or("the file URL", super::Host::credential),
         },
+        403 if ctx.host == Some(super::Host::LowCodeApi)
+            && response
+                .message
+                .as_deref()
+                .is_some_and(crate::wire::is_unknown_token) =>
+        {
+            plain!(UnknownToken)
+        }
         403 => plain!(Forbidden),
         404 if !pictory_answer => Error::RouteNotFound {
             operation,

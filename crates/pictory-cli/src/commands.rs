@@ -440,7 +440,9 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
                 reporter.line(&line);
             }
         }
-        reporter.value(&job.raw);
+        // Pictory's payload, as every other command prints it (not
+        // LowCodeAPI's envelope with the upstream response headers).
+        reporter.value(job.payload());
         return Ok(());
     }
     // A job created elsewhere: only a read can tell how it ends.
@@ -465,7 +467,7 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
         stage.finish(false);
         return Err(usage("the job wait ended without a reading"));
     };
-    let raw = job.raw.clone();
+    let payload = job.payload().clone();
     let output = match job.into_outcome() {
         Some(Ok(output)) => {
             stage.finish(true);
@@ -485,7 +487,7 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
         reporter.line(&line);
     }
     let Some(out) = &args.out else {
-        reporter.value(&raw);
+        reporter.value(&payload);
         return Ok(());
     };
     // Finish the journey: a preview is rendered, a render downloaded.
@@ -580,24 +582,40 @@ pub async fn transcribe(
         }
     };
     stages.finish(true);
+    // Each output asked for is written when the job has it; a finished
+    // transcription may lack any of them (Pictory's documented one carries
+    // only `transcript`): the job's id and the missing outputs are named.
     let mut written = Vec::new();
-    for (flag, path, text) in [
-        ("--srt", &args.srt, &out.srt),
-        ("--vtt", &args.vtt, &out.vtt),
-        ("--txt", &args.txt, &out.text),
+    let mut missing = Vec::new();
+    for (flag, key, path, text) in [
+        ("--srt", "srt", &args.srt, &out.srt),
+        ("--vtt", "vtt", &args.vtt, &out.vtt),
+        ("--txt", "txt", &args.txt, &out.text),
     ] {
-        if let Some(path) = path {
-            let Some(text) = text else {
-                return Err(Failure::Api(pictory::Error::UndecodableBody {
-                    operation: "get_job",
-                    status: None,
-                    reason: format!("the transcription has no {} output", &flag[2..]),
-                    snippet: String::new(),
-                }));
-            };
-            write_atomic(flag, path, text)?;
-            written.push(path.display().to_string());
+        match (path, text) {
+            (Some(path), Some(text)) => {
+                write_atomic(flag, path, text)?;
+                written.push(path.display().to_string());
+            }
+            (Some(_), None) => missing.push(format!("`{key}`")),
+            (None, _) => {}
         }
+    }
+    if !missing.is_empty() {
+        for path in &written {
+            reporter.note(&format!("saved: {path}"));
+        }
+        let missing = match missing.as_slice() {
+            [one] => format!("its {one} output"),
+            [init @ .., last] => format!("its {} and {last} outputs", init.join(", ")),
+            [] => unreachable!("not empty"),
+        };
+        return Err(Failure::Api(pictory::Error::MissingOutput {
+            operation: "transcribe",
+            job_id: job.to_string(),
+            missing,
+            found: None,
+        }));
     }
     reporter.line(&format!("transcription job: {job}"));
     for path in &written {
