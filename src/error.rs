@@ -49,8 +49,12 @@ impl std::fmt::Display for ErrorResponse {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// 401: the credential the service checks (the LowCodeAPI token, or
-    /// Pictory's API key for a direct request) is missing or wrong.
+    /// The credential the service checks (the LowCodeAPI token, or
+    /// Pictory's API key for a direct request) was refused: missing or
+    /// wrong (401), or, from LowCodeAPI, a token with its `at_` prefix that
+    /// no LowCodeAPI account holds (its server's 403 `Invalid api_token`:
+    /// mistyped, revoked, or from another deployment). The token itself is
+    /// never shown, even where the service echoed it.
     #[error("{operation}: unauthorized ({response}); check {credential}")]
     Unauthorized {
         /// The operation id.
@@ -59,20 +63,6 @@ pub enum Error {
         response: ErrorResponse,
         /// What to check: `LOWCODEAPI_API_TOKEN` or `PICTORY_API_KEY`.
         credential: &'static str,
-    },
-    /// LowCodeAPI does not know the token: it has LowCodeAPI's `at_`
-    /// prefix, but no account holds it (mistyped, revoked, or from another
-    /// deployment of the proxy). LowCodeAPI's server answers it with 403
-    /// `{"message": "Invalid api_token"}`; a token without the prefix gets
-    /// [`Error::Unauthorized`] instead.
-    #[error(
-        "{operation}: the API token is not known to LowCodeAPI ({response}); check LOWCODEAPI_API_TOKEN: it has LowCodeAPI's at_ prefix but no LowCodeAPI account holds it (mistyped, revoked, or from another deployment)"
-    )]
-    UnknownToken {
-        /// The operation id.
-        operation: &'static str,
-        /// The response.
-        response: ErrorResponse,
     },
     /// 403: the token is valid but may not do this.
     #[error("{operation}: forbidden ({response})")]
@@ -348,6 +338,19 @@ pub enum Error {
         /// What the OS said.
         message: String,
     },
+    /// A file could not be written (see [`OutputFile`](crate::OutputFile)):
+    /// something other than a regular file at the destination, a file
+    /// already there that was not to be replaced, no such directory, or
+    /// the file system refused. The destination is untouched.
+    #[error("{operation}: cannot write {path}: {problem}")]
+    Write {
+        /// `write` or `download`.
+        operation: &'static str,
+        /// The destination.
+        path: String,
+        /// Why.
+        problem: crate::files::WriteProblem,
+    },
     /// A download ended without a complete file. Nothing was left at the
     /// destination: the temporary file beside it was removed.
     #[error("{operation}: download to {path} failed: {problem}")]
@@ -393,7 +396,6 @@ impl Error {
     fn response(&self) -> Option<&ErrorResponse> {
         match self {
             Error::Unauthorized { response, .. }
-            | Error::UnknownToken { response, .. }
             | Error::Forbidden { response, .. }
             | Error::NotFound { response, .. }
             | Error::RouteNotFound { response, .. }
@@ -422,7 +424,6 @@ impl Error {
     pub fn operation(&self) -> Option<&'static str> {
         match self {
             Error::Unauthorized { operation, .. }
-            | Error::UnknownToken { operation, .. }
             | Error::Forbidden { operation, .. }
             | Error::NotFound { operation, .. }
             | Error::RouteNotFound { operation, .. }
@@ -441,6 +442,7 @@ impl Error {
             | Error::MissingOutput { operation, .. }
             | Error::InvalidRequest { operation, .. }
             | Error::Io { operation, .. }
+            | Error::Write { operation, .. }
             | Error::NoJobReads { operation }
             | Error::Download { operation, .. } => Some(operation),
             _ => None,

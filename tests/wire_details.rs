@@ -426,7 +426,12 @@ async fn an_at_token_lowcodeapi_does_not_know_is_a_clear_typed_error() {
     ];
     for err in errors {
         match &err {
-            Error::UnknownToken { response, .. } => {
+            Error::Unauthorized {
+                response,
+                credential,
+                ..
+            } => {
+                assert_eq!(*credential, "LOWCODEAPI_API_TOKEN");
                 assert_eq!(response.status, 403);
                 assert_eq!(response.message.as_deref(), Some("Invalid api_token"));
             }
@@ -434,7 +439,8 @@ async fn an_at_token_lowcodeapi_does_not_know_is_a_clear_typed_error() {
         }
         assert_eq!(err.status(), Some(403));
         let shown = err.to_string();
-        assert!(shown.contains("not known to LowCodeAPI"), "{shown}");
+        assert!(shown.contains("unauthorized"), "{shown}");
+        assert!(shown.contains("Invalid api_token"), "{shown}");
         assert!(shown.contains("LOWCODEAPI_API_TOKEN"), "{shown}");
         assert!(!err.is_transient() && !err.may_have_been_processed());
         assert_token_free(token, "Display", &shown);

@@ -923,7 +923,10 @@ async fn tokens_the_open_source_server_refuses_give_one_clear_line_and_never_sho
         assert_eq!(out.status.code(), Some(1));
         let stderr = lines(&out.stderr);
         assert_eq!(stderr.len(), 1, "{stderr:?}");
-        assert!(stderr[0].contains("not known to LowCodeAPI"), "{stderr:?}");
+        assert!(stderr[0].contains("unauthorized"), "{stderr:?}");
+        assert!(stderr[0].contains("Invalid api_token"), "{stderr:?}");
+        assert!(stderr[0].contains("LOWCODEAPI_API_TOKEN"), "{stderr:?}");
+        assert!(!stderr[0].contains(unknown), "{stderr:?}");
     }
     // A token without the prefix: its 401, which echoes the token back.
     let plain = "bad_token_12345";
