@@ -372,6 +372,16 @@ async fn every_route_puts_a_dash_in_a_path_value_on_the_wire_as_a_dash() {
 
 // ---- the open-source server's token answers ----
 
+/// A client of `sim` with `token`, in the old URL format (the only one
+/// LowCodeAPI's open-source server serves for path parameters).
+fn old_format_client(sim: &pictory_sim::Simulator, token: &str) -> Client {
+    sim.client_builder()
+        .token(token)
+        .url_mode(UrlMode::OldOnly)
+        .build()
+        .unwrap()
+}
+
 /// Every form a token may be echoed in that must never be shown: as sent,
 /// percent-encoded, JSON-escaped.
 fn token_forms(token: &str) -> Vec<String> {
@@ -410,12 +420,7 @@ async fn an_at_token_lowcodeapi_does_not_know_is_a_clear_typed_error() {
     .await
     .unwrap();
     let token = "at_r00000000000000000000000000000000";
-    let client = sim
-        .client_builder()
-        .token(token)
-        .url_mode(UrlMode::OldOnly)
-        .build()
-        .unwrap();
+    let client = old_format_client(&sim, token);
     let errors = vec![
         client.api().list_templates().send().await.unwrap_err(),
         client
@@ -473,12 +478,7 @@ async fn the_401_that_echoes_the_token_shows_it_nowhere() {
         );
 
         // The client shows it in no output.
-        let client = sim
-            .client_builder()
-            .token(token)
-            .url_mode(UrlMode::OldOnly)
-            .build()
-            .unwrap();
+        let client = old_format_client(&sim, token);
         let errors = vec![
             client.api().list_templates().send().await.unwrap_err(),
             client

@@ -11,7 +11,9 @@ use pictory_sim::{SimConfig, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pictory");
+mod common;
+
+use common::{pictory, text};
 
 async fn sim(time_factor: f64) -> Simulator {
     Simulator::start(SimConfig {
@@ -22,30 +24,9 @@ async fn sim(time_factor: f64) -> Simulator {
     .unwrap()
 }
 
-/// The binary against `sim` (its token and base URL), nothing else read.
-fn pictory(sim: &Simulator) -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "PICTORY_API_KEY",
-        "PICTORY_BASE_URL",
-        "PICTORY_WEBHOOK_ADDR",
-        "PICTORY_WEBHOOK_URL",
-        "PICTORY_SIM_TIME_FACTOR",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("LOWCODEAPI_API_TOKEN", sim.token())
-        .env("LOWCODEAPI_BASE_URL", sim.base_url());
-    c
-}
-
 fn run(sim: &Simulator, args: &[&str]) -> Output {
     let mut c = pictory(sim);
     tokio::task::block_in_place(|| c.args(args).output().expect("the binary runs"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A fresh directory, removed on drop.
