@@ -18,8 +18,9 @@ pub enum Failure {
     Api(pictory::Error),
     /// Some items of a batch did not finish (the message counts them).
     Unfinished(String),
-    /// The jobs ended but an output file could not be written (the
-    /// message names the flag, the file and why; nothing was written).
+    /// An output file was not written, though requests were sent: the
+    /// destination was refused when the file was put in place, or the job
+    /// to download has not finished (the message says why and what to do).
     Unwritten(String),
     /// Ctrl-C: the message names the jobs created and how to resume.
     Interrupted(String),
