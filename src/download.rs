@@ -5,11 +5,13 @@
 //!   request through the one pipeline: no LowCodeAPI token, no URL-format
 //!   logic. A URL that contains the token is refused before anything is
 //!   sent.
-//! - **No half-written files:** the body is streamed to a temporary file
-//!   beside the destination (`.<name>.<random>.part`, same directory, so
-//!   the final rename is atomic) and renamed into place only when complete
-//!   and flushed to disk. On any error the temporary file is removed and
-//!   the destination is untouched.
+//! - **No half-written files, nothing written through:** the crate's one
+//!   safe writer ([`OutputFile`]): the body is streamed to a temporary file
+//!   beside the destination (`.<name>.<random>.part`, created exclusively,
+//!   same directory, so the final rename is atomic) and put in place only
+//!   when complete and synced to disk; only a regular file is written or
+//!   replaced. On any error the temporary file is removed and the
+//!   destination is untouched.
 //! - **Checked size:** the byte count must match `Content-Length` (or the
 //!   total of `Content-Range`); a body that ends early is
 //!   [`DownloadProblem::Truncated`], one that grows past it or changes size
@@ -38,6 +40,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::files::{OutputFile, TempFile, WriteProblem};
 use crate::jobs::RenderOutput;
 use crate::pipeline::stream::Streamed;
 use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
@@ -158,22 +161,6 @@ impl std::fmt::Display for DownloadProblem {
     }
 }
 
-/// The temporary file beside the destination; removed on drop unless it
-/// was renamed into place.
-struct PartFile {
-    path: PathBuf,
-    file: tokio::fs::File,
-    kept: bool,
-}
-
-impl Drop for PartFile {
-    fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
 /// A `206` answer's `Content-Range: bytes <start>-<end>/<total>`.
 fn parse_content_range(value: &str) -> Option<(u64, u64, Option<u64>)> {
     let rest = value.trim().strip_prefix("bytes ")?;
@@ -238,13 +225,41 @@ impl Client {
     /// println!("{} bytes in {}", done.bytes, done.path.display());
     /// # Ok(()) }
     /// ```
+    ///
+    /// An existing regular file at `path` is replaced; anything else there
+    /// (a directory, a symlink, a FIFO, a device) is refused
+    /// ([`Error::Write`]) before anything is sent. To refuse existing files
+    /// too, use [`download_to`](Self::download_to).
     pub async fn download(
         &self,
         url: &str,
         path: impl AsRef<Path>,
+        progress: impl FnMut(u64, Option<u64>),
+    ) -> Result<Downloaded> {
+        let out = OutputFile::new(path.as_ref()).replace(true);
+        self.download_to(url, &out, progress).await
+    }
+
+    /// [`download`](Self::download) to `out`, written by the crate's one
+    /// safe writer ([`OutputFile`]): only a regular file is written, an
+    /// existing one only when `out` allows replacing it
+    /// ([`OutputFile::replace`]); the destination is checked before
+    /// anything is sent and again when the complete file is put in place
+    /// ([`Error::Write`] when refused; the destination is then untouched).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: pictory::Client, url: &str) -> pictory::Result<()> {
+    /// let out = pictory::OutputFile::new("keep.mp4"); // never replaces keep.mp4
+    /// client.download_to(url, &out, |_, _| {}).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_to(
+        &self,
+        url: &str,
+        out: &OutputFile,
         mut progress: impl FnMut(u64, Option<u64>),
     ) -> Result<Downloaded> {
-        let path = path.as_ref();
+        let path = out.path();
         let pipeline = self.pipeline();
         let shown = pipeline.redact(url);
         if shown != url {
@@ -275,7 +290,9 @@ impl Client {
                 message: e.to_string(),
             })
         };
-        let mut part = create_part(path).await.map_err(io)?;
+        out.check_for(OP)?;
+        let (temp, file) = TempFile::create(out, OP)?;
+        let mut part = tokio::fs::File::from_std(file);
 
         let mut received: u64 = 0;
         let mut furthest: u64 = 0;
@@ -408,11 +425,8 @@ impl Client {
             } else {
                 if received > 0 {
                     // The host ignored the range (or none was asked): start over.
-                    part.file.set_len(0).await.map_err(io)?;
-                    part.file
-                        .seek(std::io::SeekFrom::Start(0))
-                        .await
-                        .map_err(io)?;
+                    part.set_len(0).await.map_err(io)?;
+                    part.seek(std::io::SeekFrom::Start(0)).await.map_err(io)?;
                     received = 0;
                     restarted += 1;
                     progress(0, expected);
@@ -450,7 +464,7 @@ impl Client {
                 };
                 match chunk {
                     Ok(Some(bytes)) => {
-                        part.file.write_all(&bytes).await.map_err(io)?;
+                        part.write_all(&bytes).await.map_err(io)?;
                         received = received.saturating_add(bytes.len() as u64);
                         if received > pipeline.download_limit {
                             return Err(fail(DownloadProblem::TooLarge {
@@ -485,10 +499,19 @@ impl Client {
                 None => return Err(truncated),
             }
         }
-        part.file.flush().await.map_err(io)?;
-        part.file.sync_all().await.map_err(io)?;
-        tokio::fs::rename(&part.path, path).await.map_err(io)?;
-        part.kept = true;
+        part.flush().await.map_err(io)?;
+        let file = part.into_std().await;
+        let placed = out.clone();
+        tokio::task::spawn_blocking(move || temp.commit(&placed, OP, file))
+            .await
+            .map_err(|e| {
+                out.error(
+                    OP,
+                    WriteProblem::Io {
+                        message: e.to_string(),
+                    },
+                )
+            })??;
         Ok(Downloaded {
             path: path.to_path_buf(),
             bytes: received,
@@ -510,49 +533,6 @@ fn version_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
     text(ETAG)
         .filter(|tag| !tag.starts_with("W/"))
         .or_else(|| text(LAST_MODIFIED))
-}
-
-/// Bytes of the destination's name kept in the temporary file's name, so
-/// that `.<name>.<16 hex digits>.part` stays within the 255 bytes most
-/// file systems allow.
-const PART_NAME_BYTES: usize = 200;
-
-/// Creates the temporary file beside `path` (a new, unique name).
-async fn create_part(path: &Path) -> std::io::Result<PartFile> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))?
-        .to_string_lossy()
-        .into_owned();
-    let mut cut = name.len().min(PART_NAME_BYTES);
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let name = &name[..cut];
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tries = 0;
-    loop {
-        let part = dir.join(format!(".{name}.{:016x}.part", fastrand::u64(..)));
-        match tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&part)
-            .await
-        {
-            Ok(file) => {
-                return Ok(PartFile {
-                    path: part,
-                    file,
-                    kept: false,
-                });
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 8 => tries += 1,
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 #[cfg(test)]

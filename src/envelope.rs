@@ -85,16 +85,56 @@ fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn read_error_object(v: &Value, out: &mut ErrorDetails) {
+/// Whether `message` is one of LowCodeAPI's stand-ins, used when the
+/// error it wraps had no message of its own: `Error received from the
+/// pictory API` (around an error body from Pictory without a top-level
+/// `message`), `Request failed` and `Error processing the request`. A
+/// message Pictory nested deeper says more, and wins over these.
+pub(crate) fn is_placeholder(message: &str) -> bool {
+    let m = message.trim();
+    let received = m
+        .strip_prefix("Error received from the ")
+        .and_then(|rest| rest.strip_suffix(" API"))
+        .is_some_and(|provider| !provider.is_empty() && !provider.contains(' '));
+    received
+        || m.eq_ignore_ascii_case("Request failed")
+        || m.eq_ignore_ascii_case("Error processing the request")
+}
+
+/// Message candidates found while walking an error body, outermost first.
+#[derive(Default)]
+struct Messages {
+    /// The first message that is not a placeholder.
+    specific: Option<String>,
+    /// The first placeholder, used when nothing more specific is found.
+    placeholder: Option<String>,
+}
+
+impl Messages {
+    fn offer(&mut self, message: Option<String>) {
+        let Some(m) = message else { return };
+        if is_placeholder(&m) {
+            self.placeholder.get_or_insert(m);
+        } else {
+            self.specific.get_or_insert(m);
+        }
+    }
+}
+
+/// How deep the error readers go into nested `error` / `data` objects:
+/// LowCodeAPI's envelope, Pictory's body and its `error` object, with room
+/// to spare, so a hostile body cannot make the walk long.
+const MAX_DEPTH: u8 = 6;
+
+fn read_error_object(v: &Value, out: &mut ErrorDetails, messages: &mut Messages, depth: u8) {
     match v {
-        Value::String(s) if out.message.is_none() => out.message = Some(s.clone()),
+        Value::String(s) if !s.is_empty() => messages.offer(Some(s.clone())),
         Value::Object(obj) => {
             if out.code.is_none() {
                 out.code = text(obj.get("code")).or_else(|| text(obj.get("error_code")));
             }
-            if out.message.is_none() {
-                out.message = text(obj.get("message")).or_else(|| text(obj.get("error_message")));
-            }
+            messages.offer(text(obj.get("message")));
+            messages.offer(text(obj.get("error_message")));
             if out.fields.is_empty()
                 && let Some(fields) = obj.get("fields").and_then(Value::as_array)
             {
@@ -113,24 +153,41 @@ fn read_error_object(v: &Value, out: &mut ErrorDetails) {
                     })
                     .collect();
             }
-            // Nested shapes: {"error": ...} and {"data": {"error": ...}}.
+            if depth == 0 {
+                return;
+            }
+            // Nested shapes: Pictory's body under LowCodeAPI's `error`
+            // (`{"message", "provider", "error": {"success": false, "error": {...}}}`),
+            // the provider page's `{"data": {"error": {...}}}`, a failed
+            // job's `{"data": {"error_message", ...}}`.
             for key in ["error", "data"] {
                 if let Some(inner) = obj.get(key) {
-                    read_error_object(inner, out);
+                    read_error_object(inner, out, messages, depth - 1);
                 }
+            }
+            // LowCodeAPI's own errors carry their reason in `error.logging.message`
+            // (beside an echo of the request, which is never read).
+            if let Some(message) = obj.get("logging").and_then(|l| text(l.get("message"))) {
+                messages.offer(Some(message));
             }
         }
         _ => {}
     }
 }
 
-/// Reads an error body of any shape. HTML pages yield their visible text
+/// Reads an error body of any shape. The message is the outermost one
+/// that says something: LowCodeAPI's stand-ins (see [`is_placeholder`])
+/// give way to Pictory's own message nested at any depth (`error.message`,
+/// `error.error.error_message`, `error.data.error_message`,
+/// `data.error.message`...). HTML pages yield their visible text
 /// (Express: `Cannot GET /pictory/...`) as the message.
 pub fn decode_error(body: &[u8]) -> ErrorDetails {
     let mut out = ErrorDetails::default();
     if let Ok(v) = serde_json::from_slice::<Value>(body) {
         out.is_json = v.is_object();
-        read_error_object(&v, &mut out);
+        let mut messages = Messages::default();
+        read_error_object(&v, &mut out, &mut messages, MAX_DEPTH);
+        out.message = messages.specific.or(messages.placeholder);
         return out;
     }
     let text = String::from_utf8_lossy(body);
@@ -206,7 +263,8 @@ mod tests {
         );
         let d = decode_error(br#"{"message":"Request failed","provider":"pictory","error":{"code":"VALIDATION","message":"Invalid","fields":[{"name":"videoName","errors":["is required"]}]}}"#);
         assert_eq!(d.code.as_deref(), Some("VALIDATION"));
-        assert_eq!(d.message.as_deref(), Some("Request failed"));
+        // "Request failed" is LowCodeAPI's stand-in: Pictory's own message wins.
+        assert_eq!(d.message.as_deref(), Some("Invalid"));
         assert_eq!(
             d.fields,
             vec![FieldError {
@@ -220,6 +278,78 @@ mod tests {
         assert_eq!(d.message.as_deref(), Some("Cannot GET /pictory/x"));
         assert!(!d.is_json);
         assert_eq!(decode_error(b""), ErrorDetails::default());
+    }
+
+    #[test]
+    fn pictorys_message_surfaces_from_any_documented_depth() {
+        let received = "Error received from the pictory API";
+        for (body, code, message) in [
+            // LowCodeAPI's server around Pictory's old error shape.
+            (
+                json!({"message": received, "provider": "pictory",
+                    "error": {"success": false, "error": {"error_message": "Template not found", "error_code": 404}},
+                    "headers": {"content-type": "application/json"}}),
+                Some("404"),
+                "Template not found",
+            ),
+            // ... around a failed job (the documented fixture's shape).
+            (
+                json!({"message": received, "provider": "pictory",
+                    "error": {"success": false, "data": {"status": "failed", "error_code": "5000", "error_message": "JOB_NOT_FOUND"}}}),
+                Some("5000"),
+                "JOB_NOT_FOUND",
+            ),
+            // ... around Pictory's old shape without the success flag.
+            (
+                json!({"message": received, "provider": "pictory", "error": {"error": {"error_message": "Bad voice"}}}),
+                None,
+                "Bad voice",
+            ),
+            // The provider page's envelope, with LowCodeAPI's stand-in inside.
+            (
+                json!({"data": {"error": {"message": received, "code": "ERR",
+                    "error": {"success": false, "error": {"error_message": "Brand not found", "error_code": 404}}}}}),
+                Some("ERR"),
+                "Brand not found",
+            ),
+            // Pictory's bare old shape.
+            (
+                json!({"success": false, "error": {"error_message": "Template not found", "error_code": 404}}),
+                Some("404"),
+                "Template not found",
+            ),
+            // A message of Pictory's own at the top level stays first.
+            (
+                json!({"message": "Unauthorized", "provider": "pictory", "error": {"message": "Unauthorized"}}),
+                None,
+                "Unauthorized",
+            ),
+            // Only the stand-in: it is kept.
+            (
+                json!({"message": received, "provider": "pictory", "error": {"success": false}}),
+                None,
+                received,
+            ),
+            // LowCodeAPI's own 403 keeps its reason in `error.logging.message`.
+            (
+                json!({"message": "Request failed", "provider": "pictory",
+                    "error": {"code": 403, "logging": {"message": "No pictory credential associated with this api_token.", "query": {"api_token": "x"}}}}),
+                Some("403"),
+                "No pictory credential associated with this api_token.",
+            ),
+        ] {
+            let d = decode_error(body.to_string().as_bytes());
+            assert_eq!(d.message.as_deref(), Some(message), "{body}");
+            assert_eq!(d.code.as_deref(), code, "{body}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_lowcodeapis_stand_ins_only() {
+        assert!(is_placeholder("Error received from the pictory API"));
+        assert!(is_placeholder(" request failed "));
+        assert!(!is_placeholder("Template not found"));
+        assert!(!is_placeholder("Error received from the API"));
     }
 }
 

@@ -49,8 +49,12 @@ impl std::fmt::Display for ErrorResponse {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// 401: the credential the service checks (the LowCodeAPI token, or
-    /// Pictory's API key for a direct request) is missing or wrong.
+    /// The credential the service checks (the LowCodeAPI token, or
+    /// Pictory's API key for a direct request) was refused: missing or
+    /// wrong (401), or, from LowCodeAPI, a token with its `at_` prefix that
+    /// no LowCodeAPI account holds (its server's 403 `Invalid api_token`:
+    /// mistyped, revoked, or from another deployment). The token itself is
+    /// never shown, even where the service echoed it.
     #[error("{operation}: unauthorized ({response}); check {credential}")]
     Unauthorized {
         /// The operation id.
@@ -229,6 +233,23 @@ pub enum Error {
         /// Pictory's `error_message`.
         message: String,
     },
+    /// A job completed, and its body is valid, but an output the caller
+    /// asked for is not in it: a transcription without `srt` (Pictory's
+    /// documented finished transcription carries only `transcript`), or a
+    /// job that produced another kind of output than wanted (a preview
+    /// where a video was expected). Waiting again does not help.
+    #[error("{operation}: job {job_id} completed without {missing}{}", .found.as_ref().map(|f| format!(" (it produced {f})")).unwrap_or_default())]
+    MissingOutput {
+        /// The operation or flow that needed the output.
+        operation: &'static str,
+        /// The job (empty when neither the caller nor the body knew it).
+        job_id: String,
+        /// What is missing, e.g. ``the `srt` output`` or `a transcript`.
+        missing: String,
+        /// What the job produced instead, when it produced another kind of
+        /// output.
+        found: Option<String>,
+    },
     /// Pictory does not know this job id (`JOB_NOT_FOUND`).
     #[error("job {job_id} not found (JOB_NOT_FOUND)")]
     JobNotFound {
@@ -316,6 +337,19 @@ pub enum Error {
         path: String,
         /// What the OS said.
         message: String,
+    },
+    /// A file could not be written (see [`OutputFile`](crate::OutputFile)):
+    /// something other than a regular file at the destination, a file
+    /// already there that was not to be replaced, no such directory, or
+    /// the file system refused. The destination is untouched.
+    #[error("{operation}: cannot write {path}: {problem}")]
+    Write {
+        /// `write` or `download`.
+        operation: &'static str,
+        /// The destination.
+        path: String,
+        /// Why.
+        problem: crate::files::WriteProblem,
     },
     /// A download ended without a complete file. Nothing was left at the
     /// destination: the temporary file beside it was removed.
@@ -405,8 +439,10 @@ impl Error {
             | Error::BodyTooLarge { operation, .. }
             | Error::ResponseShape { operation, .. }
             | Error::JobFailed { operation, .. }
+            | Error::MissingOutput { operation, .. }
             | Error::InvalidRequest { operation, .. }
             | Error::Io { operation, .. }
+            | Error::Write { operation, .. }
             | Error::NoJobReads { operation }
             | Error::Download { operation, .. } => Some(operation),
             _ => None,

@@ -257,7 +257,7 @@ impl<'a> Journey<'a> {
     }
 
     /// Waits for `id` and takes the output `pick` accepts; another kind of
-    /// output is [`Error::UndecodableBody`] naming what was wanted.
+    /// output is [`Error::MissingOutput`] naming what was wanted.
     async fn wait_kind<T>(
         &self,
         stage: Stage,
@@ -493,13 +493,14 @@ pub(crate) fn is_job_end(e: &Error) -> bool {
     )
 }
 
-/// A job that completed with another kind of output than wanted.
+/// A job that completed with another kind of output than wanted: the
+/// body was valid, the wanted output is not in it.
 pub(crate) fn wrong_output(job: &JobId, want: &str, got: &JobOutput) -> Error {
-    Error::UndecodableBody {
+    Error::MissingOutput {
         operation: "get_job",
-        status: None,
-        reason: format!("job {job} completed without {want}"),
-        snippet: crate::envelope::truncate(&format!("{got:?}"), 200),
+        job_id: job.to_string(),
+        missing: want.to_string(),
+        found: Some(got.kind().to_string()),
     }
 }
 

@@ -13,6 +13,18 @@ pub const UNKNOWN_ROUTE_MESSAGE: &str = "Not Found";
 /// LowCodeAPI's server accepts only tokens that start with this.
 pub const TOKEN_PREFIX: &str = "at_";
 
+/// The message of LowCodeAPI's answer to a token that has the [`TOKEN_PREFIX`]
+/// but that no LowCodeAPI account holds: HTTP 403 with
+/// `{"message": "Invalid api_token", "provider": "pictory", "error": {"code": 403}}`
+/// (a token without the prefix, or none, gets 401 instead).
+pub const UNKNOWN_TOKEN_MESSAGE: &str = "Invalid api_token";
+
+/// Whether an error `message` from LowCodeAPI says it does not know the
+/// token ([`UNKNOWN_TOKEN_MESSAGE`], any case).
+pub(crate) fn is_unknown_token(message: &str) -> bool {
+    message.trim().eq_ignore_ascii_case(UNKNOWN_TOKEN_MESSAGE)
+}
+
 /// The keys a job id is documented under, each at the top level of
 /// Pictory's body or inside its `data`.
 pub const JOB_ID_KEYS: [&str; 2] = ["job_id", "jobId"];

@@ -25,10 +25,12 @@ const JOB_STARTS: [&str; 6] = [
 
 /// Fixture files that are not success bodies: LowCodeAPI's and Pictory's
 /// error bodies. (Files named `*-request*.json` are request bodies, by name.)
-const NOT_SUCCESS_BODIES: [&str; 6] = [
+const NOT_SUCCESS_BODIES: [&str; 8] = [
     "errors/pictory-400-validation.json",
     "errors/pictory-401-new.json",
+    "lowcodeapi/401-bad-token-logging.json",
     "lowcodeapi/401-bad-token.json",
+    "lowcodeapi/403-unknown-token.json",
     "lowcodeapi/pictory-error-envelope-404.json",
     "lowcodeapi/provider-page-error-envelope.json",
     "lowcodeapi/unknown-route-404.json",

@@ -3,7 +3,7 @@
 //! adversarial review: the tests marked "was a defect" failed on the first
 //! version; the `sound_*` tests pin down behaviour found correct.
 
-use pictory::{Client, DownloadProblem, Error, RetryPolicy};
+use pictory::{Client, DownloadProblem, Error, RetryPolicy, WriteProblem};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -456,10 +456,11 @@ async fn sound_redirect_loop_is_bounded() {
     assert!(leftovers(dir.path()).is_empty());
 }
 
-/// A destination that is a directory: an I/O problem, the directory and
-/// its contents untouched, no temporary file left.
+/// A destination that is a directory: refused before anything is sent
+/// (only regular files are written), the directory and its contents
+/// untouched, no temporary file left.
 #[tokio::test]
-async fn sound_directory_destination_is_an_io_error() {
+async fn sound_directory_destination_is_refused() {
     let server = serve(|_, _| Act::Send(response("200 OK", &["Content-Length: 3"], b"abc"))).await;
     let client = client(&server.base, fast_retries());
     let dir = tempdir();
@@ -471,13 +472,17 @@ async fn sound_directory_destination_is_an_io_error() {
     assert!(
         matches!(
             err,
-            Error::Download {
-                problem: DownloadProblem::Io { .. },
+            Error::Write {
+                operation: "download",
+                problem: WriteProblem::NotARegularFile {
+                    kind: "a directory"
+                },
                 ..
             }
         ),
         "{err:?}"
     );
+    assert!(server.heads.lock().unwrap().is_empty(), "nothing was sent");
     assert_eq!(std::fs::read(dest.join("keep")).unwrap(), b"k");
     assert!(leftovers(dir.path()).is_empty());
 }
@@ -522,4 +527,110 @@ async fn sound_range_mismatch_and_token_hygiene() {
     let err = client.download(&bad, &dest, |_, _| {}).await.unwrap_err();
     assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
     assert!(!format!("{err:?} {err}").contains(TOKEN));
+}
+
+/// Makes a FIFO (`mkfifo`) or a character device like /dev/null
+/// (`mknod c 1 3`, root only) at `path`; `false` when the OS refused.
+#[cfg(unix)]
+fn make_special(path: &Path, device: bool) -> bool {
+    let mut command = if device {
+        let mut c = std::process::Command::new("mknod");
+        c.arg(path).args(["c", "1", "3"]);
+        c
+    } else {
+        let mut c = std::process::Command::new("mkfifo");
+        c.arg(path);
+        c
+    };
+    command
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Hostile destinations (#20): a FIFO, a device, a symlink to /dev/null or
+/// to a file, a directory: refused with [`Error::Write`] before anything
+/// is sent, each left as it was, nothing written through it. An existing
+/// regular file is replaced by `download` (as asked for that path), never
+/// by `download_to` without `replace`.
+#[cfg(unix)]
+#[tokio::test]
+async fn hostile_destinations_are_refused_before_anything_is_sent() {
+    use pictory::{OutputFile, WriteProblem};
+    let server = serve(|_, _| Act::Send(response("200 OK", &["Content-Length: 3"], b"abc"))).await;
+    let client = client(&server.base, fast_retries());
+    let url = format!("{}/v.mp4", server.base);
+    let dir = tempdir();
+    let target = dir.path().join("precious");
+    std::fs::write(&target, b"keep me").unwrap();
+    let fifo = dir.path().join("fifo.mp4");
+    assert!(make_special(&fifo, false), "mkfifo");
+    let device = dir.path().join("null.mp4");
+    let have_device = make_special(&device, true);
+    if !have_device {
+        eprintln!("mknod not permitted: the device case runs through a symlink only");
+    }
+    let to_null = dir.path().join("to-null.mp4");
+    std::os::unix::fs::symlink("/dev/null", &to_null).unwrap();
+    let to_file = dir.path().join("to-file.mp4");
+    std::os::unix::fs::symlink(&target, &to_file).unwrap();
+    let mut cases = vec![
+        (&fifo, "a FIFO"),
+        (&to_null, "a symlink"),
+        (&to_file, "a symlink"),
+    ];
+    if have_device {
+        cases.push((&device, "a character device"));
+    }
+    for (dest, kind) in cases {
+        for replace in [false, true] {
+            let out = OutputFile::new(dest).replace(replace);
+            let err = client.download_to(&url, &out, |_, _| {}).await.unwrap_err();
+            assert!(
+                matches!(&err, Error::Write { problem: WriteProblem::NotARegularFile { kind: k }, .. } if *k == kind),
+                "{dest:?}: {err:?}"
+            );
+        }
+        let err = client.download(&url, dest, |_, _| {}).await.unwrap_err();
+        assert!(matches!(err, Error::Write { .. }), "{dest:?}: {err:?}");
+    }
+    assert!(server.heads.lock().unwrap().is_empty(), "nothing was sent");
+    use std::os::unix::fs::FileTypeExt;
+    let kind = |p: &Path| std::fs::symlink_metadata(p).unwrap().file_type();
+    assert!(kind(&fifo).is_fifo());
+    if have_device {
+        assert!(kind(&device).is_char_device());
+    }
+    assert!(kind(&to_null).is_symlink() && kind(&to_file).is_symlink());
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+
+    // An existing regular file: kept without `replace`, replaced with it.
+    let err = client
+        .download_to(&url, &OutputFile::new(&target), |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Write {
+                problem: WriteProblem::Exists,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(server.heads.lock().unwrap().is_empty(), "nothing was sent");
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    let done = client
+        .download_to(&url, &OutputFile::new(&target).replace(true), |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.bytes, std::fs::read(&target).unwrap()),
+        (3, b"abc".to_vec())
+    );
+    std::fs::write(&target, b"keep me").unwrap();
+    client.download(&url, &target, |_, _| {}).await.unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"abc");
+    assert!(leftovers(dir.path()).is_empty());
 }

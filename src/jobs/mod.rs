@@ -25,5 +25,5 @@ pub(crate) use poller::WaitClock;
 pub(crate) use poller::read_job;
 pub use render_params::{RenderParams, RenderParamsLayout, TextLine};
 pub use transcript::{
-    HighlightRange, MediaInfo, Sentence, SummaryOutput, TranscriptionOutput, Word,
+    HighlightRange, MediaInfo, PauseSize, Sentence, SummaryOutput, TranscriptionOutput, Word,
 };

@@ -106,6 +106,15 @@ pub struct Job {
 }
 
 impl Job {
+    /// Pictory's payload: the body without LowCodeAPI's envelope (no
+    /// `provider`, no upstream `response_headers`), and Pictory's `data`
+    /// when its body is `{"success": ..., "data": ...}`. The same JSON
+    /// [`Response::payload`](crate::Response::payload) gives for the answer
+    /// [`raw`](Self::raw) came in.
+    pub fn payload(&self) -> &Value {
+        crate::envelope::payload(unwrap_success(&self.raw).0)
+    }
+
     /// `Some(Ok(output))` when completed; `Some(Err(`[`Error::JobFailed`]`))`
     /// when failed; `Some(Err(`[`Error::JobCleaned`]`))` when cleaned; `None`
     /// while the job is still going. The errors' `job_id` is empty when the
@@ -366,6 +375,7 @@ mod tests {
         let job = parse_job(&json!({"data": {"status": "completed", "txt": "hi"}}), None).unwrap();
         assert_eq!(job.id, None);
         let cleaned = parse_job(&json!({"data": {"status": "cleaned"}}), None).unwrap();
+        assert_eq!(cleaned.payload(), &json!({"status": "cleaned"}));
         assert!(
             matches!(cleaned.into_outcome(), Some(Err(Error::JobCleaned { ref job_id })) if job_id.is_empty())
         );

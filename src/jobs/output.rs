@@ -22,6 +22,19 @@ pub enum JobOutput {
     Other(Value),
 }
 
+impl JobOutput {
+    /// What kind of output this is, in words (for errors).
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            JobOutput::Preview(_) => "a preview",
+            JobOutput::Render(_) => "a video",
+            JobOutput::Transcription(_) => "a transcript",
+            JobOutput::Summary(_) => "a summary",
+            JobOutput::Other(_) => "an output of a kind this crate does not know",
+        }
+    }
+}
+
 /// A completed storyboard (preview) job.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct PreviewOutput {
@@ -80,9 +93,9 @@ impl RenderOutput {
 }
 
 /// Types a job's `data` by what it carries: a video URL (render),
-/// `renderParams` or `preview` (preview), `transcript` or `txt`
-/// (transcription; a summary when a word is highlighted), else
-/// [`JobOutput::Other`].
+/// `renderParams` or `preview` (preview), any of `transcript`, `txt`,
+/// `srt` or `vtt` (transcription, each part optional; a summary when a
+/// word is highlighted), else [`JobOutput::Other`].
 pub(crate) fn classify_output(data: &Value) -> JobOutput {
     if let Some(render) = RenderOutput::read(data) {
         return JobOutput::Render(render);
@@ -96,7 +109,10 @@ pub(crate) fn classify_output(data: &Value) -> JobOutput {
             raw: data.clone(),
         });
     }
-    if data.get("transcript").is_some() || data.get("txt").is_some() {
+    if ["transcript", "txt", "srt", "vtt"]
+        .iter()
+        .any(|k| data.get(k).is_some())
+    {
         let t = TranscriptionOutput::read(data);
         return if t.has_highlights() {
             JobOutput::Summary(SummaryOutput::from(t))
@@ -149,6 +165,16 @@ mod tests {
             classify_output(&json!({"txt": "hi"})),
             JobOutput::Transcription(_)
         ));
+        // Any one of a transcription's outputs makes one; the others are absent.
+        let JobOutput::Transcription(t) = classify_output(&json!({"srt": "1\n00:00:00,000"}))
+        else {
+            panic!("not a transcription")
+        };
+        assert_eq!(
+            (t.srt.as_deref(), t.vtt.as_deref(), t.text.as_deref()),
+            (Some("1\n00:00:00,000"), None, None)
+        );
+        assert!(t.sentences.is_empty());
         let hl = json!({"transcript": [{"words": [{"word": "a", "start_time": 0, "end_time": 1, "highlight": true}]}]});
         let JobOutput::Summary(s) = classify_output(&hl) else {
             panic!("not a summary")

@@ -21,8 +21,9 @@ pub struct Word {
     pub sentence_index: Option<u64>,
     /// `is_pause`: a silence marker rather than a word.
     pub is_pause: bool,
-    /// `pause_size`, for pause markers.
-    pub pause_size: Option<f64>,
+    /// `pause_size`, for pause markers: a category (Pictory documents
+    /// `"small"`) or a length in seconds, as sent.
+    pub pause_size: Option<PauseSize>,
     /// `highlight`: chosen by a summary (highlights) job.
     pub highlight: bool,
 }
@@ -39,9 +40,55 @@ impl Word {
                 .filter(|n| *n >= 0.0 && n.fract() == 0.0)
                 .map(|n| n as u64),
             is_pause: bool_at(v, "is_pause").unwrap_or(false),
-            pause_size: num_at(v, "pause_size"),
+            pause_size: PauseSize::read(v.get("pause_size")),
             highlight: bool_at(v, "highlight").unwrap_or(false),
         })
+    }
+}
+
+/// A pause marker's `pause_size`. Pictory documents it as a category
+/// (`"small"`); other bodies give a number (seconds). Both are accepted;
+/// serialized back as sent (a string or a number).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum PauseSize {
+    /// A category as sent, e.g. `small`.
+    Category(String),
+    /// A length in seconds (a number, or a string holding one).
+    Seconds(f64),
+}
+
+impl PauseSize {
+    fn read(v: Option<&Value>) -> Option<PauseSize> {
+        match v? {
+            Value::Number(n) => n.as_f64().filter(|n| n.is_finite()).map(PauseSize::Seconds),
+            Value::String(s) => {
+                let s = s.trim();
+                match s.parse::<f64>() {
+                    Ok(n) if n.is_finite() => Some(PauseSize::Seconds(n)),
+                    _ if s.is_empty() => None,
+                    _ => Some(PauseSize::Category(s.to_string())),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The category, when one was sent (`small`).
+    pub fn category(&self) -> Option<&str> {
+        match self {
+            PauseSize::Category(c) => Some(c),
+            PauseSize::Seconds(_) => None,
+        }
+    }
+
+    /// The length in seconds, when a number was sent.
+    pub fn seconds(&self) -> Option<f64> {
+        match self {
+            PauseSize::Seconds(n) => Some(*n),
+            PauseSize::Category(_) => None,
+        }
     }
 }
 
@@ -265,7 +312,7 @@ mod tests {
         assert_eq!(s.words.len(), 3);
         assert_eq!(s.words[0].start, Some(0.5));
         assert_eq!(s.words[0].end, Some(1.0));
-        assert!(s.words[1].is_pause && s.words[1].pause_size == Some(0.5));
+        assert!(s.words[1].is_pause && s.words[1].pause_size == Some(PauseSize::Seconds(0.5)));
         assert_eq!((s.words[2].start, s.words[2].sentence_index), (None, None));
         assert_eq!(s.text(), "Hi odd");
         assert_eq!(t.text.as_deref(), Some("Hi odd"));
@@ -279,6 +326,27 @@ mod tests {
             (Some(12.5), Some(1920.0), Some(1080.0))
         );
         assert_eq!(m.aspect_ratio.as_deref(), Some("16:9"));
+    }
+
+    #[test]
+    fn pause_size_is_a_category_or_seconds() {
+        let pause = |size: Value| {
+            let t = TranscriptionOutput::read(&json!({"transcript": [{"words": [
+                {"word": "", "start_time": 1, "end_time": 1.4, "is_pause": true, "pause_size": size}
+            ]}]}));
+            t.sentences[0].words[0].pause_size.clone()
+        };
+        let small = pause(json!("small")).unwrap();
+        assert_eq!(small, PauseSize::Category("small".into()));
+        assert_eq!((small.category(), small.seconds()), (Some("small"), None));
+        assert_eq!(serde_json::to_value(&small).unwrap(), json!("small"));
+        let secs = pause(json!(0.4)).unwrap();
+        assert_eq!((secs.category(), secs.seconds()), (None, Some(0.4)));
+        assert_eq!(serde_json::to_value(&secs).unwrap(), json!(0.4));
+        assert_eq!(pause(json!(" 0.25 ")), Some(PauseSize::Seconds(0.25)));
+        assert_eq!(pause(json!("")), None);
+        assert_eq!(pause(json!({"x": 1})), None);
+        assert_eq!(pause(Value::Null), None);
     }
 
     #[test]

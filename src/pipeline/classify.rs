@@ -104,6 +104,20 @@ pub(crate) fn status_error(
             response,
             fields: bounded_fields(details.fields),
         },
+        // LowCodeAPI's server answers an `at_` token no account holds with
+        // 403 `Invalid api_token`: the token was refused, as with its 401.
+        403 if ctx.host == Some(super::Host::LowCodeApi)
+            && response
+                .message
+                .as_deref()
+                .is_some_and(crate::wire::is_unknown_token) =>
+        {
+            Error::Unauthorized {
+                operation,
+                response,
+                credential: super::Host::LowCodeApi.credential(),
+            }
+        }
         401 => Error::Unauthorized {
             operation,
             response,
@@ -332,5 +346,33 @@ mod tests {
         );
         assert!(!message.contains('\n'));
         assert!(response.body.chars().count() <= BODY_MAX + 1);
+    }
+
+    /// LowCodeAPI's 403 `Invalid api_token` (an `at_` token no account
+    /// holds) is the token refused, like its 401; any other 403, or the
+    /// same words from Pictory's own host, stays `Forbidden`.
+    #[test]
+    fn lowcodeapis_403_for_an_unknown_token_is_unauthorized() {
+        let body = br#"{"message":"Invalid api_token","provider":"pictory","error":{"code":403}}"#;
+        let e = status_error(&ctx("list_templates", true, None), 403, None, body, true);
+        match &e {
+            Error::Unauthorized {
+                credential,
+                response,
+                ..
+            } => {
+                assert_eq!(*credential, "LOWCODEAPI_API_TOKEN");
+                assert_eq!(response.message.as_deref(), Some("Invalid api_token"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!e.is_transient() && !e.may_have_been_processed());
+        let other = br#"{"message":"No pictory credential associated with this api_token."}"#;
+        let e = status_error(&ctx("list_templates", true, None), 403, None, other, true);
+        assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
+        let mut pictory = ctx("list_templates", true, None);
+        pictory.host = Some(super::super::Host::Pictory);
+        let e = status_error(&pictory, 403, None, body, true);
+        assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
     }
 }

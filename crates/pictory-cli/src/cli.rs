@@ -56,6 +56,9 @@ pub enum Command {
     Video(VideoArgs),
     /// Show a job's status, or wait for it to end.
     Job(JobArgs),
+    /// Save a finished render's video (by its job id) or any output file
+    /// (by its URL) to --out; never replaces a file without --force.
+    Download(DownloadArgs),
     /// Transcribe a video or audio file (local or a URL); write subtitles.
     Transcribe(TranscribeArgs),
     /// Summarize a finished transcription into highlights of about N seconds.
@@ -115,9 +118,13 @@ pub struct VideoArgs {
     /// Make the video from the article at this URL.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    /// Where to save the video.
+    /// Where to save the video (an existing file only with --force).
     #[arg(long, short, value_name = "PATH", default_value = "video.mp4")]
     pub out: PathBuf,
+    /// Replace an existing file at the destination (only a regular file:
+    /// a directory, symlink, FIFO or device is refused either way).
+    #[arg(long)]
+    pub force: bool,
     /// The video's name (default: the first words of the text, or the URL's host).
     #[arg(long)]
     pub name: Option<String>,
@@ -179,6 +186,25 @@ pub struct JobArgs {
     /// video is downloaded; a preview (storyboard) job is rendered first.
     #[arg(long, short, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Replace an existing file at the destination (only a regular file:
+    /// a directory, symlink, FIFO or device is refused either way).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// A render job's id (its video is saved; the job must have finished:
+    /// `pictory job ID --wait --out PATH` waits for it), or an http(s) URL
+    /// of a job's output file.
+    pub source: String,
+    /// Where to save it (an existing file only with --force).
+    #[arg(long, short, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Replace an existing file at the destination (only a regular file:
+    /// a directory, symlink, FIFO or device is refused either way).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +223,10 @@ pub struct TranscribeArgs {
     /// Write the plain text here (otherwise it is printed).
     #[arg(long, value_name = "PATH")]
     pub txt: Option<PathBuf>,
+    /// Replace an existing file at the destination (only a regular file:
+    /// a directory, symlink, FIFO or device is refused either way).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,11 +1,11 @@
 //! The job commands: video, job, transcribe, summarize.
 
 use crate::Session;
-use crate::cli::{Command, JobArgs, SummarizeArgs, TranscribeArgs, VideoArgs};
+use crate::cli::{Command, DownloadArgs, JobArgs, SummarizeArgs, TranscribeArgs, VideoArgs};
 use crate::report::{Failure, Reporter, Stage};
 use pictory::jobs::{FixedInterval, JobId, JobOutput};
 use pictory::storyboard::{AiVoice, Audio, Scene, StoryboardRequest};
-use pictory::{FlowOptions, Stage as FlowStage};
+use pictory::{FlowOptions, OutputFile, Stage as FlowStage, WriteProblem};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -63,7 +63,8 @@ fn web_url(flag: &str, value: &str) -> Result<url::Url, Failure> {
         .ok_or_else(|| usage(format!("{flag}: {value:?} is not an http(s) URL")))
 }
 
-/// The directory a file will be written to must exist.
+/// The directory a file will be written to must exist (the journal,
+/// which SQLite opens and which may exist already).
 fn writable_target(flag: &str, path: &Path) -> Result<(), Failure> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -79,6 +80,46 @@ fn writable_target(flag: &str, path: &Path) -> Result<(), Failure> {
         return Err(usage(format!("{flag}: {} is a directory", path.display())));
     }
     Ok(())
+}
+
+/// The file `path` as the tool writes every output (video, subtitles,
+/// text): through the library's one safe writer, only a regular file, an
+/// existing one only with `--force`.
+pub fn output_file(path: &Path, force: bool) -> OutputFile {
+    OutputFile::new(path).replace(force)
+}
+
+/// `flag`'s file can be written (see [`output_file`]), else one usage
+/// line naming what is in the way (exit 2), before anything is sent.
+fn output_target(flag: &str, path: &Path, force: bool) -> Result<(), Failure> {
+    output_file(path, force)
+        .check()
+        .map_err(|e| match write_refusal(flag, &e) {
+            Some(line) => usage(line),
+            None => Failure::Api(e),
+        })
+}
+
+/// A write that failed after the work was done (exit 1): the refusal in
+/// the tool's words, other errors as they are.
+fn write_failure(flag: &str, e: pictory::Error) -> Failure {
+    match write_refusal(flag, &e) {
+        Some(line) => Failure::Unwritten(line),
+        None => Failure::Api(e),
+    }
+}
+
+/// A refused write as the tool says it: the flag, the path, why, and
+/// `--force` when that would help.
+fn write_refusal(flag: &str, e: &pictory::Error) -> Option<String> {
+    let pictory::Error::Write { path, problem, .. } = e else {
+        return None;
+    };
+    let hint = match problem {
+        WriteProblem::Exists => "; add --force to replace it",
+        _ => "",
+    };
+    Some(format!("{flag}: cannot write {path}: {problem}{hint}"))
 }
 
 /// Checks what can be checked before anything is sent (files readable,
@@ -109,7 +150,7 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
             }
             check_music("--music", args.music)?;
             if !args.preview_only {
-                writable_target("--out", &args.out)?;
+                output_target("--out", &args.out, args.force)?;
             }
         }
         Command::Bulk(args) => {
@@ -120,7 +161,7 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
         Command::Job(args) => {
             JobId::parse(&args.id).map_err(|e| usage(e.to_string()))?;
             if let Some(out) = &args.out {
-                writable_target("--out", out)?;
+                output_target("--out", out, args.force)?;
             }
         }
         Command::Summarize(args) => {
@@ -128,6 +169,14 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
             if !(args.seconds.is_finite() && args.seconds > 0.0) {
                 return Err(usage("--seconds must be a positive number"));
             }
+        }
+        Command::Download(args) => {
+            if args.source.contains("://") {
+                web_url("source", &args.source)?;
+            } else {
+                JobId::parse(&args.source).map_err(|e| usage(e.to_string()))?;
+            }
+            output_target("--out", &args.out, args.force)?;
         }
         Command::Transcribe(args) => {
             if args.source.contains("://") {
@@ -144,8 +193,19 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
                 ("--txt", &args.txt),
             ] {
                 if let Some(path) = path {
-                    writable_target(flag, path)?;
+                    output_target(flag, path, args.force)?;
                 }
+            }
+            let mut paths: Vec<&PathBuf> = [&args.srt, &args.vtt, &args.txt]
+                .into_iter()
+                .flatten()
+                .collect();
+            paths.sort();
+            if let Some(twice) = paths.windows(2).find(|w| w[0] == w[1]) {
+                return Err(usage(format!(
+                    "{} is given for two outputs; give each its own file",
+                    twice[0].display()
+                )));
             }
         }
         Command::Call(args) if pictory::OperationSpec::find(&args.operation).is_none() => {
@@ -190,8 +250,8 @@ pub async fn announce_plan(
 /// What Ctrl-C prints: the jobs created, and the command that finishes
 /// the journey.
 pub struct Resume {
-    /// The video's destination (`video`, `job --out`).
-    out: Option<PathBuf>,
+    /// The video's destination (`video`, `job --out`), and `--force`.
+    out: Option<(PathBuf, bool)>,
     /// A batch: run the same command again.
     batch: Option<String>,
 }
@@ -199,8 +259,8 @@ pub struct Resume {
 impl Resume {
     pub fn of(command: &Command) -> Resume {
         let out = match command {
-            Command::Video(args) if !args.preview_only => Some(args.out.clone()),
-            Command::Job(args) => args.out.clone(),
+            Command::Video(args) if !args.preview_only => Some((args.out.clone(), args.force)),
+            Command::Job(args) => args.out.clone().map(|out| (out, args.force)),
             _ => None,
         };
         let batch = match command {
@@ -231,7 +291,10 @@ impl Resume {
         let out = self
             .out
             .as_ref()
-            .map(|o| format!(" --out {}", shell_word(&o.display().to_string())))
+            .map(|(o, force)| {
+                let force = if *force { " --force" } else { "" };
+                format!(" --out {}{force}", shell_word(&o.display().to_string()))
+            })
             .unwrap_or_default();
         format!(
             "interrupted; created: {}; resume with: pictory job {last} --wait{out}",
@@ -369,7 +432,13 @@ pub async fn video(
     };
     stages.finish(true);
 
-    let saved = save_video(session, reporter, &video, &args.out).await?;
+    let saved = save_video(
+        session,
+        reporter,
+        &video,
+        &output_file(&args.out, args.force),
+    )
+    .await?;
     reporter.value(&json!({
         "preview_job": preview_job,
         "preview_url": preview.preview_url,
@@ -386,16 +455,27 @@ async fn save_video(
     session: &Session,
     reporter: &Reporter,
     video: &pictory::jobs::RenderOutput,
-    out: &Path,
+    out: &OutputFile,
+) -> Result<pictory::Downloaded, Failure> {
+    let saved = save_url(session, reporter, &video.video_url, out).await?;
+    reporter.line(&format!("video: {}", video.video_url));
+    Ok(saved)
+}
+
+/// Downloads `url` to `out` (the one safe writer), with a progress display.
+async fn save_url(
+    session: &Session,
+    reporter: &Reporter,
+    url: &str,
+    out: &OutputFile,
 ) -> Result<pictory::Downloaded, Failure> {
     let mut bar = reporter.download();
     let saved = session
         .client
-        .download_video(video, out, |bytes, total| bar.update(bytes, total))
+        .download_to(url, out, |bytes, total| bar.update(bytes, total))
         .await;
     bar.finish(saved.is_ok());
-    let saved = saved?;
-    reporter.line(&format!("video: {}", video.video_url));
+    let saved = saved.map_err(|e| write_failure("--out", e))?;
     reporter.line(&format!(
         "saved: {} ({} bytes)",
         saved.path.display(),
@@ -441,7 +521,9 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
                 reporter.line(&line);
             }
         }
-        reporter.value(&job.raw);
+        // Pictory's payload, as every other command prints it (not
+        // LowCodeAPI's envelope with the upstream response headers).
+        reporter.value(job.payload());
         return Ok(());
     }
     // A job created elsewhere: only a read can tell how it ends.
@@ -466,7 +548,7 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
         stage.finish(false);
         return Err(usage("the job wait ended without a reading"));
     };
-    let raw = job.raw.clone();
+    let payload = job.payload().clone();
     let output = match job.into_outcome() {
         Some(Ok(output)) => {
             stage.finish(true);
@@ -486,7 +568,7 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
         reporter.line(&line);
     }
     let Some(out) = &args.out else {
-        reporter.value(&raw);
+        reporter.value(&payload);
         return Ok(());
     };
     // Finish the journey: a preview is rendered, a render downloaded.
@@ -506,10 +588,68 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
             )));
         }
     };
-    let saved = save_video(session, reporter, &video, out).await?;
+    let saved = save_video(session, reporter, &video, &output_file(out, args.force)).await?;
     reporter.value(&json!({
         "job": id,
         "render_job": render_job,
+        "video_url": video.video_url,
+        "file": saved.path,
+        "bytes": saved.bytes,
+    }));
+    Ok(())
+}
+
+/// `pictory download`: a finished render's video (by job id) or a file
+/// (by URL) to `--out`, through the one safe writer.
+pub async fn download(
+    session: &Session,
+    reporter: &Reporter,
+    args: DownloadArgs,
+) -> Result<(), Failure> {
+    let out = output_file(&args.out, args.force);
+    if args.source.contains("://") {
+        let saved = save_url(session, reporter, &args.source, &out).await?;
+        reporter.value(&json!({
+            "url": args.source,
+            "file": saved.path,
+            "bytes": saved.bytes,
+        }));
+        return Ok(());
+    }
+    let id = JobId::parse(&args.source).map_err(|e| usage(e.to_string()))?;
+    let job = session.client.job(id.clone()).poll().await?;
+    let state = job.state.name().to_string();
+    let progress = job.state.progress();
+    let video = match job.into_outcome() {
+        Some(Ok(JobOutput::Render(video))) => video,
+        Some(Ok(other)) => {
+            let found = match other {
+                JobOutput::Preview(_) => {
+                    Some("a preview (render it with `pictory job ID --out PATH`)")
+                }
+                JobOutput::Transcription(_) => Some("a transcript"),
+                JobOutput::Summary(_) => Some("a summary"),
+                _ => None,
+            };
+            return Err(Failure::Api(pictory::Error::MissingOutput {
+                operation: "download",
+                job_id: id.to_string(),
+                missing: "a video".into(),
+                found: found.map(str::to_string),
+            }));
+        }
+        Some(Err(e)) => return Err(e.into()),
+        None => {
+            let at = progress.map(|p| format!(", {p:.0}%")).unwrap_or_default();
+            return Err(Failure::Unwritten(format!(
+                "job {id} has not finished ({state}{at}); nothing downloaded: wait for it with pictory job {id} --wait --out {}",
+                shell_word(&args.out.display().to_string())
+            )));
+        }
+    };
+    let saved = save_video(session, reporter, &video, &out).await?;
+    reporter.value(&json!({
+        "job": id,
         "video_url": video.video_url,
         "file": saved.path,
         "bytes": saved.bytes,
@@ -534,27 +674,6 @@ fn media_type(path: &Path) -> &'static str {
         "mkv" => "video/x-matroska",
         _ => "video/mp4",
     }
-}
-
-/// Writes `text` to `path` atomically (a temporary file beside it, renamed).
-fn write_atomic(flag: &str, path: &Path, text: &str) -> Result<(), Failure> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp: PathBuf = path.with_file_name(format!(".{name}.{}.part", std::process::id()));
-    let io = |e: std::io::Error| {
-        Failure::Api(pictory::Error::Io {
-            operation: "transcribe",
-            path: path.display().to_string(),
-            message: format!("{flag}: {e}"),
-        })
-    };
-    std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
 }
 
 pub async fn transcribe(
@@ -588,24 +707,42 @@ pub async fn transcribe(
         }
     };
     stages.finish(true);
+    // Each output asked for is written when the job has it; a finished
+    // transcription may lack any of them (Pictory's documented one carries
+    // only `transcript`): the job's id and the missing outputs are named.
     let mut written = Vec::new();
-    for (flag, path, text) in [
-        ("--srt", &args.srt, &out.srt),
-        ("--vtt", &args.vtt, &out.vtt),
-        ("--txt", &args.txt, &out.text),
+    let mut missing = Vec::new();
+    for (flag, key, path, text) in [
+        ("--srt", "srt", &args.srt, &out.srt),
+        ("--vtt", "vtt", &args.vtt, &out.vtt),
+        ("--txt", "txt", &args.txt, &out.text),
     ] {
-        if let Some(path) = path {
-            let Some(text) = text else {
-                return Err(Failure::Api(pictory::Error::UndecodableBody {
-                    operation: "get_job",
-                    status: None,
-                    reason: format!("the transcription has no {} output", &flag[2..]),
-                    snippet: String::new(),
-                }));
-            };
-            write_atomic(flag, path, text)?;
-            written.push(path.display().to_string());
+        match (path, text) {
+            (Some(path), Some(text)) => {
+                output_file(path, args.force)
+                    .write(text)
+                    .map_err(|e| write_failure(flag, e))?;
+                written.push(path.display().to_string());
+            }
+            (Some(_), None) => missing.push(format!("`{key}`")),
+            (None, _) => {}
         }
+    }
+    if !missing.is_empty() {
+        for path in &written {
+            reporter.note(&format!("saved: {path}"));
+        }
+        let missing = match missing.as_slice() {
+            [one] => format!("its {one} output"),
+            [init @ .., last] => format!("its {} and {last} outputs", init.join(", ")),
+            [] => unreachable!("not empty"),
+        };
+        return Err(Failure::Api(pictory::Error::MissingOutput {
+            operation: "transcribe",
+            job_id: job.to_string(),
+            missing,
+            found: None,
+        }));
     }
     reporter.line(&format!("transcription job: {job}"));
     for path in &written {

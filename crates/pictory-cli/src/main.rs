@@ -304,6 +304,7 @@ async fn run_command(
     match command {
         Command::Video(args) => commands::video(session, reporter, args, checked).await,
         Command::Job(args) => commands::job(session, reporter, args).await,
+        Command::Download(args) => commands::download(session, reporter, args).await,
         Command::Transcribe(args) => commands::transcribe(session, reporter, args).await,
         Command::Summarize(args) => commands::summarize(session, reporter, args).await,
         Command::Bulk(args) => bulk::run(session, reporter, args, checked.batch).await,

@@ -18,6 +18,10 @@ pub enum Failure {
     Api(pictory::Error),
     /// Some items of a batch did not finish (the message counts them).
     Unfinished(String),
+    /// An output file was not written, though requests were sent: the
+    /// destination was refused when the file was put in place, or the job
+    /// to download has not finished (the message says why and what to do).
+    Unwritten(String),
     /// Ctrl-C: the message names the jobs created and how to resume.
     Interrupted(String),
 }
@@ -38,7 +42,7 @@ impl Failure {
                 | pictory::Error::NoJobReads { .. }
                 | pictory::Error::InvalidRequest { .. },
             ) => 2,
-            Failure::Api(_) | Failure::Unfinished(_) => 1,
+            Failure::Api(_) | Failure::Unfinished(_) | Failure::Unwritten(_) => 1,
             Failure::Interrupted(_) => 130,
         }
     }
@@ -191,7 +195,10 @@ impl Reporter {
     /// The one line a failure prints on stderr.
     pub fn failure(&self, failure: &Failure) {
         let message = match failure {
-            Failure::Usage(m) | Failure::Unfinished(m) | Failure::Interrupted(m) => m.clone(),
+            Failure::Usage(m)
+            | Failure::Unfinished(m)
+            | Failure::Unwritten(m)
+            | Failure::Interrupted(m) => m.clone(),
             Failure::Api(e) => e.to_string(),
         };
         let message = self.clean(&message);

@@ -980,3 +980,205 @@ fn voices_can_be_looked_up_offline() {
         .collect();
     assert!(names.contains(&"Jackson"), "{names:?}");
 }
+
+// ---- wire details: LowCodeAPI's open-source server, Pictory's documented bodies ----
+
+/// A sped-up simulator of LowCodeAPI's open-source server (with the job
+/// route, so a job can be read through it) that accepts only `token`.
+async fn open_source_sim(token: &str) -> Simulator {
+    Simulator::start(SimConfig {
+        time_factor: 0.001,
+        tokens: vec![token.into()],
+        job_route: true,
+        ..SimConfig::open_source()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_json_prints_pictorys_payload_like_every_other_command() {
+    let token = "at_cli-job-json-token";
+    let sim = open_source_sim(token).await;
+    let out = online_run(
+        &sim,
+        token,
+        &[
+            "--json",
+            "video",
+            "Payload, not envelope.",
+            "--preview-only",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let job = v["preview_job"].as_str().unwrap().to_string();
+
+    let by_id = online_run(
+        &sim,
+        token,
+        &["--json", "call", "get_job", "-p", &format!("job_id={job}")],
+    );
+    assert!(by_id.status.success(), "{}", text(&by_id.stderr));
+    let expected: serde_json::Value = serde_json::from_slice(&by_id.stdout).unwrap();
+    assert_eq!(expected["status"], "completed", "{expected}");
+    for args in [
+        vec!["--json", "job", &job],
+        vec!["--json", "job", &job, "--wait"],
+    ] {
+        let out = online_run(&sim, token, &args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for envelope_key in ["provider", "response_headers", "result", "message"] {
+            assert!(printed.get(envelope_key).is_none(), "{args:?}: {printed}");
+        }
+        assert_eq!(printed, expected, "{args:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transcribe_names_the_job_and_the_outputs_a_finished_transcription_lacks() {
+    let token = "at_cli-transcript-only";
+    // Pictory's documented finished transcription: `transcript` only.
+    let sim = Simulator::start(SimConfig {
+        time_factor: 0.001,
+        tokens: vec![token.into()],
+        jobs: pictory_sim::JobVariants {
+            transcription_without_job_id: true,
+            transcription_transcript_only: true,
+            ..Default::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempdir();
+    let (srt, vtt) = (dir.join("t.srt"), dir.join("t.vtt"));
+    for json in [false, true] {
+        let mut args = vec![
+            "transcribe",
+            "https://example.invalid/talk.mp4",
+            "--srt",
+            srt.to_str().unwrap(),
+            "--vtt",
+            vtt.to_str().unwrap(),
+        ];
+        if json {
+            args.insert(0, "--json");
+        }
+        let out = online_run(&sim, token, &args);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        let job = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("pictory: transcription job: "))
+            .expect("the job id is shown as soon as the job exists")
+            .to_string();
+        let failure = stderr.lines().last().unwrap();
+        assert!(
+            failure.contains(&format!("job {job} completed without")),
+            "{failure}"
+        );
+        assert!(
+            failure.contains("`srt`") && failure.contains("`vtt`"),
+            "{failure}"
+        );
+        assert!(!failure.to_lowercase().contains("undecodable"), "{failure}");
+        if json {
+            let v: serde_json::Value = serde_json::from_str(failure).unwrap();
+            assert_eq!(v["jobs"][0]["job_id"], job.as_str(), "{v}");
+            assert_eq!(v["operation"], "transcribe", "{v}");
+        }
+        assert!(!srt.exists() && !vtt.exists());
+    }
+}
+
+/// A one-answer HTTP server (LowCodeAPI's open-source server as seen from
+/// the client): every request gets `status` and `body`. Returns its
+/// `/pictory` base URL; it serves until the test process ends.
+fn fixed_answer_server(status: u16, body: serde_json::Value) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/pictory", listener.local_addr().unwrap());
+    let body = body.to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    base
+}
+
+#[test]
+fn templates_get_missing_shows_pictorys_own_message() {
+    // What LowCodeAPI's open-source server answers when Pictory says 404.
+    let base = fixed_answer_server(
+        404,
+        serde_json::json!({
+            "message": "Error received from the pictory API",
+            "provider": "pictory",
+            "error": {"success": false, "error": {"error_message": "Template not found", "error_code": 404}},
+            "headers": {"content-type": "application/json; charset=utf-8"},
+        }),
+    );
+    let token = "at_cli-missing-template";
+    for json in [false, true] {
+        let mut c = Command::new(BIN);
+        c.env("LOWCODEAPI_API_TOKEN", token)
+            .env("LOWCODEAPI_BASE_URL", &base)
+            .env_remove("PICTORY_API_KEY");
+        let mut args = vec!["templates", "get", "missing-template"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let out = run(&mut c, &args);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("Template not found"), "{stderr}");
+        assert!(!stderr.contains("Error received from"), "{stderr}");
+        assert!(!stderr.contains(token));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_the_open_source_server_refuses_give_one_clear_line_and_never_show() {
+    let sim = open_source_sim("at_cli-the-right-one").await;
+    // An `at_` token it does not know: its 403.
+    let unknown = "at_r00000000000000000000000000000000";
+    for json in [false, true] {
+        let mut args = vec!["templates", "list"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let out = online_run(&sim, unknown, &args);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = lines(&out.stderr);
+        assert_eq!(stderr.len(), 1, "{stderr:?}");
+        assert!(stderr[0].contains("unauthorized"), "{stderr:?}");
+        assert!(stderr[0].contains("Invalid api_token"), "{stderr:?}");
+        assert!(stderr[0].contains("LOWCODEAPI_API_TOKEN"), "{stderr:?}");
+        assert!(!stderr[0].contains(unknown), "{stderr:?}");
+    }
+    // A token without the prefix: its 401, which echoes the token back.
+    let plain = "bad_token_12345";
+    for args in [
+        vec!["templates", "list"],
+        vec!["--json", "templates", "list"],
+        vec!["--json", "call", "get_template", "-p", "templateId=t-1"],
+    ] {
+        let out = online_run(&sim, plain, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("unauthorized"), "{stderr}");
+    }
+}

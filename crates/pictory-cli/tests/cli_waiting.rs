@@ -10,24 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pictory");
+mod common;
 
-/// Every variable the tool reads, cleared, then LowCodeAPI's pointed at `sim`.
-fn pictory(sim: &Simulator) -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "PICTORY_API_KEY",
-        "PICTORY_BASE_URL",
-        "PICTORY_WEBHOOK_ADDR",
-        "PICTORY_WEBHOOK_URL",
-        "PICTORY_SIM_TIME_FACTOR",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("LOWCODEAPI_API_TOKEN", sim.token())
-        .env("LOWCODEAPI_BASE_URL", sim.base_url());
-    c
-}
+use common::{pictory, text};
 
 /// Also Pictory's key and base URL.
 fn with_key(sim: &Simulator) -> Command {
@@ -48,10 +33,6 @@ async fn open_source(time_factor: f64) -> Simulator {
 
 fn run(mut c: Command, args: &[&str]) -> Output {
     tokio::task::block_in_place(|| c.args(args).output().expect("the binary runs"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn tempdir() -> PathBuf {

@@ -25,6 +25,12 @@ pub enum SimProfile {
     /// errors `{"message", "provider": "pictory", "error": <Pictory's whole error body>, "headers": {...}}`
     /// with Pictory's status. It never mounts new-format routes of
     /// path-parameter operations (whatever [`SimConfig::new_format`] says).
+    /// As the real server does, it answers a token with the `at_` prefix
+    /// that it does not know with 403 `{"message": "Invalid api_token", ...}`
+    /// (only a missing token or one without the prefix gets the 401), echoes
+    /// the request's headers and query (`api_token` included) in its 401
+    /// body under `error.logging`, and passes path values on to Pictory
+    /// again as query parameters ([`Simulator::forwarded`](super::Simulator::forwarded)).
     /// Start from [`SimConfig::open_source`] (job route off).
     OpenSource,
 }
@@ -63,6 +69,11 @@ pub struct JobVariants {
     /// A finished transcription has no job id anywhere in its body
     /// (docs.pictory.ai's example).
     pub transcription_without_job_id: bool,
+    /// A finished transcription carries only `transcript` and `status`:
+    /// no `txt`, `srt`, `vtt` or `mediaInfo` (docs.pictory.ai's example;
+    /// with [`transcription_without_job_id`](Self::transcription_without_job_id)
+    /// the body has that example's exact shape).
+    pub transcription_transcript_only: bool,
     /// Storyboard starts answer the id at the top level, `{"jobId": ...}`
     /// (Pictory's examples), instead of `{"success": true, "data": {"jobId": ...}}`.
     pub storyboard_id_top_level: bool,
@@ -204,7 +215,11 @@ pub struct SimConfig {
     /// Accepted `api_token` query values. Like LowCodeAPI, the simulator
     /// accepts only tokens that start with `at_`, so a listed token without
     /// that prefix never works. Anything else gets 401 with LowCodeAPI's
-    /// body (`tests/fixtures/pictory-docs/lowcodeapi/401-bad-token.json`).
+    /// body (`tests/fixtures/pictory-docs/lowcodeapi/401-bad-token.json`),
+    /// except under [`SimProfile::OpenSource`], where a token with the
+    /// prefix that is not listed gets LowCodeAPI's 403
+    /// (`lowcodeapi/403-unknown-token.json`) and the 401 echoes the request
+    /// (`lowcodeapi/401-bad-token-logging.json`).
     /// Default `["at_sim-token"]`.
     pub tokens: Vec<String>,
     /// Serve the new URL format of path-parameter operations

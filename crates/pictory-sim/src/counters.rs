@@ -39,8 +39,9 @@ pub struct Counters {
     /// operation's response schema in the normalized spec (answered as a
     /// 500 instead). Always 0 unless the simulator has a bug.
     pub answers_off_spec: u64,
-    /// Requests answered 401 (`api_token` missing, without the `at_`
-    /// prefix, or not listed in `SimConfig::tokens`).
+    /// Requests refused for their token: 401 (`api_token` missing, without
+    /// the `at_` prefix, or not listed in `SimConfig::tokens`), or, under
+    /// `SimProfile::OpenSource`, 403 for an `at_` token not listed.
     pub unauthorized: u64,
     /// Requests answered with the unknown-route 404 (unknown URL, wrong
     /// method, or a route the configuration does not serve).

@@ -6,7 +6,7 @@
 use super::config::{SimProfile, UnknownRoute};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pictory::wire::{JOB_NOT_FOUND, UNKNOWN_ROUTE_MESSAGE};
+use pictory::wire::{JOB_NOT_FOUND, UNKNOWN_ROUTE_MESSAGE, UNKNOWN_TOKEN_MESSAGE};
 use serde_json::{Value, json};
 
 /// The provider name LowCodeAPI puts in every envelope it builds around an
@@ -73,12 +73,26 @@ impl Reply {
         )
     }
 
-    /// LowCodeAPI's 401 for a missing or malformed token (numeric `code`).
-    pub(crate) fn bad_token() -> Reply {
+    /// LowCodeAPI's 401 for a missing or malformed token (numeric `code`),
+    /// with `logging` as the server fills it (see [`token_logging`]; `{}`
+    /// for the hosted profile, which shows none).
+    pub(crate) fn bad_token(logging: Value) -> Reply {
         Reply::Proxy(
             StatusCode::UNAUTHORIZED,
             BAD_TOKEN_MESSAGE,
-            json!({"code": 401, "logging": {}}),
+            json!({"code": 401, "logging": logging}),
+        )
+    }
+
+    /// LowCodeAPI's open-source server's 403 for a token with the `at_`
+    /// prefix that no account holds: its token check throws `Invalid
+    /// api_token` with `code: 403` and nothing else, which `errorResponse`
+    /// serializes as `error: {"code": 403}`.
+    pub(crate) fn unknown_token() -> Reply {
+        Reply::Proxy(
+            StatusCode::FORBIDDEN,
+            UNKNOWN_TOKEN_MESSAGE,
+            json!({"code": 403}),
         )
     }
 
@@ -97,6 +111,46 @@ impl Reply {
             }),
         )
     }
+}
+
+/// What LowCodeAPI's open-source server puts under `error.logging` of its
+/// 401 for a bad token (`check-token.ts`): the method, the status, the
+/// message, the path, and the request's headers and query as received,
+/// `api_token` included. `body` and `api_mount` are undefined there, so
+/// absent from the JSON.
+pub(crate) fn token_logging(
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+) -> Value {
+    let mut echoed = serde_json::Map::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        match echoed.get_mut(name.as_str()) {
+            // Node joins repeated headers with ", ".
+            Some(Value::String(first)) => {
+                first.push_str(", ");
+                first.push_str(&value);
+            }
+            _ => {
+                echoed.insert(name.as_str().to_string(), Value::String(value));
+            }
+        }
+    }
+    let mut q = serde_json::Map::new();
+    for (k, v) in query {
+        q.entry(k.clone())
+            .or_insert_with(|| Value::String(v.clone()));
+    }
+    json!({
+        "method": method,
+        "status_code": 401,
+        "message": BAD_TOKEN_MESSAGE,
+        "path": path,
+        "headers": echoed,
+        "query": q,
+    })
 }
 
 /// A code and a message from an error body of any of Pictory's shapes.
@@ -301,6 +355,19 @@ mod tests {
     }
 
     #[test]
+    fn the_401_echoes_the_request_as_the_open_source_server_does() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3457"));
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.append(header::ACCEPT, HeaderValue::from_static("text/plain"));
+        let query = vec![("api_token".to_string(), "bad_token_12345".to_string())];
+        let logging = token_logging("GET", "/pictory/pictoryapis/v1/templates", &headers, &query);
+        let (_, bytes) = render(SimProfile::OpenSource, Reply::bad_token(logging));
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v, fixture("lowcodeapi/401-bad-token-logging.json"));
+    }
+
+    #[test]
     fn express_page_is_exact() {
         assert_eq!(
             express_404_body("GET", "/pictory/x<y>"),
@@ -323,17 +390,21 @@ mod tests {
 
     #[test]
     fn lowcodeapi_bodies_are_the_documented_ones() {
-        let (status, bytes) = render(SimProfile::OpenSource, Reply::bad_token());
+        let (status, bytes) = render(SimProfile::OpenSource, Reply::bad_token(json!({})));
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v, fixture("lowcodeapi/401-bad-token.json"));
+        let (status, bytes) = render(SimProfile::OpenSource, Reply::unknown_token());
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v, fixture("lowcodeapi/403-unknown-token.json"));
         let ok = Reply::Ok(
             json!({"success": true, "data": {"jobId": "981e84c8-bd06-4a65-a791-d4a3da315c2a"}}),
         );
         let (_, bytes) = render(SimProfile::OpenSource, ok);
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v, fixture("lowcodeapi/success-result-envelope.json"));
-        let (_, bytes) = render(SimProfile::Hosted, Reply::bad_token());
+        let (_, bytes) = render(SimProfile::Hosted, Reply::bad_token(json!({})));
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["data"]["error"]["code"], 401);
         assert_eq!(v["data"]["error"]["message"], BAD_TOKEN_MESSAGE);

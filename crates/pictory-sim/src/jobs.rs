@@ -238,6 +238,9 @@ impl Job {
                 media_type,
             } => {
                 let mut data = transcript::transcribe(id, file_url, media_type);
+                if v.transcription_transcript_only {
+                    data = json!({"transcript": data["transcript"].take()});
+                }
                 data["status"] = json!(completed);
                 if v.transcription_without_job_id {
                     json!({"success": true, "data": data})

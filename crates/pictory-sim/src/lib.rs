@@ -33,7 +33,9 @@
 //!   LowCodeAPI's JSON `404 {"message": "Not Found"}`). A bare `/pictory`
 //!   answers `302` to a web-UI page (clients must not follow it).
 //! - **Token**: `api_token` must start with `at_` and be one of
-//!   [`SimConfig::tokens`], else LowCodeAPI's 401.
+//!   [`SimConfig::tokens`], else LowCodeAPI's 401 (under `OpenSource`, a
+//!   listed-nowhere `at_` token gets the server's 403 `Invalid api_token`,
+//!   and the 401 echoes the request, token included, in `error.logging`).
 //! - **Rate limit** ([`SimConfig::rate_limit`], off by default): requests
 //!   per second per token beyond it answer `429` with `Retry-After`.
 //! - **Faults** ([`FaultPlan`]): 429/5xx before processing, dropped or
@@ -278,6 +280,16 @@ impl Simulator {
     /// received none.
     pub fn received(&self, operation: &str) -> Option<serde_json::Value> {
         self.app.received(operation)
+    }
+
+    /// The path and query LowCodeAPI's face passed on to Pictory for the
+    /// last request to `operation` that got past the token check, e.g.
+    /// `/pictoryapis/v1/templates/abc?templateId=abc`; `None` if none did.
+    /// The token is never in it. Under [`SimProfile::OpenSource`] path
+    /// values arrive again as query parameters, as LowCodeAPI's
+    /// open-source server sends them; Pictory ignores them.
+    pub fn forwarded(&self, operation: &str) -> Option<String> {
+        self.app.forwarded(operation)
     }
 
     /// The bytes `PUT` to the signed URL whose hosted `url` (from

@@ -4,6 +4,7 @@
 //! served? → token → fault plan → path values → body validation →
 //! operation → envelope → spoiling faults).
 
+use super::config::SimProfile;
 use super::envelope::{self, Reply};
 use super::faults::{self, Fault};
 use super::media;
@@ -16,8 +17,9 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, any, get, put};
+use pictory::wire::TOKEN_PREFIX;
 use pictory::{BodyKind, OPERATIONS, OperationSpec};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -269,14 +271,12 @@ async fn handle_operation(
     });
 
     let query = query_pairs(&req);
-    let token = query
-        .iter()
-        .find(|(k, _)| k == "api_token")
-        .map(|(_, v)| v.as_str())
-        .filter(|v| app.config.accepts(v));
-    let Some(token) = token else {
-        app.count(|c| c.unauthorized += 1);
-        return json_response(&app, Reply::bad_token(), Fault::None);
+    let token = match check_token(&app, &req, &query) {
+        Ok(token) => token,
+        Err(reply) => {
+            app.count(|c| c.unauthorized += 1);
+            return json_response(&app, reply, Fault::None);
+        }
     };
     if let Err(after) = app.limiter.check(token) {
         app.count(|c| c.rate_limited += 1);
@@ -316,9 +316,100 @@ async fn handle_operation(
         Ok(input) => input,
         Err(reply) => return json_response(&app, reply, fault),
     };
-    let reply = ops::dispatch(&app, op, &values, &query, input);
+    let (target, forwarded) = forwarded(app.config.profile, op, &values, &query);
+    app.keep_forwarded(op.id, target);
+    let reply = ops::dispatch(&app, op, &values, &forwarded, input);
     let reply = checked_answer(&app, op, reply);
     json_response(&app, reply, fault)
+}
+
+/// The request's `api_token`, when the configuration accepts it; else
+/// LowCodeAPI's refusal. A missing token or one without the `at_` prefix
+/// gets the 401 (under the open-source profile echoing the request in
+/// `error.logging`, as the real server does); a token with the prefix that
+/// is not listed gets the open-source server's 403 `Invalid api_token`
+/// (the hosted profile, whose answer is not documented, keeps the 401).
+fn check_token<'q>(
+    app: &App,
+    req: &Request,
+    query: &'q [(String, String)],
+) -> Result<&'q str, Reply> {
+    let token = query
+        .iter()
+        .find(|(k, _)| k == "api_token")
+        .map(|(_, v)| v.as_str());
+    match token {
+        Some(token) if app.config.accepts(token) => Ok(token),
+        Some(token)
+            if token.starts_with(TOKEN_PREFIX) && app.config.profile == SimProfile::OpenSource =>
+        {
+            Err(Reply::unknown_token())
+        }
+        _ if app.config.profile == SimProfile::OpenSource => {
+            Err(Reply::bad_token(envelope::token_logging(
+                req.method().as_str(),
+                req.uri().path(),
+                req.headers(),
+                query,
+            )))
+        }
+        _ => Err(Reply::bad_token(json!({}))),
+    }
+}
+
+/// What LowCodeAPI passes on to Pictory for a request that got through:
+/// the operation's path with its values in place, and the query pairs,
+/// `api_token` left out. LowCodeAPI's open-source server builds that
+/// query from all the values it got (`qs.stringify({...query, ...params})`
+/// in its dispatcher, where only the path-less copy should go), so the
+/// path values travel again as query parameters under their wire names;
+/// the hosted profile passes only the other query parameters. Returns the
+/// target (`/pictoryapis/v1/templates/abc?templateId=abc`) and the pairs.
+fn forwarded(
+    profile: SimProfile,
+    op: &OperationSpec,
+    values: &HashMap<String, String>,
+    query: &[(String, String)],
+) -> (String, Vec<(String, String)>) {
+    // Placeholders are filled in order (their names may be the wire ones);
+    // LowCodeAPI puts each value in as it is, unencoded.
+    let mut names = op.path_params.iter();
+    let mut path = String::with_capacity(op.path.len() + 40);
+    for segment in op.path.split('/').skip(1) {
+        path.push('/');
+        if segment.starts_with('{') && segment.ends_with('}') {
+            let value = names.next().and_then(|name| values.get(*name));
+            path.push_str(value.map_or(segment, String::as_str));
+        } else {
+            path.push_str(segment);
+        }
+    }
+    let wire_names: Vec<&str> = op.path_params.iter().map(|n| op.wire_name(n)).collect();
+    let mut pairs: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| k != "api_token")
+        .filter(|(k, _)| profile == SimProfile::OpenSource || !wire_names.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    if profile == SimProfile::OpenSource {
+        for (name, wire) in op.path_params.iter().zip(&wire_names) {
+            if let Some(value) = values.get(*name)
+                && !pairs.iter().any(|(k, _)| k == wire)
+            {
+                pairs.push((wire.to_string(), value.clone()));
+            }
+        }
+    }
+    let mut target = path;
+    if !pairs.is_empty() {
+        target.push('?');
+        target.push_str(
+            &url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&pairs)
+                .finish(),
+        );
+    }
+    (target, pairs)
 }
 
 /// One operation at Pictory's own face: the API key in `Authorization`,
@@ -519,6 +610,35 @@ pub(crate) fn header_str(value: Option<&HeaderValue>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_open_source_server_passes_path_values_on_again_as_query_parameters() {
+        let op = OperationSpec::find("get_template").unwrap();
+        let values = HashMap::from([("templateId".to_string(), "abc-1".to_string())]);
+        let query = vec![
+            ("templateId".to_string(), "abc-1".to_string()),
+            ("api_token".to_string(), "at_secret".to_string()),
+        ];
+        let (target, pairs) = forwarded(SimProfile::OpenSource, op, &values, &query);
+        assert_eq!(target, "/pictoryapis/v1/templates/abc-1?templateId=abc-1");
+        assert_eq!(pairs, vec![("templateId".to_string(), "abc-1".to_string())]);
+        let (target, pairs) = forwarded(SimProfile::Hosted, op, &values, &query);
+        assert_eq!(target, "/pictoryapis/v1/templates/abc-1");
+        assert!(pairs.is_empty());
+        // A value that reached the path only (new format) is added to the query too.
+        let (target, _) = forwarded(SimProfile::OpenSource, op, &values, &query[1..]);
+        assert_eq!(target, "/pictoryapis/v1/templates/abc-1?templateId=abc-1");
+        // Other query parameters go on in both profiles; the token never.
+        let list = OperationSpec::find("list_aws_connections").unwrap();
+        let query = vec![
+            ("api_token".to_string(), "at_secret".to_string()),
+            ("pageKey".to_string(), "next page".to_string()),
+        ];
+        for profile in [SimProfile::OpenSource, SimProfile::Hosted] {
+            let (target, _) = forwarded(profile, list, &HashMap::new(), &query);
+            assert_eq!(target, "/pictoryapis/v1/awsconnections?pageKey=next+page");
+        }
+    }
 
     #[test]
     fn old_format_values_are_read_under_the_wire_name_and_kept_under_the_public_name() {

@@ -140,6 +140,9 @@ pub(crate) struct App {
     store: Mutex<Store>,
     /// The last JSON body each operation received, by operation id.
     received: Mutex<HashMap<&'static str, Value>>,
+    /// The last path and query each operation's requests were passed on
+    /// to Pictory with, by operation id.
+    forwarded: Mutex<HashMap<&'static str, String>>,
     /// Turns `true` (or closes) when the simulator shuts down.
     pub(crate) shutdown: watch::Receiver<bool>,
     /// Jobs with a webhook so far (for `WebhookFaults::lose_every`).
@@ -165,6 +168,7 @@ impl App {
             counters: Mutex::new(Counters::default()),
             store: Mutex::new(Store::new(seed)),
             received: Mutex::new(HashMap::new()),
+            forwarded: Mutex::new(HashMap::new()),
             shutdown,
             webhook_seq: Default::default(),
             webhook_client: Default::default(),
@@ -190,6 +194,24 @@ impl App {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(operation, body.clone());
+    }
+
+    /// Keeps `target` as the last path and query `operation` was passed
+    /// on to Pictory with.
+    pub(crate) fn keep_forwarded(&self, operation: &'static str, target: String) {
+        self.forwarded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(operation, target);
+    }
+
+    /// The last path and query `operation` was passed on to Pictory with.
+    pub(crate) fn forwarded(&self, operation: &str) -> Option<String> {
+        self.forwarded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(operation)
+            .cloned()
     }
 
     /// The last JSON body `operation` received.

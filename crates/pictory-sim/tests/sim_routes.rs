@@ -283,18 +283,25 @@ async fn tokens_need_the_at_prefix_and_get_lowcodeapis_401() {
         let http = reqwest::Client::new();
         let url = format!("{}/pictoryapis/v1/templates", sim.base_url());
         // "b" is listed but lacks the prefix: LowCodeAPI never accepts it.
-        for query in [
-            "",
-            "?api_token=wrong",
-            "?api_token=",
-            "?api_token=b",
-            "?api_token=at_",
+        for (query, echoed) in [
+            ("", None),
+            ("?api_token=wrong", Some("wrong")),
+            ("?api_token=", Some("")),
+            ("?api_token=b", Some("b")),
         ] {
             let resp = http.get(format!("{url}{query}")).send().await.unwrap();
             assert_eq!(resp.status(), 401, "{profile:?} {query}");
-            let v: Value = resp.json().await.unwrap();
+            let mut v: Value = resp.json().await.unwrap();
             match profile {
                 SimProfile::OpenSource => {
+                    // The server echoes the request, the token included.
+                    let logging = v["error"]["logging"].take();
+                    assert_eq!(logging["query"]["api_token"], json!(echoed), "{query}");
+                    assert_eq!(logging["path"], "/pictory/pictoryapis/v1/templates");
+                    assert_eq!(logging["method"], "GET");
+                    assert_eq!(logging["status_code"], 401);
+                    assert!(logging["headers"]["host"].is_string(), "{logging}");
+                    v["error"]["logging"] = json!({});
                     assert_eq!(v, fixture("lowcodeapi/401-bad-token.json"))
                 }
                 SimProfile::Hosted => {
@@ -306,6 +313,24 @@ async fn tokens_need_the_at_prefix_and_get_lowcodeapis_401() {
                 }
             }
         }
+        // A token with the prefix that no account holds: the open-source
+        // server's 403; the hosted profile keeps the 401.
+        for token in ["at_", "at_nope"] {
+            let resp = http
+                .get(format!("{url}?api_token={token}"))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let v: Value = resp.json().await.unwrap();
+            match profile {
+                SimProfile::OpenSource => {
+                    assert_eq!(status, 403, "{token}");
+                    assert_eq!(v, fixture("lowcodeapi/403-unknown-token.json"));
+                }
+                SimProfile::Hosted => assert_eq!(status, 401, "{token}"),
+            }
+        }
         let resp = http
             .get(format!("{url}?api_token=at_a"))
             .send()
@@ -313,8 +338,8 @@ async fn tokens_need_the_at_prefix_and_get_lowcodeapis_401() {
             .unwrap();
         assert_eq!(resp.status(), 200);
         let counters = sim.counters();
-        assert_eq!(counters.unauthorized, 5);
-        assert_eq!(counters.requests_for("list_templates", "new"), 6);
+        assert_eq!(counters.unauthorized, 6);
+        assert_eq!(counters.requests_for("list_templates", "new"), 7);
         // Through the client (no path parameter, so any URL mode): a typed error.
         let client = sim
             .client_builder()
@@ -322,11 +347,63 @@ async fn tokens_need_the_at_prefix_and_get_lowcodeapis_401() {
             .build()
             .unwrap();
         let err = client.api().list_templates().send().await.unwrap_err();
+        // Refused either way: the open-source server's 403, the hosted 401.
+        let status = match profile {
+            SimProfile::OpenSource => 403,
+            SimProfile::Hosted => 401,
+        };
+        assert!(
+            matches!(
+                err,
+                Error::Unauthorized {
+                    credential: "LOWCODEAPI_API_TOKEN",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.status(), Some(status));
+        let client = sim.client_builder().token("wrong-token").build().unwrap();
+        let err = client.api().list_templates().send().await.unwrap_err();
         assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     }
     // The default token fits both profiles.
     assert!(SimConfig::hosted().tokens[0].starts_with("at_"));
     assert_eq!(SimConfig::open_source().tokens, SimConfig::default().tokens);
+}
+
+#[tokio::test]
+async fn the_open_source_server_passes_path_values_to_pictory_again_in_the_query() {
+    for (profile, expected) in [
+        (
+            SimProfile::OpenSource,
+            "/pictoryapis/v1/templates/t-1?templateId=t-1",
+        ),
+        (SimProfile::Hosted, "/pictoryapis/v1/templates/t-1"),
+    ] {
+        let sim = pictory_sim::start(config(profile)).await.unwrap();
+        let client = sim
+            .client_builder()
+            .url_mode(pictory::UrlMode::OldOnly)
+            .build()
+            .unwrap();
+        assert_eq!(sim.forwarded("get_template"), None);
+        let err = client
+            .api()
+            .get_template()
+            .template_id("t-1")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+        assert_eq!(sim.forwarded("get_template").as_deref(), Some(expected));
+        // The token never travels on.
+        client.api().list_templates().send().await.unwrap();
+        assert_eq!(
+            sim.forwarded("list_templates").as_deref(),
+            Some("/pictoryapis/v1/templates")
+        );
+    }
 }
 
 #[tokio::test]
