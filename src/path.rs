@@ -169,16 +169,20 @@ pub(crate) fn check_route(
         let Some(segment) = actual.next() else {
             return mismatch();
         };
-        let (Ok(segment), Ok(template)) =
-            (std::str::from_utf8(segment), std::str::from_utf8(template))
+        // Literal segments compare as bytes; only a parameter's name and
+        // value are read as text.
+        let Some(name) = template
+            .strip_prefix(b"{")
+            .and_then(|s| s.strip_suffix(b"}"))
         else {
-            return mismatch();
-        };
-        let Some(name) = template.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
             if segment != template {
                 return mismatch();
             }
             continue;
+        };
+        let (Ok(segment), Ok(name)) = (std::str::from_utf8(segment), std::str::from_utf8(name))
+        else {
+            return mismatch();
         };
         let value = match format {
             UrlFormat::New if !segment.contains('%') => std::borrow::Cow::Borrowed(segment),
