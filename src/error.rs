@@ -407,6 +407,43 @@ impl Error {
         }
     }
 
+    /// The variant's name in snake case (`unauthorized`, `not_found`,
+    /// `rate_limited`, `job_failed`, ...): stable words for logs, metrics
+    /// and machine-readable output (the CLI's `--json` errors carry it as
+    /// `kind`). Match on the variant itself in Rust code.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::Forbidden { .. } => "forbidden",
+            Error::NotFound { .. } => "not_found",
+            Error::RouteNotFound { .. } => "route_not_found",
+            Error::BadRequest { .. } => "bad_request",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Server { .. } => "server",
+            Error::UnexpectedStatus { .. } => "unexpected_status",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::PossiblyProcessed { .. } => "possibly_processed",
+            Error::UndecodableBody { .. } => "undecodable_body",
+            Error::ResponseShape { .. } => "response_shape",
+            Error::Redirect { .. } => "redirect",
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::JobFailed { .. } => "job_failed",
+            Error::MissingOutput { .. } => "missing_output",
+            Error::JobNotFound { .. } => "job_not_found",
+            Error::JobCleaned { .. } => "job_cleaned",
+            Error::JobDeadline { .. } => "job_deadline",
+            Error::WebhookNotReceived { .. } => "webhook_not_received",
+            Error::NoJobReads { .. } => "no_job_reads",
+            Error::InvalidRequest { .. } => "invalid_request",
+            Error::Config { .. } => "config",
+            Error::Journal { .. } => "journal",
+            Error::Io { .. } => "io",
+            Error::Write { .. } => "write",
+            Error::Download { .. } => "download",
+        }
+    }
+
     /// The HTTP status, when a response arrived.
     pub fn status(&self) -> Option<u16> {
         match self {

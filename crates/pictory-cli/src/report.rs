@@ -33,6 +33,19 @@ impl From<pictory::Error> for Failure {
 }
 
 impl Failure {
+    /// The failure's kind for `--json` errors: `usage`, `unfinished`,
+    /// `interrupted`, `unwritten`, or the library error's
+    /// [`kind`](pictory::Error::kind).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Usage(_) => "usage",
+            Failure::Api(e) => e.kind(),
+            Failure::Unfinished(_) => "unfinished",
+            Failure::Interrupted(_) => "interrupted",
+            Failure::Unwritten(..) => "unwritten",
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
@@ -205,6 +218,7 @@ impl Reporter {
         if self.json {
             let mut v = serde_json::json!({
                 "error": message,
+                "kind": failure.kind(),
                 "exit_code": failure.exit_code(),
             });
             if let Failure::Api(e) = failure {

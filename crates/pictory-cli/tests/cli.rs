@@ -174,6 +174,17 @@ fn json_output_is_one_parsable_document() {
         (e["status"].as_u64(), e["exit_code"].as_u64()),
         (Some(404), Some(1))
     );
+    assert_eq!(e["kind"], "not_found");
+    assert_eq!(e["operation"], "get_template");
+    // A usage error: its kind, and no operation or status keys at all.
+    let usage = run(&mut offline(), &["--json", "job", "../etc"]);
+    let e: serde_json::Value = serde_json::from_str(&lines(&usage.stderr).pop().unwrap()).unwrap();
+    assert_eq!(
+        (e["kind"].as_str(), e["exit_code"].as_u64()),
+        (Some("usage"), Some(2))
+    );
+    let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["error", "exit_code", "kind"], "{e}");
 }
 
 /// Every failure is one line on stderr (after the simulator note, when
