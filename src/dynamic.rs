@@ -34,41 +34,13 @@ impl Client {
         params: &[(&str, &str)],
         body: Option<Value>,
     ) -> Result<ApiResponse> {
-        let op = OperationSpec::find(operation_id).ok_or_else(|| Error::InvalidRequest {
-            operation: "call_operation",
-            message: format!("no operation {operation_id:?} in the spec"),
-        })?;
+        let draft = draft(operation_id, params)?;
+        let op =
+            OperationSpec::find(draft.operation()).expect("a draft's operation is in the spec");
         let invalid = |message: String| Error::InvalidRequest {
             operation: op.id,
             message,
         };
-        let mut draft = crate::api::Draft::new(op);
-        for (index, name) in op.path_params.iter().enumerate() {
-            let value = params
-                .iter()
-                .find(|(k, _)| k == name)
-                .ok_or_else(|| invalid(format!("the path value {name} is missing")))?
-                .1;
-            draft.path(index, PathValue::new(value));
-        }
-        for (name, value) in params {
-            if op.path_params.contains(name) {
-                continue;
-            }
-            let Some(known) = op.query_params.iter().find(|q| *q == name) else {
-                let known: Vec<&str> = op
-                    .path_params
-                    .iter()
-                    .chain(op.query_params)
-                    .copied()
-                    .collect();
-                return Err(invalid(format!(
-                    "{op_id} has no parameter {name:?} (its parameters: {known:?})",
-                    op_id = op.id
-                )));
-            };
-            draft.query(known, value.to_string());
-        }
         let body = match (op.body, body) {
             (BodyKind::Json, body) => {
                 Some(Ok(body.unwrap_or_else(|| Value::Object(Default::default()))))
@@ -86,4 +58,46 @@ impl Client {
         };
         draft.send(self, body).await
     }
+}
+
+/// The request of `operation_id` with `params` (each path or query
+/// parameter by its spec name) in place; [`Error::InvalidRequest`] for an
+/// unknown operation or parameter or a missing path value.
+pub(crate) fn draft(operation_id: &str, params: &[(&str, &str)]) -> Result<crate::api::Draft> {
+    let op = OperationSpec::find(operation_id).ok_or_else(|| Error::InvalidRequest {
+        operation: "call_operation",
+        message: format!("no operation {operation_id:?} in the spec"),
+    })?;
+    let invalid = |message: String| Error::InvalidRequest {
+        operation: op.id,
+        message,
+    };
+    let mut draft = crate::api::Draft::new(op);
+    for (index, name) in op.path_params.iter().enumerate() {
+        let value = params
+            .iter()
+            .find(|(k, _)| k == name)
+            .ok_or_else(|| invalid(format!("the path value {name} is missing")))?
+            .1;
+        draft.path(index, PathValue::new(value));
+    }
+    for (name, value) in params {
+        if op.path_params.contains(name) {
+            continue;
+        }
+        let Some(known) = op.query_params.iter().find(|q| *q == name) else {
+            let known: Vec<&str> = op
+                .path_params
+                .iter()
+                .chain(op.query_params)
+                .copied()
+                .collect();
+            return Err(invalid(format!(
+                "{op_id} has no parameter {name:?} (its parameters: {known:?})",
+                op_id = op.id
+            )));
+        };
+        draft.query(known, value.to_string());
+    }
+    Ok(draft)
 }
