@@ -58,9 +58,18 @@ struct Row {
 }
 
 async fn per_call_overhead(rows: &mut Vec<Row>) {
-    let sim = Simulator::start(SimConfig::default())
-        .await
-        .expect("simulator");
+    // The job stays in progress for the whole run, so every read answers
+    // the same body (under callgrind a run is ~50x slower: a job that ends
+    // mid-run would mix two body sizes and make the counts drift).
+    let sim = Simulator::start(SimConfig {
+        durations: pictory_sim::JobDurations {
+            storyboard: Duration::from_secs(365 * 86_400),
+            ..Default::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
     let client = Client::builder()
         .token(sim.token())
         .base_url(sim.base_url())

@@ -39,6 +39,23 @@ pub(crate) const DEFAULT_PICTORY_BASE_URL: &str = "https://api.pictory.ai";
 /// job reads from Pictory when LowCodeAPI has no job-status route). Cheap
 /// to clone (the state is shared) and safe to use from many tasks at once.
 /// Its `Debug` never shows the token or the key.
+///
+/// Everything a client does, in one place (the methods live beside the
+/// code they run):
+///
+/// | to | use |
+/// |---|---|
+/// | build one | [`Client::from_env`], [`Client::builder`] |
+/// | call any operation, typed | [`Client::api`] (one builder per operation, `.send().await`) |
+/// | call an operation named at run time | [`Client::call_operation`] |
+/// | use progenitor's own client | [`Client::raw`] |
+/// | make a video | [`Client::text_to_video`], [`Client::text_to_video_with`], [`Client::video_from_template`] |
+/// | go step by step | [`Client::preview`], [`Client::render_preview`]; to start only: [`Client::start_storyboard`], [`Client::start_render_from_preview`], [`Client::start_render`], [`Client::start_video_from_template`] |
+/// | transcribe, summarize | [`Client::transcribe`], [`Client::summarize`]; to start only: [`Client::start_transcription`], [`Client::start_summary`] |
+/// | read or wait for a job | [`Client::job`] (then `poll`, `wait`, `progress`) |
+/// | know how jobs are waited for | [`Client::job_reads`], [`Client::wait_plan`] |
+/// | upload, download | [`Client::upload_file`], [`Client::create_template_from_file`], [`Client::download_video`], [`Client::download`] |
+/// | observe it | [`Client::requests_sent`], [`Client::retries_made`], [`Client::remembered_format`], [`Client::base_url`] |
 #[derive(Clone)]
 pub struct Client {
     raw: crate::raw::Client,

@@ -128,7 +128,7 @@ pub enum Error {
     /// No answer in time (after the retries allowed): a read timed out,
     /// or the call's deadline passed while the request waited for its turn
     /// at the rate-limit gate (`sent: false`: it was never sent).
-    #[error("{operation}: timed out after {attempts} attempt(s){}", if *.sent { "" } else { "; the last was never sent" })]
+    #[error("{operation}: timed out after {attempts} attempt(s){}", if *.sent { "" } else { "; the last was never sent (no connection in time, or the call's deadline or retry budget ran out while it waited for its turn at the rate-limit gate)" })]
     Timeout {
         /// The operation id.
         operation: &'static str,

@@ -135,12 +135,7 @@ impl<'a> Journey<'a> {
         steps: &'a dyn Steps,
     ) -> Result<Journey<'a>> {
         let plan = client.wait_plan(opts).await?;
-        Ok(Journey {
-            client,
-            opts,
-            plan,
-            steps,
-        })
+        Ok(Journey::with_plan(client, opts, plan, steps))
     }
 
     /// A journey with a plan decided earlier (a bulk run decides once).

@@ -348,4 +348,101 @@ mod tests {
             }
         }
     }
+
+    /// Every form a server may echo a secret in (as sent, percent-encoded
+    /// upper and lower, twice percent-encoded, JSON-escaped, `\uXXXX`).
+    fn forms(t: &str) -> Vec<String> {
+        let json = serde_json::to_string(t).unwrap();
+        vec![
+            t.to_string(),
+            url::form_urlencoded::byte_serialize(t.as_bytes()).collect(),
+            percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+            lower_hex(t),
+            percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC)
+                .to_string()
+                .replace('%', "%25"),
+            json[1..json.len() - 1].to_string(),
+            t.chars().map(|c| format!("\\u{:04x}", c as u32)).collect(),
+        ]
+    }
+
+    /// The exact output, the secret at the start, in the middle and at the
+    /// end of an uncut text, in every form: nothing else is touched.
+    #[test]
+    fn exact_output_at_every_position_in_every_form() {
+        for token in [T, "pictai_k3y-0123", "at_ends%25", "at_ends\\"] {
+            let red = Redactor::new([token]);
+            for form in forms(token) {
+                for (before, after) in [("", " tail"), ("head ", " tail"), ("head ", "")] {
+                    let text = format!("{before}{form}{after}");
+                    assert_eq!(
+                        red.text(&text),
+                        format!("{before}{MASK}{after}"),
+                        "{token:?} as {form:?}"
+                    );
+                    assert_eq!(
+                        String::from_utf8_lossy(&red.bytes(text.as_bytes(), false)),
+                        format!("{before}{MASK}{after}"),
+                        "{token:?} as {form:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Text without the secret comes back byte for byte, percent signs and
+    /// backslashes included (no over-masking of cut bodies either).
+    #[test]
+    fn nothing_else_is_masked() {
+        let red = Redactor::new([T]);
+        for text in [
+            "50% done",
+            "at_ and at_S and at_Se/cr but not the rest",
+            "a\\b \\u0041 %41 %%",
+            "",
+        ] {
+            assert_eq!(red.text(text), text);
+            assert_eq!(red.bytes(text.as_bytes(), true).as_ref(), text.as_bytes());
+        }
+        // Cut: a start of the secret at the very end, three bytes or more,
+        // goes; two bytes stay (too short to tell).
+        assert_eq!(red.bytes(b"x at_", true).as_ref(), b"x [REDACTED]");
+        assert_eq!(red.bytes(b"x at", true).as_ref(), b"x at");
+        assert_eq!(red.bytes(b"x at_", false).as_ref(), b"x at_");
+    }
+
+    /// A secret must be at least 8 characters: 7 is refused, 8 accepted.
+    #[test]
+    fn the_shortest_secret_is_eight_characters() {
+        assert!(token_problem("at_1234").is_some());
+        assert!(token_problem("at_12345").is_none());
+        assert_eq!(MIN_TOKEN_LEN, 8);
+    }
+
+    /// Two secrets (the token and the key) are both removed.
+    #[test]
+    fn both_secrets_go() {
+        let red = Redactor::new(["at_token-1234", "pictai_key-5678"]);
+        assert_eq!(
+            red.text("t=at_token-1234 k=pictai_key-5678"),
+            format!("t={MASK} k={MASK}")
+        );
+    }
+
+    proptest::proptest! {
+        /// A secret anywhere in a text (any prefix and suffix without it)
+        /// in any form: the output is exactly the text with the secret's
+        /// span replaced.
+        #[test]
+        fn exact_output_anywhere(
+            before in "[a-z0-9 .,]{0,30}", after in "[a-z0-9 .,]{0,30}",
+            token in "[A-Za-z0-9_/+\\-]{8,20}", which in 0usize..7
+        ) {
+            let red = Redactor::new([token.as_str()]);
+            let form = forms(&token)[which].clone();
+            let text = format!("{before}|{form}|{after}");
+            proptest::prop_assert_eq!(red.text(&text), format!("{before}|{MASK}|{after}"));
+        }
+    }
 }

@@ -156,3 +156,58 @@ async fn a_wait_paused_by_a_429_still_ends_at_its_deadline() {
     );
     assert_eq!(server.count(), 1, "nothing sent during the pause");
 }
+
+/// 40 concurrent calls against a proxy that answers 429 `Retry-After: 1`
+/// forever: the retry budget bounds every wait of a call (for a retry, at
+/// the shared gate, for its paced turn), so no request leaves after it,
+/// and each call ends with a typed error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_request_leaves_after_the_retry_budget() {
+    let sent: std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>> = Default::default();
+    let seen = sent.clone();
+    let server = Hostile::start(move |_, _| {
+        seen.lock().unwrap().push(std::time::Instant::now());
+        Reply::with(429, &[("Retry-After", "1")], "{\"message\": \"slow down\"}")
+    })
+    .await;
+    let budget = Duration::from_secs(3);
+    let client = Client::builder()
+        .token("at_test-token")
+        .base_url(server.base())
+        .retry_policy(
+            pictory::RetryPolicy::default()
+                .max_attempts(1000)
+                .total_budget(budget),
+        )
+        .build()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let calls: Vec<_> = (0..40)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.call_operation("list_templates", &[], None).await })
+        })
+        .collect();
+    for call in calls {
+        let err = call.await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                pictory::Error::RateLimited { .. } | pictory::Error::Timeout { sent: false, .. }
+            ),
+            "{err:?}"
+        );
+    }
+    let last = *sent.lock().unwrap().iter().max().unwrap();
+    // The last request left within the budget (plus scheduling slack).
+    assert!(
+        last.duration_since(start) <= budget + Duration::from_millis(300),
+        "a request left {:?} after the start (budget {budget:?})",
+        last.duration_since(start)
+    );
+    assert!(
+        start.elapsed() < budget + Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -752,3 +752,87 @@ async fn documented_job_bodies_posted_as_webhooks_end_the_wait_as_documented() {
         assert_eq!(got, want, "{file}: {out:?}");
     }
 }
+
+// From the adversarial review of the hostile conditions (issue "nothing
+// billed twice, nothing overwritten, no read storm").
+
+/// 200 genuine-tag "completed" posts, 25 ms apart, for a job whose read
+/// says in-progress: posts do not drive reads. One round of confirming
+/// reads (at most 5, at least 1 s apart) is all they get.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_posts_cannot_drive_job_reads() {
+    // A storyboard that stays in progress for 100 s.
+    let sim = Simulator::start(SimConfig::hosted()).await.unwrap();
+    let (hub, _server) = hub(|h| h).await;
+    let client = sim.client().unwrap();
+    let cb = hub.callback().unwrap();
+    let url = cb.url().to_string();
+    let id = client
+        .start_storyboard(&request("storm").webhook(&url))
+        .await
+        .unwrap();
+    let reads_before = job_reads(&sim);
+    let handle = client
+        .job(id.clone())
+        .with_error_policy(limit(Duration::from_secs(60)));
+    let wait = tokio::spawn(async move { handle.wait_for_webhook(cb).await });
+    let post = reqwest::Client::new();
+    let forged = serde_json::json!({"job_id": id.as_str(), "success": true, "data": {
+        "status": "completed", "preview": FORGED_VIDEO_URL, "renderParams": {"forged": true}}});
+    let started = std::time::Instant::now();
+    for _ in 0..200 {
+        let answer = post.post(&url).json(&forged).send().await.unwrap();
+        assert!(answer.status().is_success(), "{}", answer.status());
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let spent = started.elapsed();
+    let reads = job_reads(&sim) - reads_before;
+    assert!(!wait.is_finished(), "a forged end was believed");
+    wait.abort();
+    // 1 + 2 + 4 + 8 s of confirmation delays fit in the ~5.5 s of posting
+    // at most 4 times; never one read per post.
+    assert!(
+        (1..=5).contains(&reads),
+        "{reads} job reads for 200 posts in {spent:?}"
+    );
+}
+
+/// Concurrent large tagged posts share one budget for bodies being read:
+/// beyond it a post gets 503 with Retry-After before its body is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_large_posts_share_a_body_budget() {
+    let (hub, _server) = hub(|h| h.body_limit(30 << 20).bodies_in_flight(64 << 20)).await;
+    let cb = hub.callback().unwrap();
+    let url = cb.url().to_string();
+    // Twelve posts announcing 30 MiB each, whose bodies never finish
+    // arriving while the statuses are collected.
+    let client = reqwest::Client::new();
+    let (tx, _keep) = tokio::sync::broadcast::channel::<()>(1);
+    let mut answers = Vec::new();
+    for _ in 0..12 {
+        let mut stop = tx.subscribe();
+        let body = futures_util::stream::once(async move {
+            let _ = stop.recv().await;
+            Ok::<_, std::io::Error>(bytes::Bytes::new())
+        });
+        let request = client
+            .post(&url)
+            .header("content-length", (30u64 << 20).to_string())
+            .body(reqwest::Body::wrap_stream(body));
+        answers.push(tokio::spawn(async move {
+            tokio::time::timeout(Duration::from_secs(5), request.send()).await
+        }));
+    }
+    let mut refused = 0;
+    for a in answers {
+        if let Ok(Ok(resp)) = a.await.unwrap() {
+            assert_eq!(resp.status().as_u16(), 503);
+            assert_eq!(resp.headers()["retry-after"], "1");
+            refused += 1;
+        }
+    }
+    drop(tx);
+    drop(cb);
+    // 64 MiB hold two 30 MiB bodies; the other ten were refused unread.
+    assert_eq!(refused, 10);
+}

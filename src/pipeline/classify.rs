@@ -234,3 +234,103 @@ fn bounded_fields(fields: Vec<FieldError>) -> Vec<FieldError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operations::OperationSpec;
+
+    fn ctx(op: &'static str, idempotent: bool, job: Option<JobRef<'static>>) -> Context<'static> {
+        Context {
+            operation: op,
+            idempotent,
+            attempts: 1,
+            misses: Misses::default(),
+            host: Some(super::super::Host::LowCodeApi),
+            job,
+        }
+    }
+
+    fn job_ref() -> JobRef<'static> {
+        JobRef {
+            path: "/pictory/pictoryapis/v1/jobs/j-1",
+            base_path: "/pictory",
+            op: OperationSpec::find("get_job").unwrap(),
+        }
+    }
+
+    /// Only Pictory's `JOB_NOT_FOUND` answer, on a job read, is
+    /// `JobNotFound`: the text alone in another body, or on an operation
+    /// without a job id, is not.
+    #[test]
+    fn job_not_found_only_for_the_answer_on_a_job_read() {
+        let real = br#"{"success": false, "data": {"error_code": "5000", "error_message": "JOB_NOT_FOUND"}}"#;
+        let e = status_error(
+            &ctx("get_job", true, Some(job_ref())),
+            404,
+            None,
+            real,
+            true,
+        );
+        assert!(
+            matches!(&e, Error::JobNotFound { job_id } if job_id == "j-1"),
+            "{e:?}"
+        );
+        // A 503 that merely mentions the text stays a retryable server error.
+        let mention = br#"{"message": "upstream said JOB_NOT_FOUND a while ago"}"#;
+        let e = status_error(
+            &ctx("get_job", true, Some(job_ref())),
+            503,
+            None,
+            mention,
+            false,
+        );
+        assert!(
+            matches!(e, Error::Server { .. }) && e.is_transient(),
+            "{e:?}"
+        );
+        // The same answer to an operation that has no job id.
+        let e = status_error(&ctx("get_template", true, None), 404, None, real, true);
+        assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+    }
+
+    /// A 404 that did not reach Pictory is a routing miss naming the formats
+    /// tried; one that did is `NotFound`.
+    #[test]
+    fn routing_miss_or_not_found() {
+        let mut c = ctx("get_template", true, None);
+        c.misses.add(UrlFormat::New);
+        c.misses.add(UrlFormat::Old);
+        let e = status_error(&c, 404, None, b"{\"message\": \"Not Found\"}", false);
+        assert!(
+            matches!(
+                e,
+                Error::RouteNotFound {
+                    tried: "both the new and the old URL format",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = status_error(&c, 404, None, b"{}", true);
+        assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+    }
+
+    /// Texts kept in errors are bounded and on one line.
+    #[test]
+    fn kept_texts_are_bounded_and_on_one_line() {
+        let long = format!("{{\"message\": \"{}\nsecond line\"}}", "m".repeat(5000));
+        let e = status_error(&ctx("op", true, None), 400, None, long.as_bytes(), true);
+        let Error::BadRequest { response, .. } = &e else {
+            panic!("{e:?}")
+        };
+        let message = response.message.as_deref().unwrap();
+        assert!(
+            message.chars().count() <= MESSAGE_MAX + 1,
+            "{}",
+            message.len()
+        );
+        assert!(!message.contains('\n'));
+        assert!(response.body.chars().count() <= BODY_MAX + 1);
+    }
+}

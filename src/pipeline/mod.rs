@@ -307,6 +307,12 @@ impl Pipeline {
             Target::External { .. } => None,
         };
         let start = Instant::now();
+        // Nothing of this call leaves after its retry budget, whether it
+        // waited for a retry, at the rate-limit gate or for its paced turn.
+        let gate_deadline = match (deadline, start.checked_add(self.retry.total_budget)) {
+            (Some(d), Some(b)) => Some(d.min(b)),
+            (d, b) => d.or(b),
+        };
         let mut format = match route {
             Some((op, Host::LowCodeApi, _)) => self.formats.first_format(self.mode, op),
             _ => UrlFormat::New,
@@ -327,7 +333,7 @@ impl Pipeline {
             // Each service's rate limit is shared, not a storage host's.
             let permit = match route {
                 Some((_, _, upstream)) => {
-                    Some(admit(&upstream.throttle, target, attempts, deadline).await?)
+                    Some(admit(&upstream.throttle, target, attempts, gate_deadline).await?)
                 }
                 None => None,
             };
@@ -586,7 +592,8 @@ impl Pipeline {
 }
 
 /// Waits at a service's shared rate-limit gate (see `throttle`), within
-/// the deadline: past it, [`Error::Timeout`] — nothing was sent.
+/// the call's deadline and retry budget: past it, [`Error::Timeout`] with
+/// `sent: false` — this attempt was not sent.
 async fn admit<'t>(
     throttle: &'t throttle::Throttle,
     target: Target,

@@ -51,6 +51,10 @@ pub(crate) struct Inner {
     pub(crate) safety_poll: Duration,
     pub(crate) trust_body: bool,
     pub(crate) body_limit: usize,
+    /// Bytes of post bodies being read at once, in KiB permits: a post
+    /// reserves its size (announced, else the body limit) before its body
+    /// is read; beyond the budget it gets 503 with `Retry-After`.
+    pub(crate) bodies: Arc<tokio::sync::Semaphore>,
     waiting: Mutex<HashMap<String, mpsc::Sender<Job>>>,
 }
 
@@ -74,6 +78,7 @@ pub struct WebhookHubBuilder {
     safety_poll: Duration,
     trust_body: bool,
     body_limit: usize,
+    bodies_in_flight: usize,
 }
 
 impl std::fmt::Debug for WebhookHubBuilder {
@@ -84,6 +89,7 @@ impl std::fmt::Debug for WebhookHubBuilder {
             .field("safety_poll", &self.safety_poll)
             .field("trust_tagged_body", &self.trust_body)
             .field("body_limit", &self.body_limit)
+            .field("bodies_in_flight", &self.bodies_in_flight)
             .finish()
     }
 }
@@ -119,6 +125,16 @@ impl WebhookHubBuilder {
     /// transcript); a larger one gets 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// The most bytes of post bodies read at once, all posts together
+    /// (default 64 MiB): a post reserves its announced size (or the body
+    /// limit when it announces none) before its body is read, and beyond
+    /// this budget gets `503` with `Retry-After: 1`, unread. At least the
+    /// body limit.
+    pub fn bodies_in_flight(mut self, bytes: usize) -> Self {
+        self.bodies_in_flight = bytes;
         self
     }
 
@@ -175,10 +191,20 @@ impl WebhookHubBuilder {
                 safety_poll: self.safety_poll,
                 trust_body: self.trust_body,
                 body_limit: self.body_limit,
+                bodies: Arc::new(tokio::sync::Semaphore::new(kib(self
+                    .bodies_in_flight
+                    .max(self.body_limit)))),
                 waiting: Mutex::new(HashMap::new()),
             }),
         })
     }
+}
+
+/// `bytes` in KiB permits (rounded up, at most what a semaphore holds).
+pub(crate) fn kib(bytes: usize) -> usize {
+    bytes
+        .div_ceil(1024)
+        .clamp(1, tokio::sync::Semaphore::MAX_PERMITS)
 }
 
 /// What the receiver answered a post, and why.
@@ -225,6 +251,7 @@ impl WebhookHub {
             safety_poll: Duration::from_secs(300),
             trust_body: false,
             body_limit: 32 << 20,
+            bodies_in_flight: 64 << 20,
         }
     }
 

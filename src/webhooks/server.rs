@@ -26,7 +26,9 @@ impl WebhookHub {
     /// a bad or missing tag (the body is not read), 400 for a body that is
     /// not a job body, 413 past
     /// [`WebhookHubBuilder::body_limit`](super::WebhookHubBuilder::body_limit),
-    /// 408 when the body takes more than 30 s.
+    /// 408 when the body takes more than 30 s, 503 with `Retry-After` when
+    /// the bodies being read already fill
+    /// [`WebhookHubBuilder::bodies_in_flight`](super::WebhookHubBuilder::bodies_in_flight).
     ///
     /// ```no_run
     /// use axum::{Router, routing::get};
@@ -88,6 +90,7 @@ fn io_error(addr: &str, e: std::io::Error) -> Error {
 async fn receive(
     State(hub): State<WebhookHub>,
     path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> Response {
     // A path that does not even decode (not UTF-8) carries no valid tag.
@@ -97,6 +100,26 @@ async fn receive(
     if let Err(answer) = hub.admit(&nonce, &tag) {
         return reply(answer);
     }
+    // The bytes this body may take, reserved before it is read: all posts
+    // together stay within the hub's budget.
+    let limit = hub.inner.body_limit;
+    let announced = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return reply(Receipt::too_large());
+    }
+    let reserve = announced.map_or(limit, |n| n as usize);
+    let permits = u32::try_from(super::hub::kib(reserve)).unwrap_or(u32::MAX);
+    let Ok(_reserved) = hub.inner.bodies.clone().try_acquire_many_owned(permits) else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "1")],
+            "too many webhook bodies are being read; try again",
+        )
+            .into_response();
+    };
     // A body that cannot be read within the limit (too long, or cut off)
     // is refused whole; one that trickles in is given up on.
     let read = tokio::time::timeout(

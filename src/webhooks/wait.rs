@@ -15,6 +15,11 @@ const CONFIRM_RETRY: Duration = Duration::from_secs(1);
 /// Confirming reads for one post before it is set aside (the safety poll
 /// and later posts still count).
 const CONFIRM_TRIES: u32 = 5;
+/// After a round of confirmations was spent, how long posts are set aside
+/// before one may start a new round.
+const ROUND_GAP: Duration = Duration::from_secs(30);
+/// The shortest time between two reads of one wait, whatever is posted.
+const MIN_READ_INTERVAL: Duration = Duration::from_secs(1);
 
 impl JobHandle {
     /// Waits for this job through `callback` (whose URL the job was
@@ -49,6 +54,7 @@ pub(crate) async fn wait(
         confirm_tries: 0,
         closed: false,
         no_job_route: false,
+        last_read: None,
     };
     let start = state.clock.started();
     let deadline = state.clock.deadline();
@@ -83,13 +89,34 @@ pub(crate) async fn wait(
                     state.report(&job, on_change);
                     return finish(job);
                 }
-                // Confirmed by a fresh read every time (what an earlier
-                // read showed of the proxy may have been a passing fault),
-                // and reported only then: a progress bar never shows an end
-                // a read denies.
+                // Confirmed by a fresh read (what an earlier read showed of
+                // the proxy may have been a passing fault), and reported
+                // only then: a progress bar never shows an end a read
+                // denies. Posts cannot drive reads: while a confirmation is
+                // under way a repeated post only replaces the body waiting
+                // for it; once its tries are spent, posts are set aside
+                // (the safety poll still reads); and reads keep a minimum
+                // interval.
+                if state.unconfirmed.is_some() {
+                    state.unconfirmed = Some(job);
+                    continue;
+                }
+                if state.confirm_tries >= CONFIRM_TRIES {
+                    // A new round of confirmations at most every
+                    // ROUND_GAP after the last one was spent.
+                    let spent = state.last_read.unwrap_or(start);
+                    if Instant::now() < spent.checked_add(ROUND_GAP).unwrap_or(end) {
+                        tracing::debug!(job = %handle.id(), "a webhook soon after its confirmations were spent; set aside");
+                        continue;
+                    }
+                    state.confirm_tries = 0;
+                }
                 state.unconfirmed = Some(job);
-                state.confirm_tries = 0;
-                next_read = Instant::now();
+                let soonest = state
+                    .last_read
+                    .and_then(|at| at.checked_add(MIN_READ_INTERVAL))
+                    .unwrap_or_else(Instant::now);
+                next_read = next_read.min(soonest.max(Instant::now()));
             }
             _ = tokio::time::sleep_until(next_read) => {
                 let now = Instant::now();
@@ -105,6 +132,7 @@ pub(crate) async fn wait(
                     read => read,
                 };
                 let now = Instant::now();
+                state.last_read = Some(now);
                 let later = |d: Duration| now.checked_add(d).unwrap_or(end).min(end);
                 match read {
                     Ok(job) => {
@@ -170,6 +198,8 @@ struct WaitState {
     closed: bool,
     /// The last read met a proxy without a job route.
     no_job_route: bool,
+    /// When the last read was made.
+    last_read: Option<Instant>,
 }
 
 impl WaitState {

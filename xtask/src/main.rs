@@ -269,9 +269,11 @@ fn surface(list: bool, max: Option<usize>) -> Result<u8, String> {
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", json.display()))?;
     let s = xtask::surface::count(&doc)?;
     println!(
-        "{} public items outside raw and the {} generated operation builders ({} fields, {} enum variants)",
+        "{} public items outside raw and the {} generated operation builders; \
+         their {} methods and associated constants, {} fields, {} enum variants",
         s.items(),
         s.generated,
+        s.members(),
         s.fields,
         s.variants
     );

@@ -4,9 +4,10 @@
 //!
 //! What counts as one public item: every module, struct, enum, union,
 //! trait, type alias, function, constant and static that a user can name
-//! by a public path, plus the inherent methods and associated constants of
-//! those types (a trait impl's methods are the trait's, not counted).
-//! Fields and enum variants are reported separately. Excluded: `raw`
+//! by a public path (what `use pictory::…` can import). The inherent
+//! methods and associated constants of those types (a trait impl's methods
+//! are the trait's, not counted), their fields and enum variants are
+//! reported separately. Excluded: `raw`
 //! (progenitor's generated client) and the generated per-operation
 //! builders in `api` (one per operation of the spec, with one setter per
 //! parameter: they grow with the spec, not with the hand-written layer).
@@ -35,9 +36,19 @@ pub struct Surface {
 }
 
 impl Surface {
-    /// Public items in all (fields and variants not included).
+    /// Public items: what a user can name by a path (methods, fields and
+    /// variants not included).
     pub fn items(&self) -> usize {
-        self.counts.values().sum()
+        self.counts
+            .iter()
+            .filter(|(kind, _)| *kind != "method" && !kind.starts_with("associated"))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Inherent methods and associated constants of the public types.
+    pub fn members(&self) -> usize {
+        self.counts.values().sum::<usize>() - self.items()
     }
 }
 
@@ -247,7 +258,8 @@ mod tests {
             }
         });
         let s = count(&doc).unwrap();
-        assert_eq!(s.items(), 3, "{s:?}"); // Client, Client::new, Stage
+        assert_eq!(s.items(), 2, "{s:?}"); // Client, Stage
+        assert_eq!(s.members(), 1, "{s:?}"); // Client::new
         assert_eq!(s.counts.get("method"), Some(&1));
         assert_eq!((s.fields, s.variants), (1, 2));
         assert!(!s.names.contains_key("module"));
