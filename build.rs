@@ -244,7 +244,7 @@ fn operation_table(doc: &serde_json::Value) -> Result<(String, String), String> 
                     &params,
                     &output,
                     body_type.as_ref(),
-                    items.as_deref(),
+                    items.as_ref(),
                 );
             }
             index += 1;
@@ -271,7 +271,7 @@ fn typed_builder(
     params: &[serde_json::Value],
     output: &str,
     body: Option<&(String, bool)>,
-    items: Option<&str>,
+    items: Option<&(String, String)>,
 ) {
     let pascal = pascal_case(id);
     let summary = op["summary"]
@@ -309,7 +309,7 @@ fn typed_builder(
          \x20   draft: Draft,\n\
          {body_field}\
          }}\n\n\
-         impl {pascal}<'_> {{"
+         impl<'a> {pascal}<'a> {{"
     );
     let mut path_index = 0usize;
     for p in params {
@@ -380,13 +380,13 @@ fn typed_builder(
             );
         }
     }
-    if let Some(item) = items {
+    if let Some((item, paging)) = items {
         let _ = writeln!(
             builders,
             "    /// Every item of every page, as a stream (see [`crate::Pages`]):\n\
              \x20   /// the page key is followed for you, within the walk's bounds.\n\
              \x20   pub fn items(self) -> crate::Pages<'a, {item}> {{\n\
-             \x20       crate::Pages::new(self.client, self.draft, crate::pages::paging({id:?}).expect(\"{id} has paging\"))\n\
+             \x20       crate::Pages::new(self.client, self.draft, &{paging})\n\
              \x20   }}"
         );
     }
@@ -412,7 +412,7 @@ fn paged_item_type(
     op: &serde_json::Value,
     ok: &serde_json::Value,
     pascal: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<(String, String)>, String> {
     let Some(pages) = op.get("x-pictory-pages") else {
         return Ok(None);
     };
@@ -429,7 +429,35 @@ fn paged_item_type(
             "{pascal}: x-pictory-pages names {field}, which is not an array of the response"
         ));
     }
-    Ok(Some(rust_type(items, pascal, "Item").0))
+    let paging = paging_literal(op)?.ok_or("x-pictory-pages")?;
+    Ok(Some((rust_type(items, pascal, "Item").0, paging)))
+}
+
+/// The `Paging` literal of an operation with `x-pictory-pages`, if any.
+fn paging_literal(op: &serde_json::Value) -> Result<Option<String>, String> {
+    let Some(p) = op.get("x-pictory-pages") else {
+        return Ok(None);
+    };
+    let id = op["operationId"].as_str().unwrap_or("an operation");
+    let next: String = p["next"]
+        .as_array()
+        .ok_or_else(|| format!("{id}: x-pictory-pages.next is not a list"))?
+        .iter()
+        .map(|n| {
+            n.as_str()
+                .map(|n| format!("{n:?}, "))
+                .ok_or_else(|| format!("{id}: x-pictory-pages.next holds a non-string"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Some(format!(
+        "crate::pages::Paging {{ query: {:?}, next: &[{next}], items: {:?} }}",
+        p["query"]
+            .as_str()
+            .ok_or_else(|| format!("{id}: x-pictory-pages.query"))?,
+        p["items"]
+            .as_str()
+            .ok_or_else(|| format!("{id}: x-pictory-pages.items"))?,
+    )))
 }
 
 /// `paging(id)`: how each list operation pages (`x-pictory-pages`).
@@ -445,28 +473,12 @@ fn paging_table(doc: &serde_json::Value) -> Result<String, String> {
             .ok_or("a path item is not an object")?
             .values()
         {
-            let Some(p) = op.get("x-pictory-pages") else {
-                continue;
-            };
-            let id = op["operationId"]
-                .as_str()
-                .ok_or("an operation without id")?;
-            let next: String = p["next"]
-                .as_array()
-                .ok_or_else(|| format!("{id}: x-pictory-pages.next is not a list"))?
-                .iter()
-                .map(|n| format!("{:?}, ", n.as_str().unwrap_or_default()))
-                .collect();
-            let _ = writeln!(
-                out,
-                "        {id:?} => Some(&Paging {{ query: {:?}, next: &[{next}], items: {:?} }}),",
-                p["query"]
+            if let Some(literal) = paging_literal(op)? {
+                let id = op["operationId"]
                     .as_str()
-                    .ok_or_else(|| format!("{id}: x-pictory-pages.query"))?,
-                p["items"]
-                    .as_str()
-                    .ok_or_else(|| format!("{id}: x-pictory-pages.items"))?,
-            );
+                    .ok_or("an operation without id")?;
+                let _ = writeln!(out, "        {id:?} => Some(&{literal}),");
+            }
         }
     }
     out.push_str("        _ => None,\n    }\n}\n");
