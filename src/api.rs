@@ -62,6 +62,11 @@ impl Draft {
         self.op.id
     }
 
+    /// The operation.
+    pub(crate) fn spec(&self) -> &'static OperationSpec {
+        self.op
+    }
+
     /// Sets path value number `index` (in path order).
     pub(crate) fn path(&mut self, index: usize, value: std::result::Result<PathValue, String>) {
         if let Some(slot) = self.path.get_mut(index) {

@@ -35,8 +35,7 @@ impl Client {
         body: Option<Value>,
     ) -> Result<ApiResponse> {
         let draft = draft(operation_id, params)?;
-        let op =
-            OperationSpec::find(draft.operation()).expect("a draft's operation is in the spec");
+        let op = draft.spec();
         let invalid = |message: String| Error::InvalidRequest {
             operation: op.id,
             message,
