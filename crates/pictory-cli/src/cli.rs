@@ -1,6 +1,7 @@
 //! The command line, as clap types.
 
 use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Pictory's AI video API from the terminal, through LowCodeAPI.
@@ -86,6 +87,9 @@ pub enum Command {
     Call(CallArgs),
     /// List the spec's operations (ids for `pictory call`).
     Operations,
+    /// The built-in simulator, standing, for several commands to share.
+    #[command(subcommand)]
+    Sim(SimCommand),
     /// Print a shell completion script (e.g. `pictory completions bash > ~/.local/share/bash-completion/completions/pictory`).
     Completions {
         /// The shell.
@@ -215,12 +219,40 @@ pub enum ListOnly {
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
-    /// The operation id (e.g. get_template).
+    /// The operation id (e.g. get_template; `pictory operations` lists them,
+    /// and shell completions offer them).
+    #[arg(
+        value_parser = clap::builder::PossibleValuesParser::new(pictory::OPERATIONS.iter().map(|op| op.id)),
+        hide_possible_values = true
+    )]
     pub operation: String,
-    /// A path or query parameter, by its spec name (repeatable): -p templateId=abc.
+    /// A path or query parameter (repeatable): -p templateId=abc. Any case,
+    /// with or without `_`: template_id=abc is the same parameter.
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// The JSON body, or @PATH to read it from a file.
     #[arg(long, value_name = "JSON|@PATH")]
     pub body: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Run the simulator until Ctrl-C and print the `export` lines that point
+    /// this tool (or your program) at it: its jobs then last from one command
+    /// to the next (`video --preview-only`, then `job ID --out x.mp4`).
+    Serve(SimServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimServeArgs {
+    /// The address to listen on (port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8790")]
+    pub addr: SocketAddr,
+    /// Simulated time per real time. Text → video takes about 110 s of
+    /// simulated time, so 0.05 (the default) makes it about 5 s and 1 runs
+    /// at Pictory's own pace. Also read from PICTORY_SIM_TIME_FACTOR, which
+    /// sets the pace of the simulator every command starts when no
+    /// credential is set, too.
+    #[arg(long, value_name = "F", env = "PICTORY_SIM_TIME_FACTOR")]
+    pub time_factor: Option<String>,
 }

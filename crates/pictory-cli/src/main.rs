@@ -25,6 +25,66 @@ use std::process::ExitCode;
 /// `PICTORY_SIM_TIME_FACTOR` (e.g. `0.001` in tests).
 const SIM_TIME_FACTOR: f64 = 0.05;
 
+/// The variable that sets the simulator's pace.
+const SIM_TIME_FACTOR_ENV: &str = "PICTORY_SIM_TIME_FACTOR";
+
+/// The simulator's time factor: `given` (from `--time-factor` or
+/// `PICTORY_SIM_TIME_FACTOR`), else the default; a value that is not a
+/// positive number is a usage error.
+fn time_factor(given: Option<&str>) -> Result<f64, Failure> {
+    let Some(given) = given.map(str::trim).filter(|g| !g.is_empty()) else {
+        return Ok(SIM_TIME_FACTOR);
+    };
+    match given.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err(Failure::Usage(format!(
+            "the simulator's time factor ({SIM_TIME_FACTOR_ENV} or --time-factor) must be a positive number, e.g. 0.05; got {}",
+            report::one_line(given)
+        ))),
+    }
+}
+
+/// `pictory sim serve`: a simulator that lasts until Ctrl-C, and the lines
+/// that point other commands at it (on stdout; `--json`: one object).
+async fn sim_serve(args: cli::SimServeArgs, reporter: &Reporter) -> Result<(), Failure> {
+    let factor = time_factor(args.time_factor.as_deref())?;
+    let sim = Simulator::start_on(
+        SimConfig {
+            time_factor: factor,
+            ..SimConfig::default()
+        },
+        args.addr,
+    )
+    .await
+    .map_err(|e| Failure::Usage(format!("cannot start the simulator on {}: {e}", args.addr)))?;
+    let vars = [
+        (Client::BASE_URL_ENV, sim.base_url()),
+        (Client::TOKEN_ENV, sim.token().to_string()),
+        (Client::PICTORY_BASE_URL_ENV, sim.pictory_base_url()),
+        (Client::PICTORY_KEY_ENV, sim.pictory_key().to_string()),
+    ];
+    if reporter.json() {
+        let object: serde_json::Map<String, serde_json::Value> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+            .collect();
+        println!("{}", serde_json::Value::Object(object));
+    } else {
+        for (name, value) in &vars {
+            println!("export {name}={value}");
+        }
+    }
+    reporter.note(&format!(
+        "the simulator is serving at {} with time factor {factor} until Ctrl-C (nothing is sent to Pictory); run the export lines above in other terminals",
+        sim.origin()
+    ));
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    sim.shutdown().await;
+    Ok(())
+}
+
 /// The client, the simulator it talks to when no credential is set, and
 /// the webhook receiver when asked for (each kept alive for as long as the
 /// command runs).
@@ -85,13 +145,9 @@ impl Session {
                 _server: None,
             });
         }
-        let factor = std::env::var("PICTORY_SIM_TIME_FACTOR")
-            .ok()
-            .and_then(|f| f.parse::<f64>().ok())
-            .filter(|f| f.is_finite() && *f > 0.0)
-            .unwrap_or(SIM_TIME_FACTOR);
+        let factor = std::env::var(SIM_TIME_FACTOR_ENV).ok();
         let sim = Simulator::start(SimConfig {
-            time_factor: factor,
+            time_factor: time_factor(factor.as_deref())?,
             ..SimConfig::default()
         })
         .await
@@ -150,7 +206,7 @@ fn main() -> ExitCode {
 }
 
 /// clap's own exits: help and version print and succeed; a usage error
-/// prints its first line (clap's message) and a pointer to `--help`.
+/// prints clap's message and its tips on one line and exits 2.
 fn clap_failure(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -165,7 +221,8 @@ fn clap_failure(e: clap::Error) -> ExitCode {
             }
         }
         _ => {
-            // clap's message, up to its usage block, on one line.
+            // clap's message, up to its usage block, on one line (one JSON
+            // line with --json): the error, then its tips in parentheses.
             let rendered = e.render().to_string();
             let message: Vec<&str> = rendered
                 .lines()
@@ -173,10 +230,22 @@ fn clap_failure(e: clap::Error) -> ExitCode {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
-            let first = message.join(" ");
-            let first = first.strip_prefix("error: ").unwrap_or(&first);
+            // The long list of possible values is left out (help and
+            // completions have it); tips go in parentheses.
+            let error: Vec<&str> = message
+                .iter()
+                .filter(|l| !l.starts_with("tip: ") && !l.starts_with("[possible values"))
+                .copied()
+                .collect();
+            let error = error.join(" ");
+            let error = error.strip_prefix("error: ").unwrap_or(&error);
+            let mut tips: Vec<&str> = message
+                .iter()
+                .filter_map(|l| l.strip_prefix("tip: "))
+                .collect();
+            tips.push("see pictory --help");
+            let failure = Failure::Usage(format!("{error} ({})", tips.join("; ")));
             let json = std::env::args().any(|a| a == "--json");
-            let failure = Failure::Usage(format!("{first} (see pictory --help)"));
             Reporter::new(json).failure(&failure);
             ExitCode::from(2)
         }
@@ -189,6 +258,9 @@ async fn run(command: Command, reporter: &Reporter, listen: &Listen) -> Result<(
         resources::operations(reporter);
         return Ok(());
     }
+    if let Command::Sim(cli::SimCommand::Serve(args)) = command {
+        return sim_serve(args, reporter).await;
+    }
     listen.check()?;
     let checked = commands::precheck(&command)?;
     let resume = commands::Resume::of(&command);
@@ -200,6 +272,14 @@ async fn run(command: Command, reporter: &Reporter, listen: &Listen) -> Result<(
         _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(resume.line(&reporter.created()))),
     };
     if let Some(sim) = session.sim {
+        if matches!(
+            &result,
+            Err(Failure::Api(pictory::Error::JobNotFound { .. }))
+        ) {
+            reporter.note(
+                "the built-in simulator starts empty for every command, so it knows no job of an earlier one: run `pictory sim serve` in another terminal and the export lines it prints, and jobs last from one command to the next",
+            );
+        }
         sim.shutdown().await;
     }
     result
@@ -224,6 +304,6 @@ async fn run_command(
         Command::Aws(r) => resources::resource(session, reporter, resources::AWS, r).await,
         Command::Voices(cli::ListOnly::List) => resources::voices(session, reporter).await,
         Command::Call(args) => resources::call(session, reporter, args).await,
-        Command::Operations | Command::Completions { .. } => Ok(()),
+        Command::Operations | Command::Completions { .. } | Command::Sim(_) => Ok(()),
     }
 }

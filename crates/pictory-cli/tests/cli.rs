@@ -200,6 +200,16 @@ fn bad_input_gives_one_line_and_the_right_exit_status() {
         (vec!["video".into()], 2, "required"),
         (vec!["frobnicate".into()], 2, "unrecognized subcommand"),
         (
+            vec!["templates".into(), "lst".into()],
+            2,
+            "unrecognized subcommand 'lst' (a similar subcommand exists: 'list'; see pictory --help)",
+        ),
+        (
+            vec!["video".into(), "x".into(), "--frob".into()],
+            2,
+            "unexpected argument '--frob' found (to pass",
+        ),
+        (
             vec![
                 "video".into(),
                 "x".into(),
@@ -738,4 +748,148 @@ async fn bulk_rejects_a_bad_batch_before_sending_anything() {
         counters.requests
     );
     assert!(counters.jobs_created.is_empty());
+}
+
+/// `pictory sim serve` keeps one simulator for several commands: a preview
+/// made by one command is read and finished by the next, through the
+/// `export` lines it printed; Ctrl-C stops it with exit 0. Without it, the
+/// built-in simulator of a later command says why it knows no such job.
+#[test]
+fn a_standing_simulator_keeps_jobs_across_commands() {
+    use std::io::{BufRead, BufReader};
+    let mut serve = Command::new(BIN)
+        .args([
+            "sim",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--time-factor",
+            "0.001",
+        ])
+        .env_remove("LOWCODEAPI_API_TOKEN")
+        .env_remove("PICTORY_API_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(serve.stdout.take().unwrap());
+    let mut vars = Vec::new();
+    for _ in 0..4 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let (name, value) = line
+            .trim()
+            .strip_prefix("export ")
+            .and_then(|l| l.split_once('='))
+            .unwrap_or_else(|| panic!("an export line: {line:?}"));
+        vars.push((name.to_string(), value.to_string()));
+    }
+    let names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "LOWCODEAPI_BASE_URL",
+            "LOWCODEAPI_API_TOKEN",
+            "PICTORY_BASE_URL",
+            "PICTORY_API_KEY"
+        ]
+    );
+    let standing = || {
+        let mut c = Command::new(BIN);
+        c.envs(vars.iter().map(|(n, v)| (n, v)));
+        c
+    };
+    let preview = run(
+        &mut standing(),
+        &["video", "Kept between commands.", "--preview-only"],
+    );
+    assert!(preview.status.success(), "{}", text(&preview.stderr));
+    let id = lines(&preview.stdout)
+        .iter()
+        .find_map(|l| l.strip_prefix("preview job: ").map(str::to_owned))
+        .expect("the preview's job id");
+    let dir = tempdir();
+    let out = dir.join("kept.mp4");
+    let finished = run(
+        &mut standing(),
+        &["job", &id, "--out", out.to_str().unwrap()],
+    );
+    assert!(finished.status.success(), "{}", text(&finished.stderr));
+    assert_eq!(&std::fs::read(&out).unwrap()[4..8], b"ftyp");
+
+    // The built-in simulator of a command without credentials does not
+    // know the job, and says why.
+    let lost = run(&mut offline(), &["job", &id]);
+    assert_eq!(lost.status.code(), Some(1));
+    assert!(
+        text(&lost.stderr).contains("pictory sim serve"),
+        "{}",
+        text(&lost.stderr)
+    );
+
+    let stopped = Command::new("kill")
+        .args(["-INT", &serve.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(serve.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A time factor that is not a positive number is a usage error (exit 2).
+#[test]
+fn a_bad_time_factor_is_a_usage_error() {
+    for bad in ["0", "-1", "abc", "NaN", "inf"] {
+        let out = run(
+            offline().env("PICTORY_SIM_TIME_FACTOR", bad),
+            &["templates", "list"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("time factor"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+/// `pictory call` takes a parameter in any spelling, names the parameters
+/// an operation takes when one is unknown, and completions offer the
+/// operation ids; usage errors exit 2 with clap's own message.
+#[test]
+fn call_takes_any_spelling_and_names_what_it_takes() {
+    let snake = run(
+        &mut offline(),
+        &["call", "get_template", "-p", "template_id=nope"],
+    );
+    // Sent: the simulator answers that the template does not exist.
+    assert_eq!(snake.status.code(), Some(1), "{}", text(&snake.stderr));
+    assert!(
+        text(&snake.stderr).contains("not found"),
+        "{}",
+        text(&snake.stderr)
+    );
+    let unknown = run(&mut offline(), &["call", "get_template", "-p", "foo=x"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let message = text(&unknown.stderr);
+    assert!(
+        message.contains("no parameter \"foo\"; it takes: templateId (path)"),
+        "{message}"
+    );
+    let missing = run(&mut offline(), &["call", "get_template"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("template_id"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let typo = run(&mut Command::new(BIN), &["call", "get_tempalte"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo.stderr).contains("get_template"),
+        "a suggestion: {}",
+        text(&typo.stderr)
+    );
+    let completions = run(&mut Command::new(BIN), &["completions", "bash"]);
+    assert!(text(&completions.stdout).contains("get_template"));
 }

@@ -165,10 +165,23 @@ pub async fn start(config: SimConfig) -> Result<Simulator, StartError> {
 impl Simulator {
     /// Same as [`start`].
     pub async fn start(config: SimConfig) -> Result<Simulator, StartError> {
+        Simulator::start_on(config, SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0))).await
+    }
+
+    /// Starts a simulator listening on `addr` (port 0: the OS chooses), for
+    /// a simulator that other processes use (`pictory sim serve`). Its base
+    /// URLs name the address it listens on; listening beyond loopback makes
+    /// its token and key readable to anyone who can reach it (they are the
+    /// simulator's own, never real ones).
+    pub async fn start_on(config: SimConfig, addr: SocketAddr) -> Result<Simulator, StartError> {
         let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
         let schemas = schema::Schemas::compile().map_err(invalid)?;
-        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
-        let addr = listener.local_addr()?;
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let mut addr = listener.local_addr()?;
+        if addr.ip().is_unspecified() {
+            // Listening everywhere: the URLs name loopback, which reaches it.
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
         let (stop, stopped) = watch::channel(false);
         let app = Arc::new(App::new(
             config,
