@@ -133,7 +133,10 @@ async fn check_operation(
         .any(|(k, v)| k == "api_token" && v == SENTINEL_TOKEN);
     if direct {
         if has_token || req.query.iter().any(|(k, _)| k == "api_token") {
-            return Err(format!("the LowCodeAPI token went to Pictory: {:?}", req.query));
+            return Err(format!(
+                "the LowCodeAPI token went to Pictory: {:?}",
+                req.query
+            ));
         }
         if req.authorization.as_deref() != Some(SENTINEL_KEY) {
             return Err(format!(

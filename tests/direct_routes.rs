@@ -39,7 +39,12 @@ fn assert_needs_key(err: &Error, op: &str) {
 fn thirty_operations_are_served_by_pictory_only() {
     let ids: Vec<&str> = pictory_only().iter().map(|op| op.id).collect();
     assert_eq!(ids.len(), 30, "{ids:?}");
-    for id in ["get_quota", "list_avatars", "create_storyboard_v2", "list_jobs"] {
+    for id in [
+        "get_quota",
+        "list_avatars",
+        "create_storyboard_v2",
+        "list_jobs",
+    ] {
         assert!(ids.contains(&id), "{id}");
     }
     // The classic operations LowCodeAPI proxies are not among them.

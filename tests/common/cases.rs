@@ -191,11 +191,16 @@ pub fn cases() -> Vec<(&'static str, Case)> {
             .api()
             .render_preview_v2()
             .storyboardjobid(v)
-            .body_map(|b| b.webhook(Some("https://example.test/hook".to_string())))),
+            .body_map(
+                |b| b.webhook(Some("https://example.test/hook".to_string()))
+            )),
         case!("render_video_v2", |c, v| c.api().render_video_v2().body(
             serde_json::Map::from_iter([("elements".to_string(), json!([]))])
         )),
-        case!("render_project", |c, v| c.api().render_project().projectid(v)),
+        case!("render_project", |c, v| c
+            .api()
+            .render_project()
+            .projectid(v)),
         case!("update_storyboard_elements", |c, v| c
             .api()
             .update_storyboard_elements()
@@ -208,7 +213,10 @@ pub fn cases() -> Vec<(&'static str, Case)> {
                 .unwrap()
             ])),
         case!("list_jobs", |c, v| c.api().list_jobs().next_page_key("k 1")),
-        case!("list_projects", |c, v| c.api().list_projects().pagekey("k 1")),
+        case!("list_projects", |c, v| c
+            .api()
+            .list_projects()
+            .pagekey("k 1")),
         case!("get_project", |c, v| c.api().get_project().projectid(v)),
         case!("create_highlights_from_job", |c, v| c
             .api()
@@ -218,15 +226,21 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         case!("list_video_brands", |c, v| c.api().list_video_brands()),
         case!("list_text_styles", |c, v| c.api().list_text_styles()),
         case!("list_smart_layouts", |c, v| c.api().list_smart_layouts()),
-        case!("list_avatars", |c, v| c.api().list_avatars().next_page_key("k")),
-        case!("search_music", |c, v| c
+        case!("list_avatars", |c, v| c
             .api()
-            .search_music()
-            .body_map(|b| b.query(Some("journey".to_string())).page(Some(1)))),
+            .list_avatars()
+            .next_page_key("k")),
+        case!("search_music", |c, v| c.api().search_music().body_map(
+            |b| b.query(Some("journey".to_string())).page(Some(1))
+        )),
         case!("list_music_moods", |c, v| c.api().list_music_moods()),
         case!("list_music_genres", |c, v| c.api().list_music_genres()),
-        case!("list_music_genre_groups", |c, v| c.api().list_music_genre_groups()),
-        case!("list_music_instruments", |c, v| c.api().list_music_instruments()),
+        case!("list_music_genre_groups", |c, v| c
+            .api()
+            .list_music_genre_groups()),
+        case!("list_music_instruments", |c, v| c
+            .api()
+            .list_music_instruments()),
         case!("list_music_purposes", |c, v| c.api().list_music_purposes()),
         case!("search_media", |c, v| c
             .api()
@@ -256,7 +270,9 @@ pub fn cases() -> Vec<(&'static str, Case)> {
                 .access_token("vimeo-access")
                 .client_identifier("client-id")
                 .client_secret("client-secret"))),
-        case!("list_vimeo_connections", |c, v| c.api().list_vimeo_connections()),
+        case!("list_vimeo_connections", |c, v| c
+            .api()
+            .list_vimeo_connections()),
         case!("get_vimeo_connection", |c, v| c
             .api()
             .get_vimeo_connection()

@@ -74,15 +74,35 @@ pub enum Command {
     /// Saved templates.
     #[command(subcommand)]
     Templates(Resource),
-    /// Brand presets.
-    #[command(subcommand)]
-    Brands(Resource),
+    /// Brand presets of the embedded editor (list, get, delete); `--video`:
+    /// the video brand kits a v2 storyboard's brandId names.
+    Brands(BrandsArgs),
     /// Voice-over tracks.
     #[command(subcommand)]
     Voices(ListOnly),
     /// AWS connections.
     #[command(subcommand)]
     Aws(Resource),
+    /// AI avatars: one row per look; its id is a v2 storyboard's avatarId (Pictory direct).
+    Avatars(ListArgs),
+    /// Text (subtitle) styles: subtitleStyleId values (Pictory direct).
+    Styles,
+    /// Smart layouts: smartLayoutId values (Pictory direct).
+    Layouts,
+    /// Stock music: search it, or list the values of its filters (Pictory direct).
+    #[command(subcommand)]
+    Music(MusicCommand),
+    /// Stock media (video and images): search it (Pictory direct).
+    #[command(subcommand)]
+    Media(MediaCommand),
+    /// The subscription's quota: used, limit and what remains (Pictory direct).
+    Quota,
+    /// The AI-credit ledger of a month (Pictory direct).
+    Credits(CreditsArgs),
+    /// Jobs, newest first (Pictory direct).
+    Jobs(ListArgs),
+    /// Saved projects (Pictory direct).
+    Projects(ListArgs),
     /// Any operation of the spec, by id, with raw values (see `pictory operations`).
     Call(CallArgs),
     /// List the spec's operations (ids for `pictory call`).
@@ -193,6 +213,89 @@ pub struct SummarizeArgs {
     /// The summary's length in seconds.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub seconds: f64,
+}
+
+/// `pictory brands`: the editor's brand presets, or `--video` brand kits.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, arg_required_else_help = true)]
+pub struct BrandsArgs {
+    /// List the video brand kits (GET /v1/brands/video, Pictory direct):
+    /// the ids a v2 storyboard's brandId takes.
+    #[arg(long)]
+    pub video: bool,
+    #[command(subcommand)]
+    pub action: Option<Resource>,
+}
+
+/// A list with a page key.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Every page (followed for you, at most 100 pages within 5 minutes),
+    /// not only the first.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MusicCommand {
+    /// Search the music library.
+    Search(MusicSearchArgs),
+    /// The values each filter takes (moods, genres, genre groups,
+    /// instruments, purposes).
+    Options,
+}
+
+#[derive(Debug, Args)]
+pub struct MusicSearchArgs {
+    /// Words to search for (title, tags).
+    pub query: Option<String>,
+    /// A mood (repeatable; `pictory music options` lists them).
+    #[arg(long)]
+    pub mood: Vec<String>,
+    /// A genre (repeatable).
+    #[arg(long)]
+    pub genre: Vec<String>,
+    /// A purpose (repeatable).
+    #[arg(long)]
+    pub purpose: Vec<String>,
+    /// An instrument (repeatable).
+    #[arg(long)]
+    pub instrument: Vec<String>,
+    /// The page, from 1.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: Option<u32>,
+    /// Tracks per page (Pictory takes 20 to 100).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(20..=100))]
+    pub page_size: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Search stock media by keyword.
+    Search(MediaSearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MediaSearchArgs {
+    /// What to search for.
+    pub keyword: String,
+    /// The media category (e.g. video or image).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// The keyword's language.
+    #[arg(long)]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreditsArgs {
+    /// The year (needs --month: Pictory refuses a year alone; the last 12
+    /// months only).
+    #[arg(long, requires = "month")]
+    pub year: Option<u16>,
+    /// The month, 1 to 12.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=12))]
+    pub month: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]

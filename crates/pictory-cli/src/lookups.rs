@@ -71,7 +71,11 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
 }
 
 /// `pictory avatars [--all]`: one row per look (its id is the avatarId).
-pub async fn avatars(session: &Session, reporter: &Reporter, args: ListArgs) -> Result<(), Failure> {
+pub async fn avatars(
+    session: &Session,
+    reporter: &Reporter,
+    args: ListArgs,
+) -> Result<(), Failure> {
     let api = session.client.api();
     let groups: Vec<types::AvatarGroup> = if args.all {
         api.list_avatars().items().try_collect().await?
@@ -106,7 +110,13 @@ pub async fn avatars(session: &Session, reporter: &Reporter, args: ListArgs) -> 
 
 /// `pictory styles`: text (subtitle) styles.
 pub async fn styles(session: &Session, reporter: &Reporter) -> Result<(), Failure> {
-    let styles = session.client.api().list_text_styles().send().await?.into_value();
+    let styles = session
+        .client
+        .api()
+        .list_text_styles()
+        .send()
+        .await?
+        .into_value();
     let rows: Vec<Vec<String>> = styles.iter().map(|x| vec![s(&x.id), s(&x.name)]).collect();
     table(reporter, &["style id", "name"], &rows, &to_json(&styles));
     Ok(())
@@ -114,26 +124,47 @@ pub async fn styles(session: &Session, reporter: &Reporter) -> Result<(), Failur
 
 /// `pictory layouts`: smart layouts.
 pub async fn layouts(session: &Session, reporter: &Reporter) -> Result<(), Failure> {
-    let list = session.client.api().list_smart_layouts().send().await?.into_value();
+    let list = session
+        .client
+        .api()
+        .list_smart_layouts()
+        .send()
+        .await?
+        .into_value();
     let rows: Vec<Vec<String>> = list
         .items
         .iter()
         .map(|x| vec![s(&x.template_id), s(&x.template_name), s(&x.schema_version)])
         .collect();
-    table(reporter, &["layout id", "name", "schema"], &rows, &to_json(&list));
+    table(
+        reporter,
+        &["layout id", "name", "schema"],
+        &rows,
+        &to_json(&list),
+    );
     Ok(())
 }
 
 /// `pictory brands --video`: video brand kits (the brandId of a v2 storyboard).
 pub async fn video_brands(session: &Session, reporter: &Reporter) -> Result<(), Failure> {
-    let brands = session.client.api().list_video_brands().send().await?.into_value();
+    let brands = session
+        .client
+        .api()
+        .list_video_brands()
+        .send()
+        .await?
+        .into_value();
     let rows: Vec<Vec<String>> = brands.iter().map(|x| vec![s(&x.id), s(&x.name)]).collect();
     table(reporter, &["brand id", "name"], &rows, &to_json(&brands));
     Ok(())
 }
 
 /// `pictory music search|options`.
-pub async fn music(session: &Session, reporter: &Reporter, cmd: MusicCommand) -> Result<(), Failure> {
+pub async fn music(
+    session: &Session,
+    reporter: &Reporter,
+    cmd: MusicCommand,
+) -> Result<(), Failure> {
     let api = session.client.api();
     match cmd {
         MusicCommand::Search(a) => {
@@ -159,7 +190,10 @@ pub async fn music(session: &Session, reporter: &Reporter, cmd: MusicCommand) ->
                     vec![
                         t.id.as_ref().map(ToString::to_string).unwrap_or_default(),
                         s(&t.title),
-                        t.duration.as_ref().map(ToString::to_string).unwrap_or_default(),
+                        t.duration
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
                         t.moods.join(", "),
                         s(&t.audio_url),
                     ]
@@ -167,7 +201,13 @@ pub async fn music(session: &Session, reporter: &Reporter, cmd: MusicCommand) ->
                 .collect();
             table(
                 reporter,
-                &["id", "title", "seconds", "moods", "audio url (backgroundMusic.musicUrl)"],
+                &[
+                    "id",
+                    "title",
+                    "seconds",
+                    "moods",
+                    "audio url (backgroundMusic.musicUrl)",
+                ],
                 &rows,
                 &to_json(&found),
             );
@@ -201,12 +241,20 @@ pub async fn music(session: &Session, reporter: &Reporter, cmd: MusicCommand) ->
 }
 
 /// `pictory media search KEYWORD [--category C]`.
-pub async fn media(session: &Session, reporter: &Reporter, cmd: MediaCommand) -> Result<(), Failure> {
+pub async fn media(
+    session: &Session,
+    reporter: &Reporter,
+    cmd: MediaCommand,
+) -> Result<(), Failure> {
     let MediaCommand::Search(a) = cmd;
     if a.keyword.trim().is_empty() {
         return Err(Failure::Usage("media search: the keyword is empty".into()));
     }
-    let mut call = session.client.api().search_media().keyword(a.keyword.clone());
+    let mut call = session
+        .client
+        .api()
+        .search_media()
+        .keyword(a.keyword.clone());
     if let Some(c) = &a.category {
         call = call.category(c.clone());
     }
@@ -214,19 +262,31 @@ pub async fn media(session: &Session, reporter: &Reporter, cmd: MediaCommand) ->
         call = call.language(l.clone());
     }
     let found = call.send().await?.into_value();
-    let results = found.data.as_ref().map(|d| d.search_results.clone()).unwrap_or_default();
+    let results = found
+        .data
+        .as_ref()
+        .map(|d| d.search_results.clone())
+        .unwrap_or_default();
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|m| {
             vec![
-                m.asset_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+                m.asset_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
                 s(&m.media_type),
                 s(&m.search_library),
                 s(&m.media_description),
             ]
         })
         .collect();
-    table(reporter, &["asset id", "type", "library", "description"], &rows, &to_json(&found));
+    table(
+        reporter,
+        &["asset id", "type", "library", "description"],
+        &rows,
+        &to_json(&found),
+    );
     Ok(())
 }
 
@@ -236,7 +296,10 @@ pub async fn quota(session: &Session, reporter: &Reporter) -> Result<(), Failure
     let rows: Vec<Vec<String>> = [
         ("video minutes", &q.video_minutes),
         ("transcription minutes", &q.transcription_minutes),
-        ("ElevenLabs voice-over minutes", &q.eleven_labs_voice_over_minutes),
+        (
+            "ElevenLabs voice-over minutes",
+            &q.eleven_labs_voice_over_minutes,
+        ),
         ("AI credits", &q.ai_credits),
     ]
     .iter()
@@ -247,12 +310,21 @@ pub async fn quota(session: &Session, reporter: &Reporter) -> Result<(), Failure
         vec![what.to_string(), n(used), n(limit), n(left)]
     })
     .collect();
-    table(reporter, &["quota", "used", "limit", "remaining"], &rows, &to_json(&q));
+    table(
+        reporter,
+        &["quota", "used", "limit", "remaining"],
+        &rows,
+        &to_json(&q),
+    );
     Ok(())
 }
 
 /// `pictory credits [--year Y --month M]`: the AI-credit ledger of a month.
-pub async fn credits(session: &Session, reporter: &Reporter, a: CreditsArgs) -> Result<(), Failure> {
+pub async fn credits(
+    session: &Session,
+    reporter: &Reporter,
+    a: CreditsArgs,
+) -> Result<(), Failure> {
     if a.year.is_some() && a.month.is_none() {
         return Err(Failure::Usage(
             "credits: --year needs --month (Pictory refuses a year alone)".into(),
@@ -271,14 +343,19 @@ pub async fn credits(session: &Session, reporter: &Reporter, a: CreditsArgs) -> 
         .map(|t| {
             vec![
                 s(&t.transaction_date),
-                s(&t.r#type),
+                s(&t.type_),
                 n(t.amount),
                 s(&t.source),
                 s(&t.description),
             ]
         })
         .collect();
-    table(reporter, &["date", "type", "amount", "source", "description"], &rows, &to_json(&ledger));
+    table(
+        reporter,
+        &["date", "type", "amount", "source", "description"],
+        &rows,
+        &to_json(&ledger),
+    );
     Ok(())
 }
 
@@ -286,10 +363,21 @@ pub async fn credits(session: &Session, reporter: &Reporter, a: CreditsArgs) -> 
 pub async fn jobs(session: &Session, reporter: &Reporter, args: ListArgs) -> Result<(), Failure> {
     let api = session.client.api();
     let jobs: Vec<Value> = if args.all {
-        api.list_jobs().items().try_collect::<Vec<_>>().await?.iter().map(to_json).collect()
+        api.list_jobs()
+            .items()
+            .try_collect::<Vec<_>>()
+            .await?
+            .iter()
+            .map(to_json)
+            .collect()
     } else {
         let page = api.list_jobs().send().await?;
-        if !page.value().next_page_key.as_ref().is_none_or(Value::is_null) {
+        if !page
+            .value()
+            .next_page_key
+            .as_ref()
+            .is_none_or(Value::is_null)
+        {
             reporter.note("more jobs follow: --all lists every page");
         }
         page.body()["items"].as_array().cloned().unwrap_or_default()
@@ -306,12 +394,21 @@ pub async fn jobs(session: &Session, reporter: &Reporter, args: ListArgs) -> Res
             vec![id, cell(&data["status"])]
         })
         .collect();
-    table(reporter, &["job id", "status"], &rows, &json!({ "items": jobs }));
+    table(
+        reporter,
+        &["job id", "status"],
+        &rows,
+        &json!({ "items": jobs }),
+    );
     Ok(())
 }
 
 /// `pictory projects [--all]`: saved projects.
-pub async fn projects(session: &Session, reporter: &Reporter, args: ListArgs) -> Result<(), Failure> {
+pub async fn projects(
+    session: &Session,
+    reporter: &Reporter,
+    args: ListArgs,
+) -> Result<(), Failure> {
     let api = session.client.api();
     let projects: Vec<types::ProjectSummary> = if args.all {
         api.list_projects().items().try_collect().await?
@@ -333,6 +430,11 @@ pub async fn projects(session: &Session, reporter: &Reporter, args: ListArgs) ->
             ]
         })
         .collect();
-    table(reporter, &["project id", "name", "schema", "saved"], &rows, &json!({ "items": to_json(&projects) }));
+    table(
+        reporter,
+        &["project id", "name", "schema", "saved"],
+        &rows,
+        &json!({ "items": to_json(&projects) }),
+    );
     Ok(())
 }
