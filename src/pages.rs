@@ -97,7 +97,9 @@ where
     }
 
     /// Ends the walk after `time` (default 5 minutes), counted from the
-    /// first poll; it bounds every request of the walk too.
+    /// first poll; it bounds every request of the walk too. A walk whose
+    /// time is up before its first page sends nothing
+    /// ([`Error::Timeout`] with `sent: false`).
     pub fn within(mut self, time: Duration) -> Self {
         self.within = time;
         self
@@ -174,12 +176,22 @@ impl Walk<'_> {
                 reason,
             })]
         };
+        let late = self.deadline.is_some_and(|d| Instant::now() >= d);
+        if self.pages == 0 && late {
+            // Not even the first page fits in the walk's time: not sent.
+            self.done = true;
+            return vec![Err(Error::Timeout {
+                operation,
+                attempts: 0,
+                sent: false,
+            })];
+        }
         if self.pages > 0 {
             if self.pages >= self.max_pages {
                 let reason = format!("the page limit ({}) was reached", self.max_pages);
                 return stop(self, reason);
             }
-            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            if late {
                 let reason = format!("the walk's time limit ({:?}) passed", self.within);
                 return stop(self, reason);
             }
