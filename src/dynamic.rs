@@ -117,7 +117,7 @@ pub(crate) fn draft(operation_id: &str, params: &[(&str, &str)]) -> Result<crate
     }
     for (name, value) in op.query_params.iter().zip(query) {
         if let Some(value) = value {
-            draft.query(*name, value.to_string());
+            draft.query(name, value.to_string());
         }
     }
     Ok(draft)

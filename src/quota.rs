@@ -15,8 +15,14 @@ use crate::error::{Error, Result};
 use crate::raw::types::{Quota, QuotaUsage};
 use crate::storyboard::StoryboardRequest;
 
-/// What a batch of videos is expected to use of the video minutes (see
-/// the [module docs](self) for how it is counted).
+/// What a batch of videos is expected to use of the video minutes.
+///
+/// The estimate errs low on purpose, so that only a batch that clearly
+/// exceeds what remains is stopped: each video is counted at its narrated
+/// words read at [`QuotaEstimate::WORDS_PER_MINUTE`] (180, a fast
+/// narrator; Pictory's voices read slower and scenes add pauses, so real
+/// videos run longer). A scene made from an article URL counts as nothing,
+/// its length being unknown before the preview.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct QuotaEstimate {
     video_minutes: f64,

@@ -602,7 +602,14 @@ fn every_documented_request_body_fits_its_request_schema_both_ways() {
         let typed: T = decode(body)?;
         serde_json::to_value(&typed).map_err(|e| e.to_string())
     }
-    let cases: Vec<(&str, &[&str], fn(&Value) -> Result<Value, String>)> = vec![
+    /// A documented request body, the operations it is sent to, and its
+    /// round trip through the generated body type.
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        fn(&Value) -> Result<Value, String>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "v2/storyboard-request.json",
             &["create_storyboard_v2", "render_storyboard_video_v2"],

@@ -168,17 +168,16 @@ pub async fn music(
     let api = session.client.api();
     match cmd {
         MusicCommand::Search(a) => {
-            let list = |v: Vec<String>| (!v.is_empty()).then_some(v).unwrap_or_default();
             let found = api
                 .search_music()
                 .body_map(|b| {
                     b.query(a.query.clone())
                         .page(a.page.map(i64::from))
                         .page_size(a.page_size.map(i64::from))
-                        .mood(list(a.mood.clone()))
-                        .genre(list(a.genre.clone()))
-                        .purpose(list(a.purpose.clone()))
-                        .instrument(list(a.instrument.clone()))
+                        .mood(a.mood.clone())
+                        .genre(a.genre.clone())
+                        .purpose(a.purpose.clone())
+                        .instrument(a.instrument.clone())
                 })
                 .send()
                 .await?

@@ -237,7 +237,7 @@ fn require_scenes(
 /// The rules Pictory enforces beyond the spec's schemas.
 fn pictory_rules(op: &OperationSpec, body: &Value, out: &mut FieldErrors) {
     if op.id == "update_storyboard_elements" {
-        if !body.as_array().is_some_and(|a| !a.is_empty()) {
+        if body.as_array().is_none_or(|a| a.is_empty()) {
             push(out, "body", "must be a non-empty array of elements");
         }
         return;
