@@ -353,12 +353,16 @@ pub(crate) fn get_project(app: &App, id: &str) -> Reply {
     }
 }
 
-/// Stores a project made from a v2 storyboard (`saveProject: true`) and
-/// returns its id.
-pub(crate) fn save_project(app: &App, name: &str, render_params: &Value) -> String {
-    let mut store = app.store();
-    let id = store.new_id().replace('-', "");
-    let project = json!({
+/// A stored project as `GET /v2/projects/{projectid}` answers it.
+pub(crate) fn project_body(
+    id: &str,
+    name: &str,
+    thumbnail: &str,
+    saved: &str,
+    scenes: Value,
+    render_params: Value,
+) -> Value {
+    json!({
         "project_id": id,
         "projectName": name,
         "projectType": "1",
@@ -367,11 +371,29 @@ pub(crate) fn save_project(app: &App, name: &str, render_params: &Value) -> Stri
         "schemaVersion": "v3",
         "layout": "16:9",
         "scriptLanguage": "en",
-        "thumbnail": format!("{}/preview/{id}.jpg", app.origin),
-        "saveDate": "2026-01-19T09:23:21.131Z",
-        "scenes": render_params.get("sceneMarkers").cloned().unwrap_or(json!([])),
+        "thumbnail": thumbnail,
+        "saveDate": saved,
+        "scenes": scenes,
         "renderParams": render_params,
-    });
+    })
+}
+
+/// Stores a project made from a v2 storyboard (`saveProject: true`) and
+/// returns its id.
+pub(crate) fn save_project(app: &App, name: &str, render_params: &Value) -> String {
+    let mut store = app.store();
+    let id = store.new_id().replace('-', "");
+    let project = project_body(
+        &id,
+        name,
+        &format!("{}/preview/{id}.jpg", app.origin),
+        "2026-01-19T09:23:21.131Z",
+        render_params
+            .get("sceneMarkers")
+            .cloned()
+            .unwrap_or(json!([])),
+        render_params.clone(),
+    );
     store.projects.insert(id.clone(), project);
     id
 }

@@ -404,11 +404,7 @@ fn create_video_from_template(app: &Arc<App>, body: &Value) -> Reply {
 /// `POST /v2/video/storyboard`: a preview job with element-based render
 /// parameters; with `saveProject`, the project is saved too.
 fn create_storyboard_v2(app: &Arc<App>, body: &Value) -> Reply {
-    let name = string_field(body, "videoName").unwrap_or_default();
-    let render_params = direct::element_render_params(body, &app.origin);
-    if body.get("saveProject").and_then(Value::as_bool) == Some(true) {
-        direct::save_project(app, &name, &render_params);
-    }
+    let (name, render_params) = v2_storyboard(app, body);
     let failure = failure_for(app, &render_params);
     let id = start_job(
         app,
@@ -423,13 +419,20 @@ fn create_storyboard_v2(app: &Arc<App>, body: &Value) -> Reply {
     started(CAMEL_ID, id)
 }
 
-/// `POST /v2/video/storyboard/render`: one render job, no preview.
-fn render_storyboard_video_v2(app: &Arc<App>, body: &Value) -> Reply {
+/// A v2 storyboard's name and element-based render parameters; with
+/// `saveProject`, the project is saved too.
+fn v2_storyboard(app: &Arc<App>, body: &Value) -> (String, Value) {
     let name = string_field(body, "videoName").unwrap_or_default();
     let render_params = direct::element_render_params(body, &app.origin);
     if body.get("saveProject").and_then(Value::as_bool) == Some(true) {
         direct::save_project(app, &name, &render_params);
     }
+    (name, render_params)
+}
+
+/// `POST /v2/video/storyboard/render`: one render job, no preview.
+fn render_storyboard_video_v2(app: &Arc<App>, body: &Value) -> Reply {
+    let (name, render_params) = v2_storyboard(app, body);
     let reply = start_render(app, format!("render:{name}"), render_params, body);
     // The direct render answers `data.jobId`, like the other v2 starts.
     match reply {

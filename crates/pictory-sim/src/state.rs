@@ -128,20 +128,14 @@ fn seeded_projects() -> Collection {
         });
         projects.insert(
             id.clone(),
-            serde_json::json!({
-                "project_id": id,
-                "projectName": format!("Project {i}"),
-                "projectType": "1",
-                "source": "script",
-                "step": "STORYBOARD",
-                "schemaVersion": "v3",
-                "layout": "16:9",
-                "scriptLanguage": "en",
-                "thumbnail": format!("https://example.invalid/projects/{i}.jpg"),
-                "saveDate": "2025-12-23T01:54:26.658Z",
-                "scenes": [{"sceneId": format!("scene-{i}"), "text": format!("Project {i}")}],
-                "renderParams": render_params,
-            }),
+            crate::direct::project_body(
+                &id,
+                &format!("Project {i}"),
+                &format!("https://example.invalid/projects/{i}.jpg"),
+                "2025-12-23T01:54:26.658Z",
+                serde_json::json!([{"sceneId": format!("scene-{i}"), "text": format!("Project {i}")}]),
+                render_params,
+            ),
         );
     }
     projects
