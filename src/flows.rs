@@ -201,6 +201,15 @@ pub struct VideoResult {
     pub video: RenderOutput,
 }
 
+/// [`crate::storyboard::check_v2`]: a refusal stops the flow before
+/// anything is sent; each documented footgun is logged (`tracing`, warn).
+fn checked_v2(operation: &'static str, request: &StoryboardV2) -> Result<()> {
+    for warning in crate::storyboard::check_v2(operation, request)? {
+        tracing::warn!(operation, "{warning}");
+    }
+    Ok(())
+}
+
 /// [`Error::NeedsPictoryKey`] for `operation` when the client has no
 /// Pictory key: a flow of Pictory-only operations stops before the wait
 /// plan is decided (which may send a probe) and before anything is created.
@@ -350,7 +359,11 @@ impl Client {
     /// A v2 storyboard → preview → (the options' element edits,
     /// [`FlowOptions::edit_elements`]) → render → the final video, through
     /// the same journey as [`Client::text_to_video_with`]: the same waits,
-    /// progress, webhooks and render options. Served by Pictory only: a
+    /// progress, webhooks and render options. The storyboard is checked
+    /// first ([`crate::storyboard::check_v2`]: what Pictory refuses is
+    /// refused, nothing sent; its footguns are logged as warnings); to
+    /// check its ids against the look-ups too, call
+    /// [`Client::check_storyboard_v2_ids`]. Served by Pictory only: a
     /// client without `PICTORY_API_KEY` gets [`Error::NeedsPictoryKey`]
     /// before anything is created.
     pub async fn text_to_video_v2(
@@ -358,6 +371,7 @@ impl Client {
         request: &StoryboardV2,
         opts: &FlowOptions,
     ) -> Result<VideoResult> {
+        checked_v2("create_storyboard_v2", request)?;
         needs_key(self, "create_storyboard_v2")?;
         let journey = Journey::new(self, opts, &NoSteps).await?;
         journey
@@ -372,6 +386,7 @@ impl Client {
         request: &StoryboardV2,
         opts: &FlowOptions,
     ) -> Result<(JobId, RenderOutput)> {
+        checked_v2("render_storyboard_video_v2", request)?;
         needs_key(self, "render_storyboard_video_v2")?;
         let journey = Journey::new(self, opts, &NoSteps).await?;
         let client = self;

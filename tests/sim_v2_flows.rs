@@ -203,3 +203,83 @@ async fn element_edits_on_a_classic_journey_are_refused_before_sending() {
     assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
     assert!(sim.received("create_storyboard").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_storyboard_pictory_refuses_is_refused_before_sending() {
+    let sim = sim().await;
+    let client = client_for(&sim);
+    let two_sources: StoryboardV2 = serde_json::from_value(json!({
+        "voiceOver": {"enabled": true},
+        "scenes": [{"story": "a", "pptUrl": "https://example.test/deck.pptx"}]
+    }))
+    .unwrap();
+    let err = client
+        .text_to_video_v2(&two_sources, &quick())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("exactly one"), "{err}");
+    let brand_twice: StoryboardV2 = serde_json::from_value(json!({
+        "brandId": "eb67b4ba-0eef-41fa-a772-d9675cc3645c", "brandName": "Default Brand",
+        "scenes": [{"story": "a"}]
+    }))
+    .unwrap();
+    let err = client
+        .render_storyboard_v2(&brand_twice, &quick())
+        .await
+        .unwrap_err();
+    assert!(err.nothing_was_sent(), "{err:?}");
+    let counters = sim.counters();
+    assert!(
+        counters.requests.is_empty() && counters.pictory_requests.is_empty(),
+        "{counters:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ids_are_checked_against_the_look_ups_that_return_them() {
+    let sim = sim().await;
+    let client = client_for(&sim);
+    let with = |extra: Value| -> StoryboardV2 {
+        let mut body = json!({"voiceOver": {"enabled": true}, "scenes": [{"story": "a"}]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(body).unwrap()
+    };
+    // Ids the simulator's look-ups return (the documented ones).
+    let known = with(json!({
+        "brandId": "eb67b4ba-0eef-41fa-a772-d9675cc3645c",
+        "subtitleStyleId": "8f3deae9-fe38-4c53-8be0-616bef1da916",
+        "smartLayoutId": "202507141030549677ylq8k8gu44vy1y",
+        "avatar": {"avatarId": "Yusuf_expressive2_public"}
+    }));
+    client.check_storyboard_v2_ids(&known).await.unwrap();
+    // The avatar is on the last page: every page was read.
+    assert!(sim.counters().pictory_requests_to("list_avatars") >= 3);
+    for (extra, field) in [
+        (json!({"brandId": "invented"}), "brandId"),
+        (json!({"subtitleStyleId": "invented"}), "subtitleStyleId"),
+        (json!({"smartLayoutId": "invented"}), "smartLayoutId"),
+        (
+            json!({"avatar": {"avatarId": "invented"}}),
+            "avatar.avatarId",
+        ),
+    ] {
+        let err = client
+            .check_storyboard_v2_ids(&with(extra))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    // A storyboard without ids reads no look-up.
+    let before = sim.counters().pictory_requests.values().sum::<u64>();
+    client
+        .check_storyboard_v2_ids(&with(json!({})))
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.counters().pictory_requests.values().sum::<u64>(),
+        before
+    );
+}
