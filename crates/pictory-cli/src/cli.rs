@@ -83,6 +83,10 @@ pub enum Command {
     /// AWS connections.
     #[command(subcommand)]
     Aws(Resource),
+    /// A video through Pictory's v2 API (Pictory direct): text or a v2
+    /// storyboard → preview → render → an .mp4; --direct without a preview;
+    /// --project ID renders a saved project.
+    V2(V2Args),
     /// AI avatars: one row per look; its id is a v2 storyboard's avatarId (Pictory direct).
     Avatars(ListArgs),
     /// Text (subtitle) styles: subtitleStyleId values (Pictory direct).
@@ -213,6 +217,49 @@ pub struct SummarizeArgs {
     /// The summary's length in seconds.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub seconds: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct V2Args {
+    /// The text to narrate (one scene).
+    pub text: Option<String>,
+    /// A v2 storyboard (the JSON body of POST /v2/video/storyboard); the
+    /// flags below add to it.
+    #[arg(long, value_name = "FILE", conflicts_with = "text")]
+    pub storyboard: Option<PathBuf>,
+    /// Render this saved project instead (`pictory projects` lists them).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["text", "storyboard", "direct"])]
+    pub project: Option<String>,
+    /// Render directly, without a preview.
+    #[arg(long)]
+    pub direct: bool,
+    /// Where to save the video.
+    #[arg(long, short, value_name = "PATH", default_value = "video.mp4")]
+    pub out: PathBuf,
+    /// The video's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Narrate with this AI voice (without one the video is silent).
+    #[arg(long, value_name = "SPEAKER")]
+    pub voice: Option<String>,
+    /// Automatic background music at this volume (0 to 1).
+    #[arg(long, value_name = "VOLUME")]
+    pub music: Option<f64>,
+    /// A video brand kit (`pictory brands --video`).
+    #[arg(long, value_name = "ID")]
+    pub brand: Option<String>,
+    /// A smart layout (`pictory layouts`).
+    #[arg(long, value_name = "ID")]
+    pub layout: Option<String>,
+    /// A subtitle style (`pictory styles`).
+    #[arg(long, value_name = "ID")]
+    pub style: Option<String>,
+    /// An AI avatar look (`pictory avatars`); needs --voice.
+    #[arg(long, value_name = "ID")]
+    pub avatar: Option<String>,
+    /// Also save the video as a project.
+    #[arg(long)]
+    pub save_project: bool,
 }
 
 /// `pictory brands`: the editor's brand presets, or `--video` brand kits.

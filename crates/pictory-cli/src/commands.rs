@@ -63,7 +63,7 @@ fn web_url(flag: &str, value: &str) -> Result<url::Url, Failure> {
 }
 
 /// The directory a file will be written to must exist.
-fn writable_target(flag: &str, path: &Path) -> Result<(), Failure> {
+pub fn writable_target(flag: &str, path: &Path) -> Result<(), Failure> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -254,20 +254,20 @@ type Shown = (FlowStage, Arc<Stage>);
 
 /// Progress displays for the stages of a flow, created as each begins.
 #[derive(Clone)]
-struct Stages {
+pub struct Stages {
     reporter: Reporter,
     shown: Arc<Mutex<Vec<Shown>>>,
 }
 
 impl Stages {
-    fn new(reporter: &Reporter) -> Stages {
+    pub fn new(reporter: &Reporter) -> Stages {
         Stages {
             reporter: reporter.clone(),
             shown: Arc::default(),
         }
     }
 
-    fn options(&self, opts: FlowOptions) -> FlowOptions {
+    pub fn options(&self, opts: FlowOptions) -> FlowOptions {
         let stages = self.clone();
         opts.on_progress(move |stage, job| {
             let display = {
@@ -289,7 +289,7 @@ impl Stages {
         })
     }
 
-    fn finish(&self, ok: bool) {
+    pub fn finish(&self, ok: bool) {
         let shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, last)) = shown.last() {
             last.finish(ok);
@@ -381,7 +381,7 @@ pub async fn video(
 }
 
 /// Downloads a finished render to `out`, with a progress display.
-async fn save_video(
+pub async fn save_video(
     session: &Session,
     reporter: &Reporter,
     video: &pictory::jobs::RenderOutput,

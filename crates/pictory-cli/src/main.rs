@@ -12,6 +12,7 @@ mod commands;
 mod lookups;
 mod report;
 mod resources;
+mod v2;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -317,6 +318,7 @@ async fn run_command(
         Command::Brands(_) => Err(Failure::Usage(
             "brands: give --video (the video brand kits) or list, get <id>, delete <id> (the editor's brand presets)".into(),
         )),
+        Command::V2(args) => v2::video(session, reporter, args).await,
         Command::Avatars(args) => lookups::avatars(session, reporter, args).await,
         Command::Styles => lookups::styles(session, reporter).await,
         Command::Layouts => lookups::layouts(session, reporter).await,
