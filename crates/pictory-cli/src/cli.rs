@@ -177,6 +177,12 @@ pub struct BulkArgs {
     /// (0 to 1; 0.1 when no value follows).
     #[arg(long, value_name = "VOLUME", num_args = 0..=1, default_missing_value = "0.1")]
     pub music: Option<f64>,
+    /// Do not read the quota first. By default (with PICTORY_API_KEY) a
+    /// batch whose estimate clearly exceeds the video minutes that remain
+    /// stops before anything is created; the estimate counts each row's
+    /// words at 180 a minute, every row of the file (finished ones too).
+    #[arg(long)]
+    pub no_quota_check: bool,
 }
 
 #[derive(Debug, Args)]

@@ -437,3 +437,31 @@ pub async fn projects(
     );
     Ok(())
 }
+
+/// `pictory bulk`'s check before anything is created: the batch's estimate
+/// ([`pictory::QuotaEstimate`]) against the video minutes that remain. A
+/// batch that clearly exceeds them stops on one line (exit 2); without
+/// Pictory's key the quota cannot be read, which one note says.
+pub async fn quota_check(
+    session: &Session,
+    reporter: &Reporter,
+    items: &[pictory::journal::BulkItem],
+) -> Result<(), Failure> {
+    let estimate = pictory::QuotaEstimate::for_requests(items.iter().map(|i| &i.request));
+    match session.client.check_quota(&estimate).await {
+        Ok(quota) => {
+            if let Some(left) = quota.remaining_video_minutes() {
+                reporter.note(&format!(
+                    "quota: the batch needs about {:.1} of {left:.1} video minutes left",
+                    estimate.video_minutes()
+                ));
+            }
+            Ok(())
+        }
+        Err(pictory::Error::NeedsPictoryKey { .. }) => {
+            reporter.note("quota not checked: PICTORY_API_KEY is not set");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

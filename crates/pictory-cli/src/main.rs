@@ -305,7 +305,12 @@ async fn run_command(
         Command::Job(args) => commands::job(session, reporter, args).await,
         Command::Transcribe(args) => commands::transcribe(session, reporter, args).await,
         Command::Summarize(args) => commands::summarize(session, reporter, args).await,
-        Command::Bulk(args) => bulk::run(session, reporter, args, checked.items).await,
+        Command::Bulk(args) => {
+            if !args.no_quota_check {
+                lookups::quota_check(session, reporter, &checked.items).await?;
+            }
+            bulk::run(session, reporter, args, checked.items).await
+        }
         Command::Templates(r) => {
             resources::resource(session, reporter, resources::TEMPLATES, r).await
         }

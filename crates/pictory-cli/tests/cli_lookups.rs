@@ -200,3 +200,65 @@ async fn the_quota_goes_down_as_videos_render() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_stops_before_creating_when_the_batch_clearly_exceeds_the_quota() {
+    use pictory_sim::SimQuota;
+    let sim = Simulator::start(SimConfig {
+        time_factor: 0.001,
+        quota: SimQuota {
+            video_minutes_used: 99.0,
+            video_minutes_limit: 100.0,
+            ..SimQuota::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("pictory-cli-bulk-quota-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Two rows of 360 words: about 4 minutes, 1 remains.
+    let words = vec!["word"; 360].join(" ");
+    let csv = dir.join("batch.csv");
+    std::fs::write(&csv, format!("name,text\na,{words}\nb,{words}\n")).unwrap();
+    let journal = dir.join("batch.journal");
+    let args = [
+        "bulk",
+        csv.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
+    let out = run(&mut online(&sim, true), &args);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.contains("--no-quota-check"), "{stderr}");
+    assert!(last.contains("nothing was created"), "{stderr}");
+    assert!(sim.received("create_storyboard").is_none());
+    // Without Pictory's key the quota cannot be read: said, and the batch runs.
+    let small = dir.join("small.csv");
+    std::fs::write(&small, "name,text\nc,Short.\n").unwrap();
+    let out = run(
+        &mut online(&sim, false),
+        &[
+            "bulk",
+            small.to_str().unwrap(),
+            "--journal",
+            dir.join("small.journal").to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("quota not checked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    // --no-quota-check runs the big batch anyway.
+    let out = run(
+        &mut online(&sim, true),
+        &[&args[..], &["--no-quota-check"]].concat(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
