@@ -201,6 +201,19 @@ pub struct VideoResult {
     pub video: RenderOutput,
 }
 
+/// The body of a render from `render_params` (v1 or v2): the whole
+/// object, with `webhook` set when given.
+fn render_body(
+    render_params: &RenderParams,
+    webhook: Option<&str>,
+) -> Result<serde_json::Map<String, Value>> {
+    let mut body = render_params.object()?.clone();
+    if let Some(w) = webhook {
+        body.insert("webhook".into(), json!(w));
+    }
+    Ok(body)
+}
+
 /// [`crate::storyboard::check_v2`]: a refusal stops the flow before
 /// anything is sent; each documented footgun is logged (`tracing`, warn).
 fn checked_v2(operation: &'static str, request: &StoryboardV2) -> Result<()> {
@@ -274,10 +287,7 @@ impl Client {
         render_params: &RenderParams,
         webhook: Option<&str>,
     ) -> Result<JobId> {
-        let mut body = render_params.object()?.clone();
-        if let Some(w) = webhook {
-            body.insert("webhook".into(), json!(w));
-        }
+        let body = render_body(render_params, webhook)?;
         job_id_of(self.api().render_video().body(body).send().await)
     }
 
@@ -349,10 +359,7 @@ impl Client {
         render_params: &RenderParams,
         webhook: Option<&str>,
     ) -> Result<JobId> {
-        let mut body = render_params.object()?.clone();
-        if let Some(w) = webhook {
-            body.insert("webhook".into(), json!(w));
-        }
+        let body = render_body(render_params, webhook)?;
         job_id_of(self.api().render_video_v2().body(body).send().await)
     }
 

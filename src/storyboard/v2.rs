@@ -5,19 +5,9 @@
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::raw::types::StoryboardV2;
+use crate::wire::V2_SCENE_SOURCES as CONTENT_SOURCES;
 use futures_util::TryStreamExt;
 use serde_json::Value;
-
-/// A scene's content sources: each scene has exactly one of them (or a
-/// background alone).
-const CONTENT_SOURCES: [&str; 6] = [
-    "story",
-    "storyCoPilot",
-    "blogUrl",
-    "pptUrl",
-    "audioUrl",
-    "videoUrl",
-];
 
 /// Something Pictory accepts in a v2 storyboard that its documentation
 /// warns about ("pitfalls" of Pictory's agent helper).

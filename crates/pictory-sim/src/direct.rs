@@ -17,6 +17,7 @@ use super::envelope::Reply;
 use super::jobs::{JobKind, Phase};
 use super::state::App;
 use axum::http::StatusCode;
+use pictory::wire::V2_SCENE_SOURCES as SCENE_SOURCES;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -610,16 +611,6 @@ pub(crate) fn get_ai_credits_usage(query_pairs: &[(String, String)]) -> Reply {
 }
 
 // ---- v2 storyboards: what Pictory refuses -----------------------------------
-
-/// The content sources of a v2 scene.
-pub(crate) const SCENE_SOURCES: &[&str] = &[
-    "story",
-    "storyCoPilot",
-    "blogUrl",
-    "pptUrl",
-    "audioUrl",
-    "videoUrl",
-];
 
 /// Pictory's rules for a v2 storyboard (preview or direct render), as
 /// field errors.
