@@ -88,6 +88,10 @@ fn generate() -> Result<(), String> {
     )?;
     let (table, api) = operation_table(&json)?;
     write_if_changed(&Path::new(&out_dir).join("operations.rs"), &table)?;
+    write_if_changed(
+        &Path::new(&out_dir).join("paging.rs"),
+        &paging_table(&json)?,
+    )?;
     write_if_changed(&Path::new(&out_dir).join("api.rs"), &api)
 }
 
@@ -188,10 +192,19 @@ fn operation_table(doc: &serde_json::Value) -> Result<(String, String), String> 
             } else {
                 "BodyKind::None"
             };
+            // Where it may be sent (the overlay's `servedBy`).
+            let served_by = match op["x-pictory-served-by"].as_str() {
+                None => "ServedBy::LowCodeApiAndPictory",
+                Some("pictory") => "ServedBy::PictoryOnly",
+                Some("pictory-and-lowcodeapi-job-route") => {
+                    "ServedBy::PictoryAndLowCodeApiJobRoute"
+                }
+                Some(other) => return Err(format!("{id}: unknown x-pictory-served-by {other:?}")),
+            };
             let _ = writeln!(
                 table,
                 "    OperationSpec {{ id: {id:?}, method: {:?}, path: {path:?}, \
-                 path_params: &[{}], wire_path_params: &[{wire_names}], query_params: &[{}], body: {body} }},",
+                 path_params: &[{}], wire_path_params: &[{wire_names}], query_params: &[{}], body: {body}, served_by: {served_by} }},",
                 method.to_uppercase(),
                 names("path"),
                 names("query"),
@@ -219,6 +232,7 @@ fn operation_table(doc: &serde_json::Value) -> Result<(String, String), String> 
             // A body progenitor cannot express is sent by a hand-written
             // method (`Client::create_template_from_file`): no builder.
             if !manual {
+                let items = paged_item_type(doc, op, &ok, &pascal)?;
                 typed_builder(
                     &mut api,
                     &mut builders,
@@ -230,6 +244,7 @@ fn operation_table(doc: &serde_json::Value) -> Result<(String, String), String> 
                     &params,
                     &output,
                     body_type.as_ref(),
+                    items.as_ref(),
                 );
             }
             index += 1;
@@ -256,6 +271,7 @@ fn typed_builder(
     params: &[serde_json::Value],
     output: &str,
     body: Option<&(String, bool)>,
+    items: Option<&(String, String)>,
 ) {
     let pascal = pascal_case(id);
     let summary = op["summary"]
@@ -293,7 +309,7 @@ fn typed_builder(
          \x20   draft: Draft,\n\
          {body_field}\
          }}\n\n\
-         impl {pascal}<'_> {{"
+         impl<'a> {pascal}<'a> {{"
     );
     let mut path_index = 0usize;
     for p in params {
@@ -364,6 +380,16 @@ fn typed_builder(
             );
         }
     }
+    if let Some((item, paging)) = items {
+        let _ = writeln!(
+            builders,
+            "    /// Every item of every page, as a stream (see [`crate::Pages`]):\n\
+             \x20   /// the page key is followed for you, within the walk's bounds.\n\
+             \x20   pub fn items(self) -> crate::Pages<'a, {item}> {{\n\
+             \x20       crate::Pages::new(self.client, self.draft, &{paging})\n\
+             \x20   }}"
+        );
+    }
     let body_arg = match body {
         Some(_) => "self.body",
         None => "None::<::std::result::Result<(), ::std::string::String>>",
@@ -377,6 +403,86 @@ fn typed_builder(
          \x20   }}\n\
          }}\n"
     );
+}
+
+/// The Rust type of one item of a list operation with paging
+/// (`x-pictory-pages`): the `items` field's array items of its response.
+fn paged_item_type(
+    doc: &serde_json::Value,
+    op: &serde_json::Value,
+    ok: &serde_json::Value,
+    pascal: &str,
+) -> Result<Option<(String, String)>, String> {
+    let Some(pages) = op.get("x-pictory-pages") else {
+        return Ok(None);
+    };
+    let field = pages["items"]
+        .as_str()
+        .ok_or("x-pictory-pages without items")?;
+    let schema = match ok["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        Some(name) => &doc["components"]["schemas"][name],
+        None => ok,
+    };
+    let items = &schema["properties"][field]["items"];
+    if items.is_null() {
+        return Err(format!(
+            "{pascal}: x-pictory-pages names {field}, which is not an array of the response"
+        ));
+    }
+    let paging = paging_literal(op)?.ok_or("x-pictory-pages")?;
+    Ok(Some((rust_type(items, pascal, "Item").0, paging)))
+}
+
+/// The `Paging` literal of an operation with `x-pictory-pages`, if any.
+fn paging_literal(op: &serde_json::Value) -> Result<Option<String>, String> {
+    let Some(p) = op.get("x-pictory-pages") else {
+        return Ok(None);
+    };
+    let id = op["operationId"].as_str().unwrap_or("an operation");
+    let next: String = p["next"]
+        .as_array()
+        .ok_or_else(|| format!("{id}: x-pictory-pages.next is not a list"))?
+        .iter()
+        .map(|n| {
+            n.as_str()
+                .map(|n| format!("{n:?}, "))
+                .ok_or_else(|| format!("{id}: x-pictory-pages.next holds a non-string"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Some(format!(
+        "crate::pages::Paging {{ query: {:?}, next: &[{next}], items: {:?} }}",
+        p["query"]
+            .as_str()
+            .ok_or_else(|| format!("{id}: x-pictory-pages.query"))?,
+        p["items"]
+            .as_str()
+            .ok_or_else(|| format!("{id}: x-pictory-pages.items"))?,
+    )))
+}
+
+/// `paging(id)`: how each list operation pages (`x-pictory-pages`).
+fn paging_table(doc: &serde_json::Value) -> Result<String, String> {
+    let mut out = String::from(
+        "/// How the list operation `id` pages, if it does (`x-pictory-pages`).\n\
+         pub(crate) fn paging(id: &str) -> Option<&'static Paging> {\n\
+         \x20   match id {\n",
+    );
+    for item in doc["paths"].as_object().ok_or("no paths")?.values() {
+        for op in item
+            .as_object()
+            .ok_or("a path item is not an object")?
+            .values()
+        {
+            if let Some(literal) = paging_literal(op)? {
+                let id = op["operationId"]
+                    .as_str()
+                    .ok_or("an operation without id")?;
+                let _ = writeln!(out, "        {id:?} => Some(&{literal}),");
+            }
+        }
+    }
+    out.push_str("        _ => None,\n    }\n}\n");
+    Ok(out)
 }
 
 /// `templateId` → `template_id`, `connectionid` → `connectionid`.

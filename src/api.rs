@@ -57,6 +57,16 @@ impl Draft {
         }
     }
 
+    /// The operation's id.
+    pub(crate) fn operation(&self) -> &'static str {
+        self.op.id
+    }
+
+    /// The operation.
+    pub(crate) fn spec(&self) -> &'static OperationSpec {
+        self.op
+    }
+
     /// Sets path value number `index` (in path order).
     pub(crate) fn path(&mut self, index: usize, value: std::result::Result<PathValue, String>) {
         if let Some(slot) = self.path.get_mut(index) {
@@ -109,6 +119,20 @@ impl Draft {
         B: serde::Serialize,
         T: serde::de::DeserializeOwned,
     {
+        self.send_until(client, body, None).await
+    }
+
+    /// [`send`](Self::send), every attempt bounded by `deadline`.
+    pub(crate) async fn send_until<B, T>(
+        self,
+        client: &Client,
+        body: Option<std::result::Result<B, String>>,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Response<T>>
+    where
+        B: serde::Serialize,
+        T: serde::de::DeserializeOwned,
+    {
         let op = self.op;
         let invalid = |message: String| Error::InvalidRequest {
             operation: op.id,
@@ -125,7 +149,7 @@ impl Draft {
             (BodyKind::Json, None) => Some(bytes::Bytes::from_static(b"{}")),
             (_, _) => None,
         };
-        send_json(client, op, &route, &self.query, body).await
+        send_json(client, op, &route, &self.query, body, deadline).await
     }
 }
 
@@ -137,6 +161,7 @@ pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
     route: &str,
     query: &[(&str, String)],
     body: Option<bytes::Bytes>,
+    deadline: Option<tokio::time::Instant>,
 ) -> Result<Response<T>> {
     let pipeline = client.pipeline();
     let url = format!("{}{route}", pipeline.factory_base);
@@ -160,7 +185,7 @@ pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
             message: e.without_url().to_string(),
         }))
     };
-    let delivered = pipeline.send(op, None, make).await?;
+    let delivered = pipeline.send(op, deadline, make).await?;
     crate::response::decode(op.id, delivered)
 }
 

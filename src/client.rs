@@ -159,6 +159,12 @@ impl Client {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Whether the client has Pictory's API key (the operations only
+    /// Pictory serves need it).
+    pub(crate) fn has_pictory_key(&self) -> bool {
+        self.pipeline().pictory.is_some()
+    }
+
     pub(crate) fn pipeline(&self) -> &Arc<Pipeline> {
         &progenitor_client::ClientInfo::inner(&self.raw).0
     }

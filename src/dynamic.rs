@@ -37,59 +37,12 @@ impl Client {
         params: &[(&str, &str)],
         body: Option<Value>,
     ) -> Result<ApiResponse> {
-        let op = OperationSpec::find(operation_id).ok_or_else(|| Error::InvalidRequest {
-            operation: "call_operation",
-            message: format!("no operation {operation_id:?} in the spec"),
-        })?;
+        let draft = draft(operation_id, params)?;
+        let op = draft.spec();
         let invalid = |message: String| Error::InvalidRequest {
             operation: op.id,
             message,
         };
-        let mut draft = crate::api::Draft::new(op);
-        // Every name given is matched first (so an unknown one is named even
-        // when a path value is missing too), as spelled or in any spelling.
-        let names: Vec<&str> = op
-            .path_params
-            .iter()
-            .chain(op.query_params)
-            .copied()
-            .collect();
-        let mut given: Vec<Option<&str>> = vec![None; names.len()];
-        for (name, value) in params {
-            let index = names
-                .iter()
-                .position(|n| n == name)
-                .or_else(|| names.iter().position(|n| same_name(n, name)))
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "{} has no parameter {name:?}; {}",
-                        op.id,
-                        takes(op)
-                    ))
-                })?;
-            if given[index].replace(value).is_some() {
-                return Err(invalid(format!(
-                    "the parameter {} is given twice",
-                    names[index]
-                )));
-            }
-        }
-        let (path, query) = given.split_at(op.path_params.len());
-        for (index, (name, value)) in op.path_params.iter().zip(path).enumerate() {
-            let value = value.ok_or_else(|| {
-                invalid(format!(
-                    "{} needs the path value {name} ({})",
-                    op.id,
-                    spellings(name)
-                ))
-            })?;
-            draft.path(index, PathValue::new(value));
-        }
-        for (name, value) in op.query_params.iter().zip(query) {
-            if let Some(value) = value {
-                draft.query(name, value.to_string());
-            }
-        }
         let body = match (op.body, body) {
             (BodyKind::Json, body) => {
                 Some(Ok(body.unwrap_or_else(|| Value::Object(Default::default()))))
@@ -107,6 +60,67 @@ impl Client {
         };
         draft.send(self, body).await
     }
+}
+
+/// The request of `operation_id` with `params` in place (each path or query
+/// parameter by its name, in any spelling: see [`Client::call_operation`]);
+/// [`Error::InvalidRequest`] for an unknown operation or parameter, one
+/// given twice, or a missing path value. Nothing is sent.
+pub(crate) fn draft(operation_id: &str, params: &[(&str, &str)]) -> Result<crate::api::Draft> {
+    let op = OperationSpec::find(operation_id).ok_or_else(|| Error::InvalidRequest {
+        operation: "call_operation",
+        message: format!("no operation {operation_id:?} in the spec"),
+    })?;
+    let invalid = |message: String| Error::InvalidRequest {
+        operation: op.id,
+        message,
+    };
+    let mut draft = crate::api::Draft::new(op);
+    // Every name given is matched first (so an unknown one is named even
+    // when a path value is missing too), as spelled or in any spelling.
+    let names: Vec<&str> = op
+        .path_params
+        .iter()
+        .chain(op.query_params)
+        .copied()
+        .collect();
+    let mut given: Vec<Option<&str>> = vec![None; names.len()];
+    for (name, value) in params {
+        let index = names
+            .iter()
+            .position(|n| n == name)
+            .or_else(|| names.iter().position(|n| same_name(n, name)))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{} has no parameter {name:?}; {}",
+                    op.id,
+                    takes(op)
+                ))
+            })?;
+        if given[index].replace(value).is_some() {
+            return Err(invalid(format!(
+                "the parameter {} is given twice",
+                names[index]
+            )));
+        }
+    }
+    let (path, query) = given.split_at(op.path_params.len());
+    for (index, (name, value)) in op.path_params.iter().zip(path).enumerate() {
+        let value = value.ok_or_else(|| {
+            invalid(format!(
+                "{} needs the path value {name} ({})",
+                op.id,
+                spellings(name)
+            ))
+        })?;
+        draft.path(index, PathValue::new(value));
+    }
+    for (name, value) in op.query_params.iter().zip(query) {
+        if let Some(value) = value {
+            draft.query(name, value.to_string());
+        }
+    }
+    Ok(draft)
 }
 
 /// Two parameter names are the same when they differ only in case, `_` and

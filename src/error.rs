@@ -306,6 +306,43 @@ pub enum Error {
         /// The operation or flow that needed a job read.
         operation: &'static str,
     },
+    /// The operation is served by Pictory only (LowCodeAPI does not proxy
+    /// it) and the client has no Pictory API key. Nothing was sent. Set
+    /// `PICTORY_API_KEY` ([`crate::ClientBuilder::pictory_key`]).
+    #[error(
+        "{operation} is served by Pictory only (LowCodeAPI does not proxy it): set PICTORY_API_KEY (Pictory's API key, pictai_...) to use it; nothing was sent"
+    )]
+    NeedsPictoryKey {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// A list was walked page by page and stopped before its end: the
+    /// page limit or the walk's deadline was reached while more pages
+    /// remained (the items before it were yielded).
+    #[error("{operation}: stopped after {pages} page(s): {reason}; more pages remain")]
+    PagesLeft {
+        /// The list operation.
+        operation: &'static str,
+        /// Pages read.
+        pages: usize,
+        /// Which bound was reached.
+        reason: String,
+    },
+    /// The batch needs clearly more of the subscription's quota than
+    /// remains ([`crate::Client::check_quota`], [`crate::QuotaEstimate`]). Nothing was created.
+    #[error(
+        "the batch needs about {needed:.1} {what} ({items} item(s)) but only {remaining:.1} remain of the subscription's quota; nothing was created (check the quota with `pictory quota`; --no-quota-check to run anyway)"
+    )]
+    QuotaExceeded {
+        /// Which quota (`video minutes`).
+        what: &'static str,
+        /// The estimate for the batch.
+        needed: f64,
+        /// What remains.
+        remaining: f64,
+        /// Items counted.
+        items: usize,
+    },
     /// The request was not sent: a required value is missing or invalid.
     #[error("{operation}: invalid request, nothing was sent: {message}")]
     InvalidRequest {
@@ -441,6 +478,9 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Write { .. } => "write",
             Error::Download { .. } => "download",
+            Error::NeedsPictoryKey { .. } => "needs_pictory_key",
+            Error::PagesLeft { .. } => "pages_left",
+            Error::QuotaExceeded { .. } => "quota_exceeded",
         }
     }
 
@@ -481,6 +521,8 @@ impl Error {
             | Error::Io { operation, .. }
             | Error::Write { operation, .. }
             | Error::NoJobReads { operation }
+            | Error::NeedsPictoryKey { operation }
+            | Error::PagesLeft { operation, .. }
             | Error::Download { operation, .. } => Some(operation),
             _ => None,
         }
@@ -570,7 +612,11 @@ impl Error {
     /// passed while it waited to be sent.
     pub fn nothing_was_sent(&self) -> bool {
         match self {
-            Error::InvalidRequest { .. } | Error::Config { .. } | Error::NoJobReads { .. } => true,
+            Error::InvalidRequest { .. }
+            | Error::Config { .. }
+            | Error::NoJobReads { .. }
+            | Error::NeedsPictoryKey { .. }
+            | Error::QuotaExceeded { .. } => true,
             Error::Transport { kind, .. } => *kind == TransportKind::Connect,
             Error::Timeout { sent, .. } => !*sent,
             _ => false,

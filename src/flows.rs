@@ -11,7 +11,8 @@ use crate::jobs::{
     Job, JobId, JobOutput, PollingBackoff, PollingErrorPolicy, PreviewOutput, RenderOutput,
     RenderParams, SummaryOutput, TranscriptionOutput,
 };
-use crate::journey::{At, Journey, NoSteps, Source, job_id_of};
+use crate::journey::{At, Journey, NoSteps, Source, job_id_of, pick_render};
+use crate::raw::types::StoryboardV2;
 use crate::storyboard::StoryboardRequest;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -56,6 +57,11 @@ pub(crate) type CreatedFn = Arc<dyn Fn(Stage, &JobId) + Send + Sync>;
 /// accessors; every key not edited is sent back as received).
 pub(crate) type EditRenderParams = Arc<dyn Fn(&mut RenderParams) + Send + Sync>;
 
+/// Element edits of a v2 preview, from the preview (see
+/// [`FlowOptions::edit_elements`]).
+pub(crate) type EditElements =
+    Arc<dyn Fn(&PreviewOutput) -> Vec<crate::raw::types::StoryboardElement> + Send + Sync>;
+
 /// How a journey waits and renders. `Default` = the client's default
 /// polling policies, no callback, render the preview as is.
 #[derive(Clone, Default)]
@@ -71,6 +77,8 @@ pub struct FlowOptions {
     /// Render with edited `renderParams` (`render_video`) instead of
     /// rendering the preview as is (`render_storyboard`).
     pub(crate) edit_render_params: Option<EditRenderParams>,
+    /// Element edits sent to a finished v2 preview before it is rendered.
+    pub(crate) edit_elements: Option<EditElements>,
     /// Webhook for the render job (your own receiver; to have the flow wait
     /// on webhooks, use [`FlowOptions::webhooks`] instead).
     pub(crate) render_webhook: Option<String>,
@@ -89,6 +97,7 @@ impl std::fmt::Debug for FlowOptions {
             .field("on_progress", &self.on_progress.is_some())
             .field("on_job_created", &self.on_job_created.is_some())
             .field("edit_render_params", &self.edit_render_params.is_some())
+            .field("edit_elements", &self.edit_elements.is_some())
             .field("render_webhook", &self.render_webhook);
         #[cfg(feature = "webhooks")]
         f.field("webhooks", &self.webhooks);
@@ -161,6 +170,22 @@ impl FlowOptions {
         self.edit_render_params = Some(Arc::new(f));
         self
     }
+
+    /// For a v2 journey ([`Client::text_to_video_v2`]): once the preview is
+    /// done, `f` reads it (its `renderParams.elements`) and returns the
+    /// elements to change, each with its `id`, `elementType`, `type`,
+    /// `startTime`, `duration` and the changed fields; they are sent with
+    /// `update_storyboard_elements` (Pictory changes existing elements only)
+    /// before the preview is rendered. An empty list sends nothing. A
+    /// classic (v1) journey with element edits is refused before anything
+    /// is sent.
+    pub fn edit_elements(
+        mut self,
+        f: impl Fn(&PreviewOutput) -> Vec<crate::raw::types::StoryboardElement> + Send + Sync + 'static,
+    ) -> Self {
+        self.edit_elements = Some(Arc::new(f));
+        self
+    }
 }
 
 /// The result of text → video.
@@ -174,6 +199,39 @@ pub struct VideoResult {
     pub render_job: JobId,
     /// The video.
     pub video: RenderOutput,
+}
+
+/// The body of a render from `render_params` (v1 or v2): the whole
+/// object, with `webhook` set when given.
+fn render_body(
+    render_params: &RenderParams,
+    webhook: Option<&str>,
+) -> Result<serde_json::Map<String, Value>> {
+    let mut body = render_params.object()?.clone();
+    if let Some(w) = webhook {
+        body.insert("webhook".into(), json!(w));
+    }
+    Ok(body)
+}
+
+/// [`crate::storyboard::check_v2`]: a refusal stops the flow before
+/// anything is sent; each documented footgun is logged (`tracing`, warn).
+fn checked_v2(operation: &'static str, request: &StoryboardV2) -> Result<()> {
+    for warning in crate::storyboard::check_v2(operation, request)? {
+        tracing::warn!(operation, "{warning}");
+    }
+    Ok(())
+}
+
+/// [`Error::NeedsPictoryKey`] for `operation` when the client has no
+/// Pictory key: a flow of Pictory-only operations stops before the wait
+/// plan is decided (which may send a probe) and before anything is created.
+fn needs_key(client: &Client, operation: &'static str) -> Result<()> {
+    if client.has_pictory_key() {
+        Ok(())
+    } else {
+        Err(Error::NeedsPictoryKey { operation })
+    }
 }
 
 fn to_body<T: serde::de::DeserializeOwned>(operation: &'static str, v: Value) -> Result<T> {
@@ -229,10 +287,7 @@ impl Client {
         render_params: &RenderParams,
         webhook: Option<&str>,
     ) -> Result<JobId> {
-        let mut body = render_params.object()?.clone();
-        if let Some(w) = webhook {
-            body.insert("webhook".into(), json!(w));
-        }
+        let body = render_body(render_params, webhook)?;
         job_id_of(self.api().render_video().body(body).send().await)
     }
 
@@ -244,7 +299,7 @@ impl Client {
         opts: &FlowOptions,
     ) -> Result<(JobId, RenderOutput)> {
         let journey = Journey::new(self, opts, &NoSteps).await?;
-        journey.render(preview_job, Some(preview)).await
+        journey.render(preview_job, Some(preview), false).await
     }
 
     /// Text → storyboard preview → render → the final video, with the default options.
@@ -263,6 +318,147 @@ impl Client {
         request.validate()?;
         let journey = Journey::new(self, opts, &NoSteps).await?;
         journey.video(&Source::Storyboard(request), At::Start).await
+    }
+
+    /// Starts a v2 (element-based) storyboard preview; the job's id.
+    /// Served by Pictory only (`PICTORY_API_KEY`).
+    pub async fn start_storyboard_v2(&self, request: &StoryboardV2) -> Result<JobId> {
+        job_id_of(
+            self.api()
+                .create_storyboard_v2()
+                .body(request.clone())
+                .send()
+                .await,
+        )
+    }
+
+    /// Starts the render of a finished v2 preview as is
+    /// (`PUT /v2/video/render/{id}`); the render job's id.
+    pub async fn start_render_from_preview_v2(
+        &self,
+        preview_job: &JobId,
+        webhook: Option<&str>,
+    ) -> Result<JobId> {
+        let body = crate::raw::types::RenderPreviewV2Body {
+            webhook: webhook.map(str::to_string),
+        };
+        job_id_of(
+            self.api()
+                .render_preview_v2()
+                .storyboardjobid(preview_job.checked()?.as_str())
+                .body(body)
+                .send()
+                .await,
+        )
+    }
+
+    /// Starts a render of a v2 preview's `renderParams` (edited), sent
+    /// whole to `POST /v2/video/render`; the render job's id.
+    pub async fn start_render_v2(
+        &self,
+        render_params: &RenderParams,
+        webhook: Option<&str>,
+    ) -> Result<JobId> {
+        let body = render_body(render_params, webhook)?;
+        job_id_of(self.api().render_video_v2().body(body).send().await)
+    }
+
+    /// A v2 storyboard → preview → (the options' element edits,
+    /// [`FlowOptions::edit_elements`]) → render → the final video, through
+    /// the same journey as [`Client::text_to_video_with`]: the same waits,
+    /// progress, webhooks and render options. The storyboard is checked
+    /// first ([`crate::storyboard::check_v2`]: what Pictory refuses is
+    /// refused, nothing sent; its footguns are logged as warnings); to
+    /// check its ids against the look-ups too, call
+    /// [`Client::check_storyboard_v2_ids`]. Served by Pictory only: a
+    /// client without `PICTORY_API_KEY` gets [`Error::NeedsPictoryKey`]
+    /// before anything is created.
+    pub async fn text_to_video_v2(
+        &self,
+        request: &StoryboardV2,
+        opts: &FlowOptions,
+    ) -> Result<VideoResult> {
+        checked_v2("create_storyboard_v2", request)?;
+        needs_key(self, "create_storyboard_v2")?;
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        journey
+            .video(&Source::StoryboardV2(request), At::Start)
+            .await
+    }
+
+    /// A v2 storyboard rendered directly, without a preview
+    /// (`POST /v2/video/storyboard/render`), and waited for.
+    pub async fn render_storyboard_v2(
+        &self,
+        request: &StoryboardV2,
+        opts: &FlowOptions,
+    ) -> Result<(JobId, RenderOutput)> {
+        checked_v2("render_storyboard_video_v2", request)?;
+        needs_key(self, "render_storyboard_video_v2")?;
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        let client = self;
+        journey
+            .one_job(
+                Stage::Render,
+                "render_storyboard_video_v2",
+                request.webhook.as_deref(),
+                |webhook| async move {
+                    let mut request = request.clone();
+                    if webhook.is_some() {
+                        request.webhook = webhook;
+                    }
+                    job_id_of(
+                        client
+                            .api()
+                            .render_storyboard_video_v2()
+                            .body(request)
+                            .send()
+                            .await,
+                    )
+                },
+                "a video",
+                pick_render,
+            )
+            .await
+    }
+
+    /// A saved project (made in Pictory's app, or by a v2 storyboard with
+    /// `saveProject`) rendered (`POST /v2/projects/{id}/render`) and
+    /// waited for. Pictory takes no webhook for it, so it is waited for by
+    /// polling: options that wait on webhooks are refused before sending.
+    pub async fn render_saved_project(
+        &self,
+        project_id: &str,
+        opts: &FlowOptions,
+    ) -> Result<(JobId, RenderOutput)> {
+        needs_key(self, "render_project")?;
+        if opts.webhook_base_url().is_some() || opts.render_webhook.is_some() {
+            return Err(Error::InvalidRequest {
+                operation: "render_project",
+                message: "Pictory's project render takes no webhook: wait by polling".into(),
+            });
+        }
+        let journey = Journey::new(self, opts, &NoSteps).await?;
+        let client = self;
+        journey
+            .one_job(
+                Stage::Render,
+                "render_project",
+                None,
+                |_| async move {
+                    job_id_of(
+                        client
+                            .api()
+                            .render_project()
+                            .projectid(project_id)
+                            .send()
+                            .await,
+                    )
+                },
+                "a video",
+                pick_render,
+            )
+            .await
     }
 
     /// Starts a v2 transcription of the video at `file_url`.

@@ -18,6 +18,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::flows::{FlowOptions, Stage, VideoResult};
 use crate::jobs::{Job, JobHandle, JobId, JobOutput, PreviewOutput, RenderOutput, find_job_id};
+use crate::raw::types::StoryboardV2;
 use crate::response::Response;
 use crate::storyboard::StoryboardRequest;
 use crate::waiting::{JobReads, WaitPlan};
@@ -70,6 +71,9 @@ impl Steps for NoSteps {
 pub(crate) enum Source<'a> {
     /// A storyboard request (`create_storyboard`).
     Storyboard(&'a StoryboardRequest),
+    /// A v2 (element-based) storyboard (`create_storyboard_v2`), served by
+    /// Pictory only; rendered with the v2 routes.
+    StoryboardV2(&'a StoryboardV2),
     /// A template and its variables (`create_video_from_template`).
     Template {
         template_id: &'a str,
@@ -316,6 +320,24 @@ impl<'a> Journey<'a> {
                 )
                 .await?
             }
+            Source::StoryboardV2(request) => {
+                self.create(
+                    Stage::Preview,
+                    "create_storyboard_v2",
+                    request.webhook.as_deref(),
+                    |webhook| async move {
+                        match webhook {
+                            Some(url) if request.webhook.is_none() => {
+                                let mut request = (*request).clone();
+                                request.webhook = Some(url);
+                                client.start_storyboard_v2(&request).await
+                            }
+                            _ => client.start_storyboard_v2(request).await,
+                        }
+                    },
+                )
+                .await?
+            }
             Source::Template {
                 template_id,
                 variables,
@@ -342,35 +364,48 @@ impl<'a> Journey<'a> {
     }
 
     /// Renders a finished preview (as is, or with the options' edits to its
-    /// `renderParams`) and waits for the video.
+    /// `renderParams`) and waits for the video; `v2`: a v2 preview, through
+    /// the v2 routes (`render_preview_v2`, `render_video_v2`).
     pub(crate) async fn render(
         &self,
         preview_job: &JobId,
         preview: Option<&PreviewOutput>,
+        v2: bool,
     ) -> Result<(JobId, RenderOutput)> {
         let client = self.client;
         let given = self.opts.render_webhook.as_deref();
         let started = match &self.opts.edit_render_params {
             None => {
-                self.create(
-                    Stage::Render,
-                    "render_storyboard",
-                    given,
-                    |webhook| async move {
+                let operation = if v2 {
+                    "render_preview_v2"
+                } else {
+                    "render_storyboard"
+                };
+                self.create(Stage::Render, operation, given, |webhook| async move {
+                    if v2 {
+                        client
+                            .start_render_from_preview_v2(preview_job, webhook.as_deref())
+                            .await
+                    } else {
                         client
                             .start_render_from_preview(preview_job, webhook.as_deref())
                             .await
-                    },
-                )
+                    }
+                })
                 .await?
             }
             Some(edit) => {
+                let operation = if v2 {
+                    "render_video_v2"
+                } else {
+                    "render_video"
+                };
                 let read;
                 let preview = match preview {
                     Some(p) => p,
                     None => {
                         // Resumed after the preview: read it again.
-                        read = self.read_preview(preview_job).await?;
+                        read = self.read_preview(preview_job, operation).await?;
                         &read
                     }
                 };
@@ -379,40 +414,73 @@ impl<'a> Journey<'a> {
                         .render_params
                         .clone()
                         .ok_or_else(|| Error::InvalidRequest {
-                            operation: "render_video",
+                            operation,
                             message: format!(
                                 "preview job {preview_job} has no renderParams object to edit"
                             ),
                         })?;
                 edit(&mut params);
                 let params = &params;
-                self.create(Stage::Render, "render_video", given, |webhook| async move {
-                    client.start_render(params, webhook.as_deref()).await
+                self.create(Stage::Render, operation, given, |webhook| async move {
+                    if v2 {
+                        client.start_render_v2(params, webhook.as_deref()).await
+                    } else {
+                        client.start_render(params, webhook.as_deref()).await
+                    }
                 })
                 .await?
             }
         };
-        self.wait_kind(Stage::Render, started, "a video", |out| match out {
-            JobOutput::Render(r) => Ok(r),
-            other => Err(Box::new(other)),
-        })
-        .await
+        self.wait_kind(Stage::Render, started, "a video", pick_render)
+            .await
+    }
+
+    /// Sends the options' element edits of a finished v2 preview
+    /// (`update_storyboard_elements`), if any, before it is rendered.
+    async fn edit_elements(
+        &self,
+        preview_job: &JobId,
+        preview: Option<&PreviewOutput>,
+    ) -> Result<()> {
+        let Some(edit) = &self.opts.edit_elements else {
+            return Ok(());
+        };
+        let read;
+        let preview = match preview {
+            Some(p) => p,
+            None => {
+                read = self
+                    .read_preview(preview_job, "update_storyboard_elements")
+                    .await?;
+                &read
+            }
+        };
+        let elements = edit(preview);
+        if elements.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .api()
+            .update_storyboard_elements()
+            .jobid(preview_job.checked()?.as_str())
+            .body(elements)
+            .send()
+            .await?;
+        Ok(())
     }
 
     /// A finished preview read once (a resumed render with edits needs its
     /// `renderParams`).
-    async fn read_preview(&self, id: &JobId) -> Result<PreviewOutput> {
+    async fn read_preview(&self, id: &JobId, operation: &'static str) -> Result<PreviewOutput> {
         if self.plan.reads() == JobReads::Unavailable {
-            return Err(Error::NoJobReads {
-                operation: "render_video",
-            });
+            return Err(Error::NoJobReads { operation });
         }
         match self.handle(id).poll().await?.into_outcome() {
             Some(Ok(JobOutput::Preview(p))) => Ok(p),
             Some(Ok(other)) => Err(wrong_output(id, "a preview", &other)),
             Some(Err(e)) => Err(e),
             None => Err(Error::InvalidRequest {
-                operation: "render_video",
+                operation,
                 message: format!("preview job {id} has not finished"),
             }),
         }
@@ -422,6 +490,13 @@ impl<'a> Journey<'a> {
     pub(crate) async fn video(&self, source: &Source<'_>, at: At) -> Result<VideoResult> {
         if self.opts.render_webhook.is_some() && self.plan.webhook_url().is_some() {
             return Err(two_webhooks("render_storyboard", "render_webhook"));
+        }
+        let v2 = matches!(source, Source::StoryboardV2(_));
+        if self.opts.edit_elements.is_some() && !v2 {
+            return Err(Error::InvalidRequest {
+                operation: "update_storyboard_elements",
+                message: "element edits apply to v2 storyboards only (text_to_video_v2); edit a classic preview with edit_render_params".into(),
+            });
         }
         let (preview_job, preview) = match at {
             At::Start => {
@@ -441,20 +516,15 @@ impl<'a> Journey<'a> {
                 render_job,
             } => {
                 let (render_job, video) = self
-                    .wait_kind(
-                        Stage::Render,
-                        (render_job, None),
-                        "a video",
-                        |out| match out {
-                            JobOutput::Render(r) => Ok(r),
-                            other => Err(Box::new(other)),
-                        },
-                    )
+                    .wait_kind(Stage::Render, (render_job, None), "a video", pick_render)
                     .await?;
                 return Ok(result(preview_job, preview, render_job, video));
             }
         };
-        let (render_job, video) = self.render(&preview_job, preview.as_ref()).await?;
+        if v2 {
+            self.edit_elements(&preview_job, preview.as_ref()).await?;
+        }
+        let (render_job, video) = self.render(&preview_job, preview.as_ref(), v2).await?;
         Ok(result(preview_job, preview, render_job, video))
     }
 }
@@ -474,6 +544,13 @@ fn result(
         }),
         render_job,
         video,
+    }
+}
+
+pub(crate) fn pick_render(out: JobOutput) -> std::result::Result<RenderOutput, Box<JobOutput>> {
+    match out {
+        JobOutput::Render(r) => Ok(r),
+        other => Err(Box::new(other)),
     }
 }
 

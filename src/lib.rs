@@ -54,8 +54,10 @@ pub mod jobs;
 pub mod journal;
 mod journey;
 mod operations;
+pub(crate) mod pages;
 mod path;
 mod pipeline;
+mod quota;
 pub mod raw;
 mod redact;
 mod response;
@@ -77,8 +79,10 @@ pub use error::{Error, ErrorResponse, Result, TransportKind};
 pub use fallback::{UrlFormat, UrlMode};
 pub use files::{OutputFile, WriteProblem};
 pub use flows::{FlowOptions, Stage, VideoResult};
-pub use operations::{BodyKind, OPERATIONS, OperationSpec};
+pub use operations::{BodyKind, OPERATIONS, OperationSpec, ServedBy};
+pub use pages::Pages;
 pub use path::PathValue;
+pub use quota::QuotaEstimate;
 /// The HTTP library the client runs on, at the version it uses: for
 /// [`ClientBuilder::http_client`] (your own proxy, certificates, pool settings).
 pub use reqwest;

@@ -19,6 +19,25 @@ pub enum BodyKind {
     Manual,
 }
 
+/// Which services serve an operation: LowCodeAPI proxies 24 operations of
+/// Pictory's classic API; the rest of Pictory's API is reached only
+/// directly, with Pictory's API key (see [`crate::Client::api`] and the
+/// README's operations table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServedBy {
+    /// LowCodeAPI's proxy and Pictory: sent to LowCodeAPI when a token is
+    /// set, else to Pictory.
+    LowCodeApiAndPictory,
+    /// Pictory only: sent to Pictory with `PICTORY_API_KEY`; a client
+    /// without the key refuses it before sending
+    /// ([`crate::Error::NeedsPictoryKey`]).
+    PictoryOnly,
+    /// The job read: Pictory, and LowCodeAPI when its deployment has a
+    /// job-status route (decided once per client: [`crate::Client::job_reads`]).
+    PictoryAndLowCodeApiJobRoute,
+}
+
 /// One operation of the normalized spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationSpec {
@@ -40,6 +59,8 @@ pub struct OperationSpec {
     pub query_params: &'static [&'static str],
     /// How the body is sent.
     pub body: BodyKind,
+    /// Which services serve it.
+    pub served_by: ServedBy,
 }
 
 impl OperationSpec {
@@ -105,6 +126,7 @@ pub(crate) mod tests {
         wire_path_params: &["template_id"],
         query_params: &[],
         body: BodyKind::None,
+        served_by: ServedBy::LowCodeApiAndPictory,
     };
 
     #[test]

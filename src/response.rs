@@ -140,6 +140,10 @@ fn drop_null_members(value: &mut Value) -> bool {
     }
 }
 
+/// Operations whose success Pictory documents as "no content" (whatever
+/// 2xx status carries it): an empty body is their answer, not a fault.
+const NO_CONTENT: &[&str] = &["update_storyboard_elements"];
+
 /// A 2xx answer decoded: JSON (or nothing, for 204 and 205), LowCodeAPI's
 /// envelope removed, Pictory's body decoded into `T`. A body that does not
 /// fit `T` is [`Error::ResponseShape`], which keeps the raw body.
@@ -148,7 +152,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     d: Delivered,
 ) -> Result<Response<T>> {
     let raw = if d.body.iter().all(u8::is_ascii_whitespace) {
-        if matches!(d.status, 204 | 205) {
+        if matches!(d.status, 204 | 205) || NO_CONTENT.contains(&operation) {
             Value::Null
         } else {
             return Err(Error::UndecodableBody {

@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod v2;
 mod validate;
+
+pub use v2::{V2Warning, check_v2};
 
 const OP: &str = "create_storyboard";
 

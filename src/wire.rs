@@ -29,6 +29,17 @@ pub(crate) fn is_unknown_token(message: &str) -> bool {
 /// Pictory's body or inside its `data`.
 pub const JOB_ID_KEYS: [&str; 2] = ["job_id", "jobId"];
 
+/// The content sources of a v2 storyboard's scene: each scene takes exactly
+/// one of them (or a background alone), per Pictory's request schema.
+pub const V2_SCENE_SOURCES: [&str; 6] = [
+    "story",
+    "storyCoPilot",
+    "blogUrl",
+    "pptUrl",
+    "audioUrl",
+    "videoUrl",
+];
+
 /// Whether `body` is LowCodeAPI's own unknown-route answer
 /// (`{"message": "Not Found"}`, no `provider`): the proof that LowCodeAPI's router (rather
 /// than a load balancer or CDN in front of it) has no such route.

@@ -14,13 +14,21 @@ use std::path::Path;
 const DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pictory-docs");
 
 /// The operations that start a job; each answers with a `JobStarted`.
-const JOB_STARTS: [&str; 6] = [
+const JOB_STARTS: [&str; 14] = [
     "create_storyboard",
     "render_video",
     "render_storyboard",
     "create_transcription",
     "create_video_summary",
     "create_video_from_template",
+    "create_storyboard_v2",
+    "render_storyboard_video_v2",
+    "render_preview_v2",
+    "render_video_v2",
+    "render_project",
+    "create_highlights_from_job",
+    "create_ai_image",
+    "create_ai_video",
 ];
 
 /// Fixture files that are not success bodies: LowCodeAPI's and Pictory's
@@ -53,6 +61,15 @@ struct Mapped {
     operations: &'static [&'static str],
     decode: fn(&Value) -> Result<(), String>,
 }
+
+/// The music look-ups: each answers a bare array of names.
+const MUSIC_LISTS: &[&str] = &[
+    "list_music_moods",
+    "list_music_genres",
+    "list_music_genre_groups",
+    "list_music_instruments",
+    "list_music_purposes",
+];
 
 fn mapped() -> Vec<Mapped> {
     const JOB: &[&str] = &["get_job"];
@@ -157,6 +174,142 @@ fn mapped() -> Vec<Mapped> {
             operations: &["list_voiceover_tracks"],
             decode: decodes_as::<Vec<types::VoiceOverTrack>>,
         },
+        // Pictory's own API, beyond LowCodeAPI.
+        Mapped {
+            file: "account/quota-response.json",
+            operations: &["get_quota"],
+            decode: decodes_as::<types::Quota>,
+        },
+        Mapped {
+            file: "account/aicredits-usage-response.json",
+            operations: &["get_ai_credits_usage"],
+            decode: decodes_as::<Vec<types::AiCreditTransaction>>,
+        },
+        Mapped {
+            file: "avatars/list-response.json",
+            operations: &["list_avatars"],
+            decode: decodes_as::<types::AvatarList>,
+        },
+        Mapped {
+            file: "branding/video-brands-response.json",
+            operations: &["list_video_brands"],
+            decode: decodes_as::<Vec<types::VideoBrand>>,
+        },
+        Mapped {
+            file: "branding/text-styles-response.json",
+            operations: &["list_text_styles"],
+            decode: decodes_as::<Vec<types::TextStyle>>,
+        },
+        Mapped {
+            file: "branding/smart-layouts-response.json",
+            operations: &["list_smart_layouts"],
+            decode: decodes_as::<types::SmartLayoutList>,
+        },
+        Mapped {
+            file: "music/search-response.json",
+            operations: &["search_music"],
+            decode: decodes_as::<types::MusicSearchResult>,
+        },
+        Mapped {
+            file: "music/moods-response.json",
+            operations: MUSIC_LISTS,
+            decode: decodes_as::<Vec<String>>,
+        },
+        Mapped {
+            file: "music/genre-groups-response.json",
+            operations: MUSIC_LISTS,
+            decode: decodes_as::<Vec<String>>,
+        },
+        Mapped {
+            file: "music/instruments-response.json",
+            operations: MUSIC_LISTS,
+            decode: decodes_as::<Vec<String>>,
+        },
+        Mapped {
+            file: "music/purposes-response.json",
+            operations: MUSIC_LISTS,
+            decode: decodes_as::<Vec<String>>,
+        },
+        Mapped {
+            file: "media/search-response.json",
+            operations: &["search_media"],
+            decode: decodes_as::<types::MediaSearch>,
+        },
+        Mapped {
+            file: "aistudio/generate-image-response.json",
+            operations: &["create_ai_image"],
+            decode: decodes_as::<types::JobStarted>,
+        },
+        Mapped {
+            file: "aistudio/generate-video-response.json",
+            operations: &["create_ai_video"],
+            decode: decodes_as::<types::JobStarted>,
+        },
+        Mapped {
+            file: "aistudio/list-images-response.json",
+            operations: &["list_ai_images"],
+            decode: decodes_as::<types::AiImageList>,
+        },
+        Mapped {
+            file: "aistudio/list-videos-response.json",
+            operations: &["list_ai_videos"],
+            decode: decodes_as::<types::AiVideoList>,
+        },
+        Mapped {
+            file: "vimeo/create-response.json",
+            operations: &["create_vimeo_connection"],
+            decode: decodes_as::<types::VimeoConnection>,
+        },
+        Mapped {
+            file: "vimeo/get-response.json",
+            operations: &["get_vimeo_connection"],
+            decode: decodes_as::<types::VimeoConnection>,
+        },
+        Mapped {
+            file: "vimeo/list-response.json",
+            operations: &["list_vimeo_connections"],
+            decode: decodes_as::<types::VimeoConnectionList>,
+        },
+        Mapped {
+            file: "projects/list-response.json",
+            operations: &["list_projects"],
+            decode: decodes_as::<types::ProjectList>,
+        },
+        Mapped {
+            file: "projects/get-response.json",
+            operations: &["get_project"],
+            decode: decodes_as::<types::Project>,
+        },
+        Mapped {
+            file: "jobs/list-response.json",
+            operations: &["list_jobs"],
+            decode: decodes_as::<types::JobList>,
+        },
+        Mapped {
+            file: "v2/storyboard-render-response.json",
+            operations: &JOB_STARTS,
+            decode: decodes_as::<types::JobStarted>,
+        },
+        Mapped {
+            file: "v2/render-from-preview-response.json",
+            operations: &["render_preview_v2"],
+            decode: decodes_as::<types::JobStarted>,
+        },
+        Mapped {
+            file: "v2/render-video-response.json",
+            operations: &["render_video_v2"],
+            decode: decodes_as::<types::JobStarted>,
+        },
+        Mapped {
+            file: "v2/render-project-response.json",
+            operations: &["render_project"],
+            decode: decodes_as::<types::JobStarted>,
+        },
+        Mapped {
+            file: "v2/highlights-from-job-response.json",
+            operations: &["create_highlights_from_job"],
+            decode: decodes_as::<types::JobStarted>,
+        },
     ]
 }
 
@@ -197,6 +350,11 @@ fn errors(v: &jsonschema::Validator, body: &Value) -> Vec<String> {
 /// Pictory's body inside LowCodeAPI's success envelope: `{"data": X}` or
 /// `{"message", "provider", "result": X, ...}`.
 fn remove_envelope(file: &str, body: Value) -> Value {
+    // Only LowCodeAPI's files are enveloped: Pictory's own `{"data": ...}`
+    // (stock media search) is its body.
+    if !file.starts_with("lowcodeapi/") {
+        return body;
+    }
     match body {
         Value::Object(mut o) if o.contains_key("provider") && o.contains_key("result") => {
             o.remove("result").unwrap()
@@ -435,4 +593,162 @@ fn the_generated_types_carry_the_documented_values() {
         tracks.iter().map(|t| t.id).collect::<Vec<_>>(),
         [Some(1001), Some(1034)]
     );
+}
+
+/// Documented request bodies of Pictory's own API: each fits its
+/// operation's request schema, decodes into the generated body type, and
+/// that type serializes back into a body the schema accepts (both ways).
+#[test]
+fn every_documented_request_body_fits_its_request_schema_both_ways() {
+    fn round_trip<T: DeserializeOwned + serde::Serialize>(body: &Value) -> Result<Value, String> {
+        let typed: T = decode(body)?;
+        serde_json::to_value(&typed).map_err(|e| e.to_string())
+    }
+    /// A documented request body, the operations it is sent to, and its
+    /// round trip through the generated body type.
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        fn(&Value) -> Result<Value, String>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "v2/storyboard-request.json",
+            &["create_storyboard_v2", "render_storyboard_video_v2"],
+            round_trip::<types::StoryboardV2>,
+        ),
+        (
+            "v2/storyboard-render-request.json",
+            &["create_storyboard_v2", "render_storyboard_video_v2"],
+            round_trip::<types::StoryboardV2>,
+        ),
+        (
+            "v2/render-from-preview-request.json",
+            &["render_preview_v2"],
+            round_trip::<types::RenderPreviewV2Body>,
+        ),
+        (
+            "v2/update-elements-request.json",
+            &["update_storyboard_elements"],
+            round_trip::<Vec<types::StoryboardElement>>,
+        ),
+        (
+            "v2/highlights-from-job-request.json",
+            &["create_highlights_from_job"],
+            round_trip::<types::CreateHighlightsFromJobBody>,
+        ),
+        (
+            "music/search-request.json",
+            &["search_music"],
+            round_trip::<types::SearchMusicBody>,
+        ),
+        (
+            "aistudio/generate-image-request.json",
+            &["create_ai_image"],
+            round_trip::<types::CreateAiImageBody>,
+        ),
+        (
+            "aistudio/generate-video-request.json",
+            &["create_ai_video"],
+            round_trip::<types::CreateAiVideoBody>,
+        ),
+        (
+            "vimeo/create-request.json",
+            &["create_vimeo_connection"],
+            round_trip::<types::CreateVimeoConnectionBody>,
+        ),
+    ];
+    let doc = spec();
+    let mut failures = Vec::new();
+    for (file, operations, round) in cases {
+        let body = fixture(file);
+        for id in operations {
+            let v = jsonschema::validator_for(&request_schema(&doc, id))
+                .unwrap_or_else(|e| panic!("{id}: the request schema does not compile: {e}"));
+            let errs = errors(&v, &body);
+            if !errs.is_empty() {
+                failures.push(format!("{file} vs {id}'s request schema: {errs:?}"));
+            }
+            match round(&body) {
+                Ok(back) => {
+                    let errs = errors(&v, &back);
+                    if !errs.is_empty() {
+                        failures.push(format!(
+                            "{file} through the generated type vs {id}: {errs:?}"
+                        ));
+                    }
+                }
+                Err(e) => failures.push(format!("{file}: does not decode: {e}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // And the schemas refuse what Pictory documents as wrong.
+    let v = jsonschema::validator_for(&request_schema(&doc, "update_storyboard_elements")).unwrap();
+    assert!(
+        !errors(&v, &json!([{"id": "bgMusic"}])).is_empty(),
+        "the required element fields"
+    );
+    let v = jsonschema::validator_for(&request_schema(&doc, "create_ai_image")).unwrap();
+    assert!(
+        !errors(&v, &json!({"model": "seedream3.0"})).is_empty(),
+        "prompt is required"
+    );
+}
+
+/// The JSON request schema of operation `id`, with the spec's components.
+fn request_schema(doc: &Value, id: &str) -> Value {
+    let op = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .find(|op| op["operationId"] == id)
+        .unwrap_or_else(|| panic!("the spec has no operation {id}"));
+    let schema = op
+        .pointer("/requestBody/content/application~1json/schema")
+        .unwrap_or_else(|| panic!("{id}: no JSON request body"));
+    json!({ "allOf": [schema], "components": doc["components"] })
+}
+
+#[test]
+fn the_new_generated_types_carry_the_documented_values() {
+    let quota: types::Quota = decode(&fixture("account/quota-response.json")).unwrap();
+    let video = quota.video_minutes.unwrap();
+    assert_eq!((video.used, video.limit), (Some(98.0), Some(14400.0)));
+    let avatars: types::AvatarList = decode(&fixture("avatars/list-response.json")).unwrap();
+    assert_eq!(
+        avatars.items[0].looks[0].id.as_deref(),
+        Some("Annie_expressive12_public")
+    );
+    assert!(avatars.next_page_key.is_none_or(|k| k.is_null()));
+    let projects: types::ProjectList = decode(&fixture("projects/list-response.json")).unwrap();
+    assert_eq!(
+        projects.items[1]
+            .id
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("1762768083800")
+    );
+    let media: types::MediaSearch = decode(&fixture("media/search-response.json")).unwrap();
+    assert_eq!(
+        media.data.unwrap().search_results[0]
+            .search_library
+            .as_deref(),
+        Some("story_blocks")
+    );
+    let vimeo: types::VimeoConnectionList = decode(&fixture("vimeo/list-response.json")).unwrap();
+    assert_eq!(vimeo.items.len(), 2);
+    let brands: Vec<types::VideoBrand> =
+        decode(&fixture("branding/video-brands-response.json")).unwrap();
+    assert_eq!(brands[1].name.as_deref(), Some("Corporate Blue"));
+    // A mutated body leaves the schema.
+    let doc = spec();
+    let mut body = fixture("account/quota-response.json");
+    body["videoMinutes"]["used"] = json!("many");
+    assert!(!errors(&validator(&doc, "get_quota"), &body).is_empty());
+    let mut body = fixture("avatars/list-response.json");
+    body["items"] = json!({"0": {}});
+    assert!(!errors(&validator(&doc, "list_avatars"), &body).is_empty());
 }

@@ -52,9 +52,30 @@ fn every_job_fixture_is_covered() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    let mut covered: Vec<String> = JOB_FIXTURES.iter().map(|s| s.to_string()).collect();
+    let mut covered: Vec<String> = JOB_FIXTURES
+        .iter()
+        .chain(&["list-response.json"])
+        .map(|s| s.to_string())
+        .collect();
     covered.sort();
     assert_eq!(files, covered);
+}
+
+#[test]
+fn every_job_of_the_documented_job_list_reads_as_a_job() {
+    // `GET /v1/jobs`: `{"items": [job body, ...], "nextPageKey": ...}`.
+    let list = fixture("jobs/list-response.json");
+    let items = list["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        let job = parse_job(item, None).unwrap();
+        assert_eq!(
+            job.id,
+            Some(JobId::from("bbd75639-c3cb-4add-bf7b-e4e39cffb3b0"))
+        );
+        assert!(matches!(job.state, JobState::Completed(_)), "{job:?}");
+    }
+    assert!(list["nextPageKey"].is_string());
 }
 
 #[test]

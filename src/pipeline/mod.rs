@@ -191,7 +191,9 @@ impl Pipeline {
         }
     }
 
-    /// Sends operation `op` to the service it goes to: a job read as
+    /// Sends operation `op` to the service it goes to: an operation
+    /// LowCodeAPI does not serve to Pictory (or, without Pictory's key,
+    /// [`Error::NeedsPictoryKey`] before anything is sent), a job read as
     /// [`Client::job_reads`] decided, everything else to LowCodeAPI when a
     /// token is set, else to Pictory.
     ///
@@ -209,6 +211,16 @@ impl Pipeline {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<reqwest::Request>>,
     {
+        if op.served_by == crate::operations::ServedBy::PictoryOnly {
+            // LowCodeAPI does not proxy it: Pictory with the key, or nothing.
+            return match self.pictory {
+                Some(_) => {
+                    self.run(Target::Operation(op, Host::Pictory), deadline, make)
+                        .await
+                }
+                None => Err(Error::NeedsPictoryKey { operation: op.id }.into()),
+            };
+        }
         if op.id != crate::operations::JOB_READ {
             let host = match self.lowcodeapi {
                 Some(_) => Host::LowCodeApi,

@@ -164,5 +164,124 @@ pub fn cases() -> Vec<(&'static str, Case)> {
             .body_map(|b| b.color(Some(json!("#ff0000"))))),
         case!("delete_brand", |c, v| c.api().delete_brand().brand_id(v)),
         case!("get_job", |c, v| c.api().get_job().job_id(v)),
+        // Served by Pictory only (with PICTORY_API_KEY).
+        case!("create_storyboard_v2", |c, v| c
+            .api()
+            .create_storyboard_v2()
+            .body(
+                serde_json::from_value::<types::StoryboardV2>(json!({
+                    "videoName": "demo",
+                    "voiceOver": {"enabled": true, "aiVoices": [{"speaker": "Brian"}]},
+                    "scenes": [{"story": "Hello there."}]
+                }))
+                .unwrap()
+            )),
+        case!("render_storyboard_video_v2", |c, v| c
+            .api()
+            .render_storyboard_video_v2()
+            .body(
+                serde_json::from_value::<types::StoryboardV2>(json!({
+                    "videoName": "demo",
+                    "brandId": "brand-1",
+                    "scenes": [{"blogUrl": "https://example.test/post"}]
+                }))
+                .unwrap()
+            )),
+        case!("render_preview_v2", |c, v| c
+            .api()
+            .render_preview_v2()
+            .storyboardjobid(v)
+            .body_map(
+                |b| b.webhook(Some("https://example.test/hook".to_string()))
+            )),
+        case!("render_video_v2", |c, v| c.api().render_video_v2().body(
+            serde_json::Map::from_iter([("elements".to_string(), json!([]))])
+        )),
+        case!("render_project", |c, v| c
+            .api()
+            .render_project()
+            .projectid(v)),
+        case!("update_storyboard_elements", |c, v| c
+            .api()
+            .update_storyboard_elements()
+            .jobid(v)
+            .body(vec![
+                serde_json::from_value::<types::StoryboardElement>(json!({
+                    "id": "e1", "elementType": "backgroundElement", "type": "image",
+                    "startTime": 0, "duration": 4, "url": "https://example.test/a.jpg"
+                }))
+                .unwrap()
+            ])),
+        case!("list_jobs", |c, v| c.api().list_jobs().next_page_key("k 1")),
+        case!("list_projects", |c, v| c
+            .api()
+            .list_projects()
+            .pagekey("k 1")),
+        case!("get_project", |c, v| c.api().get_project().projectid(v)),
+        case!("create_highlights_from_job", |c, v| c
+            .api()
+            .create_highlights_from_job()
+            .job_id(v)
+            .body_map(|b| b.highlight_duration(Some(30.0)))),
+        case!("list_video_brands", |c, v| c.api().list_video_brands()),
+        case!("list_text_styles", |c, v| c.api().list_text_styles()),
+        case!("list_smart_layouts", |c, v| c.api().list_smart_layouts()),
+        case!("list_avatars", |c, v| c
+            .api()
+            .list_avatars()
+            .next_page_key("k")),
+        case!("search_music", |c, v| c.api().search_music().body_map(
+            |b| b.query(Some("journey".to_string())).page(Some(1))
+        )),
+        case!("list_music_moods", |c, v| c.api().list_music_moods()),
+        case!("list_music_genres", |c, v| c.api().list_music_genres()),
+        case!("list_music_genre_groups", |c, v| c
+            .api()
+            .list_music_genre_groups()),
+        case!("list_music_instruments", |c, v| c
+            .api()
+            .list_music_instruments()),
+        case!("list_music_purposes", |c, v| c.api().list_music_purposes()),
+        case!("search_media", |c, v| c
+            .api()
+            .search_media()
+            .keyword("city at night")
+            .category("video")),
+        case!("create_ai_image", |c, v| c
+            .api()
+            .create_ai_image()
+            .body_map(|b| b
+                .prompt("A lighthouse at dawn")
+                .model(Some("flux-schnell".to_string())))),
+        case!("list_ai_images", |c, v| c.api().list_ai_images()),
+        case!("create_ai_video", |c, v| c
+            .api()
+            .create_ai_video()
+            .body_map(|b| b
+                .prompt("Waves on a beach")
+                .model(Some("pixverse5.5".to_string())))),
+        case!("list_ai_videos", |c, v| c.api().list_ai_videos()),
+        case!("create_vimeo_connection", |c, v| c
+            .api()
+            .create_vimeo_connection()
+            .body_map(|b| b
+                .name("vimeo")
+                .enabled(true)
+                .access_token("vimeo-access")
+                .client_identifier("client-id")
+                .client_secret("client-secret"))),
+        case!("list_vimeo_connections", |c, v| c
+            .api()
+            .list_vimeo_connections()),
+        case!("get_vimeo_connection", |c, v| c
+            .api()
+            .get_vimeo_connection()
+            .connectionid(v)),
+        case!("get_quota", |c, v| c.api().get_quota()),
+        case!("get_ai_credits_usage", |c, v| c
+            .api()
+            .get_ai_credits_usage()
+            .year(2026)
+            .month(5)),
     ]
 }

@@ -38,6 +38,21 @@ pub fn spec_operations(doc: &Value) -> Vec<(String, String, String, Value)> {
     out
 }
 
+/// A Pictory API key no test output may ever contain.
+pub const SENTINEL_KEY: &str = "pictai_SENTINEL-key-4b1e";
+
+/// A client with both credentials on one mock server: LowCodeAPI at
+/// `/pictory`, Pictory's own API at the root (`/pictoryapis/...`).
+pub fn direct_client_for(server: &str) -> Client {
+    Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(format!("{server}/pictory"))
+        .pictory_key(SENTINEL_KEY)
+        .pictory_base_url(server)
+        .build()
+        .expect("client builds")
+}
+
 /// A client for a mock server's `/pictory` base, retries without waiting.
 pub fn client_for(base: &str) -> Client {
     Client::builder()

@@ -18,6 +18,14 @@ pub const PATH_VALUE_FORMAT: &str = "pictory-path-value";
 
 /// Vendor extension naming a request body the generated client cannot express.
 pub const MANUAL_BODY_EXT: &str = "x-pictory-manual-body";
+/// Which services serve an operation (the overlay's `servedBy`): absent for
+/// LowCodeAPI and Pictory, `pictory` for Pictory only,
+/// `pictory-and-lowcodeapi-job-route` for the job read.
+pub const SERVED_BY_EXT: &str = "x-pictory-served-by";
+/// How a list operation pages (the overlay's `pages`): the query parameter
+/// that takes the key, the answer's fields that may hold the next key, the
+/// field that holds the items.
+pub const PAGES_EXT: &str = "x-pictory-pages";
 
 /// The result of a normalization: the document and the warnings to print.
 #[derive(Debug, Clone)]
@@ -512,6 +520,14 @@ fn normalize_operation(
         }
     }
 
+    // Where the operation may be sent, and how its list pages, are the
+    // overlay's to say; build.rs reads both into the operations table.
+    if let Some(served) = fixes.get("servedBy") {
+        out.insert(SERVED_BY_EXT.into(), served.clone());
+    }
+    if let Some(pages) = fixes.get("pages") {
+        out.insert(PAGES_EXT.into(), pages.clone());
+    }
     out.insert(
         "parameters".into(),
         Value::Array(normalize_parameters(source, path)),

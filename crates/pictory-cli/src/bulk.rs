@@ -43,6 +43,8 @@ struct Row {
 #[derive(Debug, Default)]
 pub struct Batch {
     lines: HashMap<Box<str>, u64>,
+    /// What the batch is expected to use of the quota.
+    pub estimate: pictory::QuotaEstimate,
 }
 
 /// Reads and checks the whole batch, one row at a time: nothing is sent
@@ -52,14 +54,16 @@ pub fn check(args: &BulkArgs) -> Result<Batch, Failure> {
     let file = &args.file;
     let mut rows = RowReader::open(file)?;
     let mut lines: HashMap<Box<str>, u64> = HashMap::new();
+    let mut estimate = pictory::QuotaEstimate::default();
     while let Some((line, row)) = rows.next_row()? {
         let item = item(file, line, row, args, |name| lines.get(name).copied())?;
+        estimate.add(&item.request);
         lines.insert(item.key.into_boxed_str(), line);
     }
     if lines.is_empty() {
         return Err(usage(format!("{}: no rows", file.display())));
     }
-    Ok(Batch { lines })
+    Ok(Batch { lines, estimate })
 }
 
 /// A usage error about `line` of `file`.

@@ -84,15 +84,39 @@ pub enum Command {
     /// Saved templates.
     #[command(subcommand)]
     Templates(Resource),
-    /// Brand presets.
-    #[command(subcommand)]
-    Brands(Resource),
+    /// Brand presets of the embedded editor (list, get, delete); `--video`:
+    /// the video brand kits a v2 storyboard's brandId names.
+    Brands(BrandsArgs),
     /// Voice-over tracks.
     #[command(subcommand)]
     Voices(ListOnly),
     /// AWS connections.
     #[command(subcommand)]
     Aws(Resource),
+    /// A video through Pictory's v2 API (Pictory direct): text or a v2
+    /// storyboard → preview → render → an .mp4; --direct without a preview;
+    /// --project ID renders a saved project.
+    V2(V2Args),
+    /// AI avatars: one row per look; its id is a v2 storyboard's avatarId (Pictory direct).
+    Avatars(ListArgs),
+    /// Text (subtitle) styles: subtitleStyleId values (Pictory direct).
+    Styles,
+    /// Smart layouts: smartLayoutId values (Pictory direct).
+    Layouts,
+    /// Stock music: search it, or list the values of its filters (Pictory direct).
+    #[command(subcommand)]
+    Music(MusicCommand),
+    /// Stock media (video and images): search it (Pictory direct).
+    #[command(subcommand)]
+    Media(MediaCommand),
+    /// The subscription's quota: used, limit and what remains (Pictory direct).
+    Quota,
+    /// The AI-credit ledger of a month (Pictory direct).
+    Credits(CreditsArgs),
+    /// Jobs, newest first (Pictory direct).
+    Jobs(ListArgs),
+    /// Saved projects (Pictory direct).
+    Projects(ListArgs),
     /// Any operation of the spec, by id, with raw values (see `pictory operations`).
     Call(CallArgs),
     /// List the spec's operations (ids for `pictory call`).
@@ -173,6 +197,12 @@ pub struct BulkArgs {
     /// (0 to 1; 0.1 when no value follows).
     #[arg(long, value_name = "VOLUME", num_args = 0..=1, default_missing_value = "0.1")]
     pub music: Option<f64>,
+    /// Do not read the quota first. By default (with PICTORY_API_KEY) a
+    /// batch whose estimate clearly exceeds the video minutes that remain
+    /// stops before anything is created; the estimate counts each row's
+    /// words at 180 a minute, every row of the file (finished ones too).
+    #[arg(long)]
+    pub no_quota_check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +266,135 @@ pub struct SummarizeArgs {
     /// The summary's length in seconds.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub seconds: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct V2Args {
+    /// The text to narrate (one scene).
+    pub text: Option<String>,
+    /// A v2 storyboard (the JSON body of POST /v2/video/storyboard); the
+    /// flags below add to it.
+    #[arg(long, value_name = "FILE", conflicts_with = "text")]
+    pub storyboard: Option<PathBuf>,
+    /// Render this saved project instead (`pictory projects` lists them).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["text", "storyboard", "direct"])]
+    pub project: Option<String>,
+    /// Render directly, without a preview.
+    #[arg(long)]
+    pub direct: bool,
+    /// Where to save the video.
+    #[arg(long, short, value_name = "PATH", default_value = "video.mp4")]
+    pub out: PathBuf,
+    /// Replace --out if it exists (only a regular file is ever replaced).
+    #[arg(long)]
+    pub force: bool,
+    /// The video's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Narrate with this AI voice (without one the video is silent).
+    #[arg(long, value_name = "SPEAKER")]
+    pub voice: Option<String>,
+    /// Automatic background music at this volume (0 to 1).
+    #[arg(long, value_name = "VOLUME")]
+    pub music: Option<f64>,
+    /// A video brand kit (`pictory brands --video`).
+    #[arg(long, value_name = "ID")]
+    pub brand: Option<String>,
+    /// A smart layout (`pictory layouts`).
+    #[arg(long, value_name = "ID")]
+    pub layout: Option<String>,
+    /// A subtitle style (`pictory styles`).
+    #[arg(long, value_name = "ID")]
+    pub style: Option<String>,
+    /// An AI avatar look (`pictory avatars`); needs --voice.
+    #[arg(long, value_name = "ID")]
+    pub avatar: Option<String>,
+    /// Also save the video as a project.
+    #[arg(long)]
+    pub save_project: bool,
+}
+
+/// `pictory brands`: the editor's brand presets, or `--video` brand kits.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, arg_required_else_help = true)]
+pub struct BrandsArgs {
+    /// List the video brand kits (GET /v1/brands/video, Pictory direct):
+    /// the ids a v2 storyboard's brandId takes.
+    #[arg(long)]
+    pub video: bool,
+    #[command(subcommand)]
+    pub action: Option<Resource>,
+}
+
+/// A list with a page key.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Every page (followed for you, at most 100 pages within 5 minutes),
+    /// not only the first.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MusicCommand {
+    /// Search the music library.
+    Search(MusicSearchArgs),
+    /// The values each filter takes (moods, genres, genre groups,
+    /// instruments, purposes).
+    Options,
+}
+
+#[derive(Debug, Args)]
+pub struct MusicSearchArgs {
+    /// Words to search for (title, tags).
+    pub query: Option<String>,
+    /// A mood (repeatable; `pictory music options` lists them).
+    #[arg(long)]
+    pub mood: Vec<String>,
+    /// A genre (repeatable).
+    #[arg(long)]
+    pub genre: Vec<String>,
+    /// A purpose (repeatable).
+    #[arg(long)]
+    pub purpose: Vec<String>,
+    /// An instrument (repeatable).
+    #[arg(long)]
+    pub instrument: Vec<String>,
+    /// The page, from 1.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: Option<u32>,
+    /// Tracks per page (Pictory takes 20 to 100).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(20..=100))]
+    pub page_size: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Search stock media by keyword.
+    Search(MediaSearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MediaSearchArgs {
+    /// What to search for.
+    pub keyword: String,
+    /// The media category (e.g. video or image).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// The keyword's language.
+    #[arg(long)]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreditsArgs {
+    /// The year (needs --month: Pictory refuses a year alone; the last 12
+    /// months only).
+    #[arg(long, requires = "month")]
+    pub year: Option<u16>,
+    /// The month, 1 to 12.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=12))]
+    pub month: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]

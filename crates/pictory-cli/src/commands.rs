@@ -91,7 +91,7 @@ pub fn output_file(path: &Path, force: bool) -> OutputFile {
 
 /// `flag`'s file can be written (see [`output_file`]), else one usage
 /// line naming what is in the way (exit 2), before anything is sent.
-fn output_target(flag: &str, path: &Path, force: bool) -> Result<(), Failure> {
+pub fn output_target(flag: &str, path: &Path, force: bool) -> Result<(), Failure> {
     output_file(path, force)
         .check()
         .map_err(|e| match write_refusal(flag, &e) {
@@ -318,20 +318,20 @@ type Shown = (FlowStage, Arc<Stage>);
 
 /// Progress displays for the stages of a flow, created as each begins.
 #[derive(Clone)]
-struct Stages {
+pub struct Stages {
     reporter: Reporter,
     shown: Arc<Mutex<Vec<Shown>>>,
 }
 
 impl Stages {
-    fn new(reporter: &Reporter) -> Stages {
+    pub fn new(reporter: &Reporter) -> Stages {
         Stages {
             reporter: reporter.clone(),
             shown: Arc::default(),
         }
     }
 
-    fn options(&self, opts: FlowOptions) -> FlowOptions {
+    pub fn options(&self, opts: FlowOptions) -> FlowOptions {
         let stages = self.clone();
         opts.on_progress(move |stage, job| {
             let display = {
@@ -353,7 +353,7 @@ impl Stages {
         })
     }
 
-    fn finish(&self, ok: bool) {
+    pub fn finish(&self, ok: bool) {
         let shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, last)) = shown.last() {
             last.finish(ok);
@@ -451,7 +451,7 @@ pub async fn video(
 }
 
 /// Downloads a finished render to `out`, with a progress display.
-async fn save_video(
+pub async fn save_video(
     session: &Session,
     reporter: &Reporter,
     video: &pictory::jobs::RenderOutput,

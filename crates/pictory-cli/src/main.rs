@@ -10,8 +10,10 @@ mod bulk;
 mod cli;
 mod commands;
 mod logging;
+mod lookups;
 mod report;
 mod resources;
+mod v2;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -159,8 +161,15 @@ impl Session {
             pictory::Client::PICTORY_KEY_ENV,
             sim.base_url()
         ));
+        // Both faces, as `pictory sim serve` exports them: the operations
+        // only Pictory serves (look-ups, quota, v2) need the key.
+        let client = sim
+            .client_builder()
+            .pictory_key(sim.pictory_key())
+            .pictory_base_url(sim.pictory_base_url())
+            .build()?;
         Ok(Session {
-            client: sim.client()?,
+            client,
             sim: Some(sim),
             hub: None,
             _server: None,
@@ -307,11 +316,34 @@ async fn run_command(
         Command::Download(args) => commands::download(session, reporter, args).await,
         Command::Transcribe(args) => commands::transcribe(session, reporter, args).await,
         Command::Summarize(args) => commands::summarize(session, reporter, args).await,
-        Command::Bulk(args) => bulk::run(session, reporter, args, checked.batch).await,
+        Command::Bulk(args) => {
+            if !args.no_quota_check {
+                lookups::quota_check(session, reporter, &checked.batch.estimate).await?;
+            }
+            bulk::run(session, reporter, args, checked.batch).await
+        }
         Command::Templates(r) => {
             resources::resource(session, reporter, resources::TEMPLATES, r).await
         }
-        Command::Brands(r) => resources::resource(session, reporter, resources::BRANDS, r).await,
+        Command::Brands(cli::BrandsArgs { video: true, .. }) => {
+            lookups::video_brands(session, reporter).await
+        }
+        Command::Brands(cli::BrandsArgs {
+            action: Some(r), ..
+        }) => resources::resource(session, reporter, resources::BRANDS, r).await,
+        Command::Brands(_) => Err(Failure::Usage(
+            "brands: give --video (the video brand kits) or list, get <id>, delete <id> (the editor's brand presets)".into(),
+        )),
+        Command::V2(args) => v2::video(session, reporter, args).await,
+        Command::Avatars(args) => lookups::avatars(session, reporter, args).await,
+        Command::Styles => lookups::styles(session, reporter).await,
+        Command::Layouts => lookups::layouts(session, reporter).await,
+        Command::Music(c) => lookups::music(session, reporter, c).await,
+        Command::Media(c) => lookups::media(session, reporter, c).await,
+        Command::Quota => lookups::quota(session, reporter).await,
+        Command::Credits(args) => lookups::credits(session, reporter, args).await,
+        Command::Jobs(args) => lookups::jobs(session, reporter, args).await,
+        Command::Projects(args) => lookups::projects(session, reporter, args).await,
         Command::Aws(r) => resources::resource(session, reporter, resources::AWS, r).await,
         Command::Voices(cli::ListOnly::List) => resources::voices(session, reporter).await,
         Command::Call(args) => resources::call(session, reporter, args).await,

@@ -53,6 +53,8 @@ impl Failure {
             Failure::Api(
                 pictory::Error::Config { .. }
                 | pictory::Error::NoJobReads { .. }
+                | pictory::Error::NeedsPictoryKey { .. }
+                | pictory::Error::QuotaExceeded { .. }
                 | pictory::Error::InvalidRequest { .. },
             ) => 2,
             Failure::Api(_) | Failure::Unfinished(_) | Failure::Unwritten(_) => 1,

@@ -267,6 +267,49 @@ pub struct SimConfig {
     /// read through the other); faults and the rate limit apply only to the
     /// LowCodeAPI face. Default `["pictai_sim-key"]`.
     pub pictory_keys: Vec<String>,
+    /// The subscription's quota before this simulator's jobs: what
+    /// `GET /v1/quota` starts from. Each finished render adds its length in
+    /// minutes (rounded up, at least one) to the video minutes used, each
+    /// finished transcription one transcription minute, each AI Studio job
+    /// its AI credits. Default: the documented example
+    /// (`tests/fixtures/pictory-docs/account/quota-response.json`).
+    pub quota: SimQuota,
+}
+
+/// The starting use and the limits [`SimConfig::quota`] sets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimQuota {
+    /// Video minutes used.
+    pub video_minutes_used: f64,
+    /// Video minutes of the plan.
+    pub video_minutes_limit: f64,
+    /// Transcription minutes used.
+    pub transcription_minutes_used: f64,
+    /// Transcription minutes of the plan.
+    pub transcription_minutes_limit: f64,
+    /// ElevenLabs voice-over minutes used.
+    pub voice_over_minutes_used: f64,
+    /// ElevenLabs voice-over minutes of the plan.
+    pub voice_over_minutes_limit: f64,
+    /// AI credits used.
+    pub ai_credits_used: f64,
+    /// AI credits of the plan.
+    pub ai_credits_limit: f64,
+}
+
+impl Default for SimQuota {
+    fn default() -> Self {
+        SimQuota {
+            video_minutes_used: 98.0,
+            video_minutes_limit: 14_400.0,
+            transcription_minutes_used: 0.0,
+            transcription_minutes_limit: 14_400.0,
+            voice_over_minutes_used: 33.0,
+            voice_over_minutes_limit: 480.0,
+            ai_credits_used: 690.0,
+            ai_credits_limit: 22_000.0,
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -294,6 +337,7 @@ impl SimConfig {
             webhooks: WebhookFaults::default(),
             rate_limit: None,
             pictory_keys: vec![SIM_PICTORY_KEY.to_string()],
+            quota: SimQuota::default(),
         }
     }
 

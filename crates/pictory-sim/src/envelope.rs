@@ -40,6 +40,8 @@ pub(crate) enum Reply {
     /// An error LowCodeAPI makes itself (the bad-token 401): status,
     /// message and the `error` object.
     Proxy(StatusCode, &'static str, Value),
+    /// 204 with no body (Pictory's "no content").
+    NoContent,
 }
 
 impl Reply {
@@ -181,6 +183,7 @@ fn own_message(body: &Value) -> Option<Value> {
 /// status.
 pub(crate) fn render_bare(reply: Reply) -> (StatusCode, Vec<u8>) {
     let (status, body) = match reply {
+        Reply::NoContent => return (StatusCode::NO_CONTENT, Vec::new()),
         Reply::Ok(body) => (StatusCode::OK, body),
         Reply::Err(status, body) => (status, body),
         Reply::Proxy(status, message, _) => (status, json!({ "message": message })),
@@ -197,6 +200,7 @@ pub(crate) fn pictory_unauthorized() -> Reply {
 /// The JSON bytes of `reply` in `profile`'s envelope, and its status.
 pub(crate) fn render(profile: SimProfile, reply: Reply) -> (StatusCode, Vec<u8>) {
     let (status, body) = match (profile, reply) {
+        (_, Reply::NoContent) => return (StatusCode::NO_CONTENT, Vec::new()),
         (SimProfile::Hosted, Reply::Ok(body)) => (StatusCode::OK, json!({"data": body})),
         (SimProfile::OpenSource, Reply::Ok(body)) => (
             StatusCode::OK,

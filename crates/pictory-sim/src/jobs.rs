@@ -21,6 +21,10 @@ pub(crate) enum JobKind {
     Transcription,
     /// Highlights (a video summary) of a transcript.
     Summary,
+    /// An AI Studio image.
+    AiImage,
+    /// An AI Studio video.
+    AiVideo,
 }
 
 impl JobKind {
@@ -31,6 +35,8 @@ impl JobKind {
             JobKind::Render => "render",
             JobKind::Transcription => "transcription",
             JobKind::Summary => "summary",
+            JobKind::AiImage => "ai_image",
+            JobKind::AiVideo => "ai_video",
         }
     }
 }
@@ -51,6 +57,8 @@ pub(crate) enum JobInput {
         transcript: Value,
         highlight_duration: f64,
     },
+    /// An AI Studio request (the body as sent, webhook removed).
+    Ai { request: Value },
 }
 
 /// The times of a job, already multiplied by the time factor.
@@ -146,6 +154,84 @@ impl Job {
         match &self.input {
             JobInput::Video { render_params } => Some(render_params),
             _ => None,
+        }
+    }
+
+    /// The render parameters of a video job, to change (element edits).
+    pub(crate) fn render_params_mut(&mut self) -> Option<&mut Value> {
+        match &mut self.input {
+            JobInput::Video { render_params } => Some(render_params),
+            _ => None,
+        }
+    }
+
+    /// What a finished AI Studio job made, as its list shows it.
+    pub(crate) fn ai_item(&self, origin: &str) -> Option<Value> {
+        let JobInput::Ai { request } = &self.input else {
+            return None;
+        };
+        let id = &self.id;
+        let field =
+            |k: &str, default: &str| request.get(k).cloned().unwrap_or_else(|| json!(default));
+        let mut item = json!({
+            "id": id,
+            "prompt": field("prompt", ""),
+            "aspectRatio": field("aspectRatio", "16:9"),
+            "createdDate": "2026-04-04T06:03:38.665Z",
+            "width": 1280,
+            "height": 720,
+        });
+        if self.kind == JobKind::AiImage {
+            item["url"] = json!(format!("{origin}/ai/{id}.png"));
+            item["model"] = field("model", "seedream3.0");
+            for k in ["style", "referenceImageUrl"] {
+                if let Some(v) = request.get(k) {
+                    item[k] = v.clone();
+                }
+            }
+        } else {
+            item["url"] = json!(format!("{origin}/videos/{id}.mp4"));
+            item["model"] = field("model", "pixverse5.5");
+            item["duration"] = field("duration", "5s");
+            item["previewImageUrl"] = json!(format!("{origin}/ai/{id}_preview.jpg"));
+            item["thumbnailImageUrl"] = json!(format!("{origin}/ai/{id}_thumbnail.jpg"));
+            item["lastFrameImageUrl"] = json!(format!("{origin}/ai/{id}_last_frame.png"));
+            for k in ["firstFrameImageUrl", "referenceImageUrls", "extendVideoUrl"] {
+                if let Some(v) = request.get(k) {
+                    item[k] = v.clone();
+                }
+            }
+        }
+        Some(item)
+    }
+
+    /// The AI credits a finished AI Studio job used, at Pictory's
+    /// documented rates (per image; per second of video).
+    pub(crate) fn ai_credits(&self) -> f64 {
+        let JobInput::Ai { request } = &self.input else {
+            return 0.0;
+        };
+        let model = request.get("model").and_then(Value::as_str);
+        match self.kind {
+            JobKind::AiImage => match model.unwrap_or("seedream3.0") {
+                "flux-schnell" => 0.6,
+                "nanobanana" => 4.0,
+                "nanobanana-pro" => 14.0,
+                _ => 2.0,
+            },
+            _ => {
+                let secs: f64 = request
+                    .get("duration")
+                    .and_then(Value::as_str)
+                    .and_then(|d| d.trim_end_matches('s').parse().ok())
+                    .unwrap_or(5.0);
+                let rate = match model.unwrap_or("pixverse5.5") {
+                    "veo3.1" => 20.0,
+                    "veo3.1_fast" => 10.0,
+                    _ => 1.6,
+                };
+                secs * rate
+            }
         }
     }
 
@@ -258,6 +344,11 @@ impl Job {
                     "transcript": transcript::highlight(transcript, *highlight_duration),
                 }),
             ),
+            JobInput::Ai { .. } => {
+                let mut data = self.ai_item(origin).unwrap_or_else(|| json!({}));
+                data["status"] = json!(completed);
+                self.wrap(true, data)
+            }
         }
     }
 

@@ -72,6 +72,7 @@
 
 mod config;
 mod counters;
+mod direct;
 mod envelope;
 mod faults;
 mod jobs;
@@ -90,9 +91,11 @@ mod transcript;
 mod webhooks;
 
 pub use config::{
-    FaultPlan, JobDurations, JobVariants, SimConfig, SimProfile, UnknownRoute, WebhookFaults,
+    FaultPlan, JobDurations, JobVariants, SimConfig, SimProfile, SimQuota, UnknownRoute,
+    WebhookFaults,
 };
 pub use counters::Counters;
+pub use direct::PAGE_SIZE;
 pub use envelope::express_404_body;
 pub use ratelimit::RateLimit;
 pub use webhooks::FORGED_VIDEO_URL;

@@ -6,7 +6,7 @@ use super::counters::bump;
 use super::envelope::Reply;
 use super::jobs::{Job, JobInput, JobKind, Phase, Timing};
 use super::state::App;
-use super::{media, preview, resources, templates, webhooks};
+use super::{direct, media, preview, resources, templates, webhooks};
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use pictory::OperationSpec;
@@ -92,6 +92,43 @@ pub(crate) fn dispatch(
         "delete_aws_connection" => resources::delete_aws_connection(app, param("connectionid")),
         "list_voiceover_tracks" => resources::list_voiceover_tracks(app),
         "add_voiceover_track" => resources::add_voiceover_track(app, &body),
+        // Pictory's own API, beyond LowCodeAPI (direct.rs).
+        "create_storyboard_v2" => create_storyboard_v2(app, &body),
+        "render_storyboard_video_v2" => render_storyboard_video_v2(app, &body),
+        "render_preview_v2" => render_storyboard(app, param("storyboardjobid"), &body),
+        "render_video_v2" => render_video(app, &body),
+        "render_project" => render_project(app, param("projectid")),
+        "update_storyboard_elements" => direct::update_elements(app, param("jobid"), &body),
+        "list_jobs" => direct::list_jobs(app, direct::query(query, "nextPageKey")),
+        "list_projects" => direct::list_projects(app, direct::query(query, "pagekey")),
+        "get_project" => direct::get_project(app, param("projectid")),
+        "create_highlights_from_job" => create_highlights_from_job(app, param("jobId"), &body),
+        "list_video_brands" => direct::list_video_brands(),
+        "list_text_styles" => direct::list_text_styles(),
+        "list_smart_layouts" => direct::list_smart_layouts(),
+        "list_avatars" => direct::list_avatars(app, direct::query(query, "nextPageKey")),
+        "search_music" => direct::search_music(app, &body),
+        "list_music_moods" => direct::list_music_moods(),
+        "list_music_genres" => direct::list_music_genres(),
+        "list_music_genre_groups" => direct::list_music_genre_groups(),
+        "list_music_instruments" => direct::list_music_instruments(),
+        "list_music_purposes" => direct::list_music_purposes(),
+        "search_media" => direct::search_media(app, query),
+        "create_ai_image" => create_ai(app, JobKind::AiImage, &body),
+        "create_ai_video" => create_ai(app, JobKind::AiVideo, &body),
+        "list_ai_images" => {
+            direct::list_ai(app, JobKind::AiImage, direct::query(query, "nextPageKey"))
+        }
+        "list_ai_videos" => {
+            direct::list_ai(app, JobKind::AiVideo, direct::query(query, "nextPageKey"))
+        }
+        "create_vimeo_connection" => direct::create_vimeo_connection(app, &body),
+        "list_vimeo_connections" => {
+            direct::list_vimeo_connections(app, direct::query(query, "nextPageKey"))
+        }
+        "get_vimeo_connection" => direct::get_vimeo_connection(app, param("connectionid")),
+        "get_quota" => direct::get_quota(app),
+        "get_ai_credits_usage" => direct::get_ai_credits_usage(query),
         // An operation the simulator does not model yet: a plain success.
         other => Reply::Ok(json!({"success": true, "data": {"operation": other}})),
     }
@@ -125,6 +162,7 @@ fn start_job(app: &Arc<App>, new: NewJob) -> String {
         JobKind::Render => d.render,
         JobKind::Transcription => d.transcription,
         JobKind::Summary => d.summary,
+        JobKind::AiImage | JobKind::AiVideo => d.storyboard,
     };
     let timing = Timing {
         pending: config.scaled(config.jobs.pending),
@@ -360,5 +398,113 @@ fn create_video_from_template(app: &Arc<App>, body: &Value) -> Reply {
     };
     let name = string_field(body, "videoName").unwrap_or_else(|| format!("template:{template_id}"));
     let id = start_storyboard(app, name, &request, string_field(body, "webhook"));
+    started(CAMEL_ID, id)
+}
+
+/// `POST /v2/video/storyboard`: a preview job with element-based render
+/// parameters; with `saveProject`, the project is saved too.
+fn create_storyboard_v2(app: &Arc<App>, body: &Value) -> Reply {
+    let (name, render_params) = v2_storyboard(app, body);
+    let failure = failure_for(app, &render_params);
+    let id = start_job(
+        app,
+        NewJob {
+            kind: JobKind::Storyboard,
+            name,
+            input: JobInput::Video { render_params },
+            failure,
+            webhook: string_field(body, "webhook"),
+        },
+    );
+    started(CAMEL_ID, id)
+}
+
+/// A v2 storyboard's name and element-based render parameters; with
+/// `saveProject`, the project is saved too.
+fn v2_storyboard(app: &Arc<App>, body: &Value) -> (String, Value) {
+    let name = string_field(body, "videoName").unwrap_or_default();
+    let render_params = direct::element_render_params(body, &app.origin);
+    if body.get("saveProject").and_then(Value::as_bool) == Some(true) {
+        direct::save_project(app, &name, &render_params);
+    }
+    (name, render_params)
+}
+
+/// `POST /v2/video/storyboard/render`: one render job, no preview.
+fn render_storyboard_video_v2(app: &Arc<App>, body: &Value) -> Reply {
+    let (name, render_params) = v2_storyboard(app, body);
+    let reply = start_render(app, format!("render:{name}"), render_params, body);
+    // The direct render answers `data.jobId`, like the other v2 starts.
+    match reply {
+        Reply::Ok(v) => started(
+            CAMEL_ID,
+            v["data"][SNAKE_ID].as_str().unwrap_or_default().into(),
+        ),
+        other => other,
+    }
+}
+
+/// `POST /v2/projects/{projectid}/render`.
+fn render_project(app: &Arc<App>, project_id: &str) -> Reply {
+    let Some((_, render_params)) = direct::project_render_params(app, project_id) else {
+        return Reply::not_found("Project", project_id);
+    };
+    match start_render(
+        app,
+        format!("render:project:{project_id}"),
+        render_params,
+        &json!({}),
+    ) {
+        Reply::Ok(v) => started(
+            CAMEL_ID,
+            v["data"][SNAKE_ID].as_str().unwrap_or_default().into(),
+        ),
+        other => other,
+    }
+}
+
+/// `POST /v2/transcription/{jobId}/highlights`: a summary job over the
+/// transcript of a completed transcription job.
+fn create_highlights_from_job(app: &Arc<App>, job_id: &str, body: &Value) -> Reply {
+    let transcript = {
+        let store = app.store();
+        let Some(job) = store.jobs.get(job_id) else {
+            return Reply::job_not_found();
+        };
+        if job.kind != JobKind::Transcription || job.phase(Instant::now()) != Phase::Completed {
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                "TRANSCRIPTION_NOT_READY",
+                format!("job {job_id} is not a completed transcription"),
+            );
+        }
+        job.body(Instant::now(), &app.origin)["data"]["transcript"].clone()
+    };
+    let mut summary = body.clone();
+    summary["transcript"] = transcript;
+    create_video_summary(app, &summary)
+}
+
+/// `POST /v1/aistudio/images` and `/videos`: an AI Studio job.
+fn create_ai(app: &Arc<App>, kind: JobKind, body: &Value) -> Reply {
+    let mut request = body.clone();
+    if let Some(o) = request.as_object_mut() {
+        o.remove("webhook");
+    }
+    let name = format!(
+        "{}:{}",
+        kind.as_str(),
+        string_field(body, "prompt").unwrap_or_default()
+    );
+    let id = start_job(
+        app,
+        NewJob {
+            kind,
+            name,
+            input: JobInput::Ai { request },
+            failure: None,
+            webhook: string_field(body, "webhook"),
+        },
+    );
     started(CAMEL_ID, id)
 }

@@ -70,6 +70,12 @@ struct RouteInfo {
 pub(crate) fn operation_routes() -> Vec<(String, &'static OperationSpec, Format, Face)> {
     let mut out = Vec::new();
     for op in OPERATIONS {
+        // LowCodeAPI does not proxy Pictory's newer operations: its face
+        // answers their URLs with its routing 404 (the router's fallback).
+        if op.served_by == pictory::ServedBy::PictoryOnly {
+            out.push((op.path.to_string(), op, Format::New, Face::Pictory));
+            continue;
+        }
         out.push((
             format!("/pictory{}", op.path),
             op,

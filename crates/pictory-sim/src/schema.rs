@@ -76,7 +76,12 @@ impl Schemas {
                 .pointer("/content/application~1json/schema")
                 .cloned()
                 .unwrap_or(Value::Bool(true));
-            let validator = jsonschema::validator_for(&schema)
+            // As for answers: the whole document beside the schema, so
+            // `$ref`s to `components` resolve.
+            let mut root = doc.clone();
+            root["x-request"] = schema;
+            root["$ref"] = Value::String("#/x-request".into());
+            let validator = jsonschema::validator_for(&root)
                 .map_err(|e| format!("{}: request schema does not compile: {e}", op.id))?;
             let required = request_body
                 .get("required")
@@ -231,6 +236,12 @@ fn require_scenes(
 
 /// The rules Pictory enforces beyond the spec's schemas.
 fn pictory_rules(op: &OperationSpec, body: &Value, out: &mut FieldErrors) {
+    if op.id == "update_storyboard_elements" {
+        if body.as_array().is_none_or(|a| a.is_empty()) {
+            push(out, "body", "must be a non-empty array of elements");
+        }
+        return;
+    }
     if !body.is_object() {
         push(out, "body", "must be a JSON object");
         return;
@@ -256,6 +267,53 @@ fn pictory_rules(op: &OperationSpec, body: &Value, out: &mut FieldErrors) {
             require_string(body, "contentType", out);
         }
         "create_video_from_template" => require_string(body, "templateId", out),
+        "create_storyboard_v2" | "render_storyboard_video_v2" => {
+            if op.id == "render_storyboard_video_v2" {
+                require_string(body, "videoName", out);
+            }
+            let mut errors = Vec::new();
+            super::direct::storyboard_v2_rules(body, &mut errors);
+            for (name, message) in errors {
+                push(out, &name, &message);
+            }
+        }
+        "render_video_v2" if !body.get("elements").is_some_and(Value::is_array) => {
+            push(
+                out,
+                "elements",
+                "is required (the renderParams of a v2 preview)",
+            );
+        }
+        "create_ai_image" | "create_ai_video" => {
+            let len = body
+                .get("prompt")
+                .and_then(Value::as_str)
+                .map_or(0, |p| p.chars().count());
+            if !(5..=5000).contains(&len) {
+                push(out, "prompt", "must be 5-5000 characters");
+            }
+            let sources = ["firstFrameImageUrl", "extendVideoUrl", "referenceImageUrls"]
+                .iter()
+                .filter(|k| body.get(**k).is_some_and(|v| !v.is_null()))
+                .count();
+            if sources > 1 {
+                push(
+                    out,
+                    "firstFrameImageUrl",
+                    "firstFrameImageUrl, extendVideoUrl and referenceImageUrls are mutually exclusive",
+                );
+            }
+        }
+        "search_music" => {
+            if let Some(size) = body.get("pageSize").and_then(Value::as_u64)
+                && !(20..=100).contains(&size)
+            {
+                push(out, "pageSize", "must be between 20 and 100");
+            }
+            if body.get("page").and_then(Value::as_u64) == Some(0) {
+                push(out, "page", "must be 1 or more");
+            }
+        }
         "create_aws_connection" => {
             if let Some(id) = body.get("awsAccountId").and_then(Value::as_str)
                 && !(id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))

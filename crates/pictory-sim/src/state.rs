@@ -71,6 +71,9 @@ pub(crate) struct Store {
     pub(crate) brands: Collection,
     pub(crate) aws_connections: Collection,
     pub(crate) voiceover_tracks: Collection,
+    /// Saved projects (v2 storyboards with `saveProject`, and seeded ones).
+    pub(crate) projects: Collection,
+    pub(crate) vimeo_connections: Collection,
     /// By upload key.
     pub(crate) uploads: HashMap<String, Upload>,
     /// GETs of each job output file (`/videos/<file>`), for the
@@ -93,6 +96,8 @@ impl Store {
                     .map(|(id, value)| Record { id, value })
                     .collect(),
             },
+            projects: seeded_projects(),
+            vimeo_connections: Collection::default(),
             uploads: HashMap::new(),
             file_gets: HashMap::new(),
         }
@@ -112,6 +117,33 @@ impl Store {
     pub(crate) fn token_hex(&mut self) -> String {
         format!("{:016x}", self.ids.u64(..))
     }
+}
+
+/// Twelve saved projects (two pages of projects), each with one scene to render.
+fn seeded_projects() -> Collection {
+    let mut projects = Collection::default();
+    for i in 1..=12u32 {
+        let id = format!("20251222191648030d7df02f5b4054d4ca8831f13694{i:05}");
+        let render_params = serde_json::json!({
+            "output": {"name": format!("Project {i}"), "width": 1920, "height": 1080, "format": "mp4"},
+            "elements": [{"id": "SceneText_0001", "elementType": "SceneText", "type": "text",
+                          "startTime": 0.0, "duration": 10.0, "text": format!("Project {i}")}],
+            "sceneMarkers": [{"start": 0.0, "end": 10.0}],
+            "subtitles": [],
+        });
+        projects.insert(
+            id.clone(),
+            crate::direct::project_body(
+                &id,
+                &format!("Project {i}"),
+                &format!("https://example.invalid/projects/{i}.jpg"),
+                "2025-12-23T01:54:26.658Z",
+                serde_json::json!([{"sceneId": format!("scene-{i}"), "text": format!("Project {i}")}]),
+                render_params,
+            ),
+        );
+    }
+    projects
 }
 
 /// `n` laid out as a UUID (version 4 layout).

@@ -1,0 +1,134 @@
+//! `pictory v2`: a v2 video journey from the command line against the
+//! built-in simulator (preview → render → .mp4, direct, a saved project),
+//! the library's refusals before anything is sent (exit 2) and its
+//! warnings (one stderr line each).
+
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pictory");
+
+fn offline() -> Command {
+    let mut c = Command::new(BIN);
+    for var in [
+        "LOWCODEAPI_API_TOKEN",
+        "LOWCODEAPI_BASE_URL",
+        "PICTORY_API_KEY",
+        "PICTORY_BASE_URL",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("PICTORY_SIM_TIME_FACTOR", "0.001");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    offline().args(args).output().expect("the binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "pictory-cli-v2-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn a_v2_video_with_look_up_ids_is_previewed_rendered_and_saved() {
+    let d = dir();
+    let out = d.join("v2.mp4");
+    let done = run(&[
+        "--json",
+        "v2",
+        "Hello from Pictory's v2 API.",
+        "--voice",
+        "Brian",
+        "--music",
+        "0.2",
+        "--brand",
+        "eb67b4ba-0eef-41fa-a772-d9675cc3645c",
+        "--layout",
+        "202507141030549677ylq8k8gu44vy1y",
+        "--style",
+        "8f3deae9-fe38-4c53-8be0-616bef1da916",
+        "--avatar",
+        "Annie_expressive1_public",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(!stderr(&done).contains("warning"), "{}", stderr(&done));
+    let result: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert!(result["preview_job"].is_string(), "{result}");
+    assert!(result["render_job"].is_string(), "{result}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[4..8], b"ftyp");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_direct_render_warns_of_a_silent_video_and_a_project_renders() {
+    let d = dir();
+    let direct = run(&[
+        "v2",
+        "No narration here.",
+        "--direct",
+        "--out",
+        d.join("direct.mp4").to_str().unwrap(),
+    ]);
+    assert!(direct.status.success(), "{}", stderr(&direct));
+    let warnings: Vec<String> = stderr(&direct)
+        .lines()
+        .filter(|l| l.contains("warning:"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", stderr(&direct));
+    assert!(warnings[0].contains("silent"), "{warnings:?}");
+    assert!(
+        !stderr(&direct).contains("preview job"),
+        "{}",
+        stderr(&direct)
+    );
+    // A project the simulator has saved.
+    let project = run(&[
+        "v2",
+        "--project",
+        "20251222191648030d7df02f5b4054d4ca8831f1369400001",
+        "--out",
+        d.join("project.mp4").to_str().unwrap(),
+    ]);
+    assert!(project.status.success(), "{}", stderr(&project));
+    assert!(d.join("project.mp4").is_file());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn what_pictory_refuses_exits_two_with_nothing_created() {
+    let d = dir();
+    let file = d.join("storyboard.json");
+    std::fs::write(
+        &file,
+        r#"{"videoName": "x", "brandId": "b", "brandName": "B", "scenes": [{"story": "a"}]}"#,
+    )
+    .unwrap();
+    for args in [
+        vec!["v2", "--storyboard", file.to_str().unwrap()],
+        vec!["v2", "text", "--voice", "Brian", "--brand", "invented"],
+        vec!["v2", "text", "--avatar", "Annie_expressive1_public"],
+        vec!["v2", "   "],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        let last = err.lines().last().unwrap_or_default();
+        assert!(last.starts_with("pictory: error:"), "{args:?}: {err}");
+        assert!(!err.contains("preview job"), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
