@@ -98,3 +98,8 @@ pub use waiting::{JobReads, WaitPlan};
 #[doc = include_str!("../README.md")]
 #[cfg(all(doctest, feature = "webhooks", feature = "journal"))]
 pub struct ReadmeDoctests;
+
+/// The guide's examples, compiled as doc tests like the README's.
+#[doc = include_str!("../GUIDE.md")]
+#[cfg(all(doctest, feature = "webhooks", feature = "journal"))]
+pub struct GuideDoctests;

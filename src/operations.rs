@@ -22,7 +22,7 @@ pub enum BodyKind {
 /// Which services serve an operation: LowCodeAPI proxies 24 operations of
 /// Pictory's classic API; the rest of Pictory's API is reached only
 /// directly, with Pictory's API key (see [`crate::Client::api`] and the
-/// README's operations table).
+/// operations table in GUIDE.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ServedBy {

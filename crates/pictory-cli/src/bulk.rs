@@ -476,8 +476,8 @@ impl Ended {
                     json!({
                         "key": key,
                         "outcome": "finished",
-                        "preview_job": preview_job,
-                        "render_job": render_job,
+                        "preview_job_id": preview_job,
+                        "render_job_id": render_job,
                         "preview_url": preview_url,
                         "video_url": video_url,
                     }),
@@ -564,6 +564,11 @@ pub async fn run(
     ));
     if session.sim.is_some() {
         warn_about_earlier_jobs(reporter, &journal).await;
+    }
+    // The quota, after every check that sends nothing (the file, the
+    // journal, changed rows) and before anything is created.
+    if !args.no_quota_check {
+        crate::lookups::quota_check(session, reporter, &batch.estimate).await?;
     }
     let opts = flow_options(session, reporter);
     announce_plan(session, reporter, &opts).await?;

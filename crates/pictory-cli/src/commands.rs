@@ -359,6 +359,12 @@ impl Stages {
             last.finish(ok);
         }
     }
+
+    /// Ends the bars as `result` says, and passes it on.
+    pub fn settle<T>(&self, result: pictory::Result<T>) -> Result<T, Failure> {
+        self.finish(result.is_ok());
+        result.map_err(Failure::from)
+    }
 }
 
 /// The video's name: the flag, else the text's first words, else the host.
@@ -420,17 +426,11 @@ pub async fn video(
         let url = preview.preview_url.clone().unwrap_or_default();
         reporter.line(&format!("preview job: {preview_job}"));
         reporter.line(&format!("preview: {url}"));
-        reporter.value(&json!({"preview_job": preview_job, "preview_url": preview.preview_url}));
+        reporter.value(&json!({"preview_job_id": preview_job, "preview_url": preview.preview_url}));
         return Ok(());
     }
-    let (render_job, video) = match client.render_preview(&preview_job, &preview, &opts).await {
-        Ok(r) => r,
-        Err(e) => {
-            stages.finish(false);
-            return Err(e.into());
-        }
-    };
-    stages.finish(true);
+    let (render_job, video) =
+        stages.settle(client.render_preview(&preview_job, &preview, &opts).await)?;
 
     let saved = save_video(
         session,
@@ -440,9 +440,9 @@ pub async fn video(
     )
     .await?;
     reporter.value(&json!({
-        "preview_job": preview_job,
+        "preview_job_id": preview_job,
         "preview_url": preview.preview_url,
-        "render_job": render_job,
+        "render_job_id": render_job,
         "video_url": video.video_url,
         "file": saved.path,
         "bytes": saved.bytes,
@@ -590,8 +590,8 @@ pub async fn job(session: &Session, reporter: &Reporter, args: JobArgs) -> Resul
     };
     let saved = save_video(session, reporter, &video, &output_file(out, args.force)).await?;
     reporter.value(&json!({
-        "job": id,
-        "render_job": render_job,
+        "job_id": id,
+        "render_job_id": render_job,
         "video_url": video.video_url,
         "file": saved.path,
         "bytes": saved.bytes,
@@ -649,7 +649,7 @@ pub async fn download(
     };
     let saved = save_video(session, reporter, &video, &out).await?;
     reporter.value(&json!({
-        "job": id,
+        "job_id": id,
         "video_url": video.video_url,
         "file": saved.path,
         "bytes": saved.bytes,
@@ -699,14 +699,7 @@ pub async fn transcribe(
         bar.finish(uploaded.is_ok());
         uploaded?.url
     };
-    let (job, out) = match client.transcribe(&file_url, &args.language, &opts).await {
-        Ok(t) => t,
-        Err(e) => {
-            stages.finish(false);
-            return Err(e.into());
-        }
-    };
-    stages.finish(true);
+    let (job, out) = stages.settle(client.transcribe(&file_url, &args.language, &opts).await)?;
     // Each output asked for is written when the job has it; a finished
     // transcription may lack any of them (Pictory's documented one carries
     // only `transcript`): the job's id and the missing outputs are named.
@@ -752,7 +745,7 @@ pub async fn transcribe(
         reporter.line(text);
     }
     reporter.value(&json!({
-        "job": job,
+        "job_id": job,
         "file_url": file_url,
         "text": out.text,
         "files": written,
@@ -780,18 +773,11 @@ pub async fn summarize(
     let stages = Stages::new(reporter);
     let opts = stages.options(flow_options(session, reporter));
     announce_plan(session, reporter, &opts).await?;
-    let (job, summary) = match client.summarize(&transcript, args.seconds, &opts).await {
-        Ok(s) => s,
-        Err(e) => {
-            stages.finish(false);
-            return Err(e.into());
-        }
-    };
-    stages.finish(true);
+    let (job, summary) = stages.settle(client.summarize(&transcript, args.seconds, &opts).await)?;
     reporter.line(&format!("summary job: {job}"));
     for line in describe(&JobOutput::Summary(summary.clone())) {
         reporter.line(&line);
     }
-    reporter.value(&json!({"job": job, "ranges": summary.ranges}));
+    reporter.value(&json!({"job_id": job, "ranges": summary.ranges}));
     Ok(())
 }

@@ -12,34 +12,9 @@ use futures_util::TryStreamExt;
 use pictory::raw::types;
 use serde_json::{Value, json};
 
-/// Prints `rows` under `headers` as aligned columns (plain mode), or
-/// `value` (`--json`).
+/// Prints `rows` under `headers` (see [`Reporter::table`]).
 fn table(reporter: &Reporter, headers: &[&str], rows: &[Vec<String>], value: &Value) {
-    if reporter.json() {
-        reporter.value(value);
-        return;
-    }
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    reporter.line(&line(headers.iter().map(|h| h.to_uppercase()).collect()));
-    for row in rows {
-        reporter.line(&line(row.clone()));
-    }
-    if rows.is_empty() {
-        reporter.line("(none)");
-    }
+    reporter.table(headers, rows, value);
 }
 
 fn s(v: &Option<String>) -> String {
@@ -57,14 +32,7 @@ fn n(v: Option<f64>) -> String {
     .unwrap_or_default()
 }
 
-/// A JSON value as a cell (strings without quotes).
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
+use crate::report::cell;
 
 fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)

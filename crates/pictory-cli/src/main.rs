@@ -316,12 +316,7 @@ async fn run_command(
         Command::Download(args) => commands::download(session, reporter, args).await,
         Command::Transcribe(args) => commands::transcribe(session, reporter, args).await,
         Command::Summarize(args) => commands::summarize(session, reporter, args).await,
-        Command::Bulk(args) => {
-            if !args.no_quota_check {
-                lookups::quota_check(session, reporter, &checked.batch.estimate).await?;
-            }
-            bulk::run(session, reporter, args, checked.batch).await
-        }
+        Command::Bulk(args) => bulk::run(session, reporter, args, checked.batch).await,
         Command::Templates(r) => {
             resources::resource(session, reporter, resources::TEMPLATES, r).await
         }

@@ -91,6 +91,15 @@ fn encoded_forms(secret: &str) -> Vec<String> {
     forms
 }
 
+/// A JSON value as a table cell (strings without quotes, on one line).
+pub fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => one_line(s),
+        other => one_line(&other.to_string()),
+    }
+}
+
 /// Text on one line: control characters (newlines included) become spaces.
 pub fn one_line(text: &str) -> String {
     text.chars()
@@ -194,6 +203,37 @@ impl Reporter {
     pub fn value(&self, value: &serde_json::Value) {
         if self.json {
             println!("{}", self.clean(&value.to_string()));
+        }
+    }
+
+    /// `rows` under `headers` as aligned columns (every line through
+    /// [`line`](Self::line), so on a terminal or piped alike), or `value`
+    /// with `--json`.
+    pub fn table(&self, headers: &[&str], rows: &[Vec<String>], value: &serde_json::Value) {
+        if self.json {
+            self.value(value);
+            return;
+        }
+        let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+        for row in rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: Vec<String>| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            padded.join("  ").trim_end().to_string()
+        };
+        self.line(&line(headers.iter().map(|h| h.to_uppercase()).collect()));
+        for row in rows {
+            self.line(&line(row.clone()));
+        }
+        if rows.is_empty() {
+            self.line("(none)");
         }
     }
 

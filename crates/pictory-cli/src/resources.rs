@@ -14,6 +14,8 @@ pub struct Kind {
     get: &'static str,
     delete: &'static str,
     id_param: &'static str,
+    /// The list's table: each column's header and the item's key.
+    columns: &'static [(&'static str, &'static str)],
 }
 
 pub const TEMPLATES: Kind = Kind {
@@ -21,6 +23,12 @@ pub const TEMPLATES: Kind = Kind {
     get: "get_template",
     delete: "delete_template",
     id_param: "templateId",
+    columns: &[
+        ("template id", "templateId"),
+        ("name", "name"),
+        ("language", "language"),
+        ("published", "published"),
+    ],
 };
 
 pub const BRANDS: Kind = Kind {
@@ -28,6 +36,7 @@ pub const BRANDS: Kind = Kind {
     get: "get_brand",
     delete: "delete_brand",
     id_param: "brandId",
+    columns: &[("brand id", "brandId"), ("name", "name")],
 };
 
 pub const AWS: Kind = Kind {
@@ -35,6 +44,12 @@ pub const AWS: Kind = Kind {
     get: "get_aws_connection",
     delete: "delete_aws_connection",
     id_param: "connectionid",
+    columns: &[
+        ("connection id", "connectionId"),
+        ("name", "name"),
+        ("region", "awsRegion"),
+        ("enabled", "enabled"),
+    ],
 };
 
 pub async fn resource(
@@ -62,16 +77,59 @@ pub async fn resource(
         reporter.value(answer.payload());
         return Ok(());
     }
+    if let Resource::List = &action {
+        list(reporter, kind.columns, answer.payload());
+        return Ok(());
+    }
     reporter.payload(answer.payload());
     Ok(())
 }
+
+/// A list answer's items, whichever shape Pictory gives it (a bare array,
+/// `{"items": [...]}`, `{"Items": [...]}`, `{"data": [...]}`).
+fn items(payload: &serde_json::Value) -> Vec<serde_json::Value> {
+    if let Some(items) = payload.as_array() {
+        return items.clone();
+    }
+    ["items", "Items", "data"]
+        .iter()
+        .find_map(|k| payload.get(*k).and_then(|v| v.as_array()))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A list: a table of `columns`, or with `--json` the items as one array.
+fn list(reporter: &Reporter, columns: &[(&str, &str)], payload: &serde_json::Value) {
+    let items = items(payload);
+    let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|item| {
+            columns
+                .iter()
+                .map(|(_, k)| crate::report::cell(&item[*k]))
+                .collect()
+        })
+        .collect();
+    reporter.table(&headers, &rows, &serde_json::Value::Array(items));
+}
+
+/// The voice list's table.
+const VOICE_COLUMNS: &[(&str, &str)] = &[
+    ("id", "id"),
+    ("name", "name"),
+    ("language", "language"),
+    ("gender", "gender"),
+    ("accent", "accent"),
+    ("service", "service"),
+];
 
 pub async fn voices(session: &Session, reporter: &Reporter) -> Result<(), Failure> {
     let answer = session
         .client
         .call_operation("list_voiceover_tracks", &[], None)
         .await?;
-    reporter.payload(answer.payload());
+    list(reporter, VOICE_COLUMNS, answer.payload());
     Ok(())
 }
 

@@ -124,14 +124,7 @@ pub async fn video(session: &Session, reporter: &Reporter, args: V2Args) -> Resu
                 .map(|v| (Some(v.preview_job), v.render_job, v.video))
         }
     };
-    let (preview_job, render_job, video) = match outcome {
-        Ok(done) => done,
-        Err(e) => {
-            stages.finish(false);
-            return Err(e.into());
-        }
-    };
-    stages.finish(true);
+    let (preview_job, render_job, video) = stages.settle(outcome)?;
     let saved = save_video(
         session,
         reporter,
@@ -140,8 +133,8 @@ pub async fn video(session: &Session, reporter: &Reporter, args: V2Args) -> Resu
     )
     .await?;
     reporter.value(&json!({
-        "preview_job": preview_job,
-        "render_job": render_job,
+        "preview_job_id": preview_job,
+        "render_job_id": render_job,
         "video_url": video.video_url,
         "file": saved.path,
         "bytes": saved.bytes,

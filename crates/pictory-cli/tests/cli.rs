@@ -159,7 +159,7 @@ fn json_output_is_one_parsable_document() {
         v["bytes"].as_u64(),
         Some(std::fs::metadata(&out_file).unwrap().len())
     );
-    assert!(v["render_job"].is_string() && v["video_url"].is_string());
+    assert!(v["render_job_id"].is_string() && v["video_url"].is_string());
 
     let ops = run(&mut offline(), &["--json", "operations"]);
     let ops: serde_json::Value = serde_json::from_slice(&ops.stdout).unwrap();
@@ -183,7 +183,8 @@ fn json_output_is_one_parsable_document() {
         (e["kind"].as_str(), e["exit_code"].as_u64()),
         (Some("usage"), Some(2))
     );
-    let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
+    let mut keys: Vec<&String> = e.as_object().unwrap().keys().collect();
+    keys.sort();
     assert_eq!(keys, ["error", "exit_code", "kind"], "{e}");
 }
 
@@ -332,7 +333,7 @@ async fn transcribe_writes_subtitles_and_summarize_and_job_read_it() {
     });
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let job = v["job"].as_str().unwrap().to_string();
+    let job = v["job_id"].as_str().unwrap().to_string();
     assert!(std::fs::read_to_string(&srt).unwrap().contains("-->"));
     assert!(std::fs::read_to_string(&vtt).unwrap().starts_with("WEBVTT"));
     assert!(!std::fs::read_to_string(&txt).unwrap().trim().is_empty());
@@ -534,7 +535,12 @@ async fn bulk_json_lists_every_item_and_the_totals() {
         (&item["key"], &item["outcome"]),
         (&"solo".into(), &"finished".into())
     );
-    for field in ["preview_job", "render_job", "preview_url", "video_url"] {
+    for field in [
+        "preview_job_id",
+        "render_job_id",
+        "preview_url",
+        "video_url",
+    ] {
         assert!(item[field].is_string(), "{field}: {v}");
     }
     assert_eq!(
@@ -1023,7 +1029,7 @@ async fn job_json_prints_pictorys_payload_like_every_other_command() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let job = v["preview_job"].as_str().unwrap().to_string();
+    let job = v["preview_job_id"].as_str().unwrap().to_string();
 
     let by_id = online_run(
         &sim,
@@ -1192,4 +1198,27 @@ async fn tokens_the_open_source_server_refuses_give_one_clear_line_and_never_sho
         let stderr = text(&out.stderr);
         assert!(stderr.contains("unauthorized"), "{stderr}");
     }
+}
+
+/// Lists are tables (terminal or piped) and, with `--json`, one JSON array
+/// of the items, whatever shape the operation answers in (`{"items"}`,
+/// `{"Items"}`, a bare array).
+#[test]
+fn lists_are_tables_or_one_json_array() {
+    for (resource, header) in [
+        ("templates", "TEMPLATE ID"),
+        ("brands", "BRAND ID"),
+        ("aws", "CONNECTION ID"),
+        ("voices", "ID"),
+    ] {
+        let table = run(&mut offline(), &[resource, "list"]);
+        assert!(table.status.success(), "{}", text(&table.stderr));
+        let first = lines(&table.stdout).into_iter().next().unwrap_or_default();
+        assert!(first.starts_with(header), "{resource}: {first:?}");
+        let json = run(&mut offline(), &["--json", resource, "list"]);
+        let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert!(value.is_array(), "{resource}: {value}");
+    }
+    let voices = run(&mut offline(), &["voices", "list"]);
+    assert!(text(&voices.stdout).lines().any(|l| l.contains("Jackson")));
 }

@@ -311,8 +311,8 @@ async fn download_saves_a_render_by_job_id_or_url_and_replaces_only_with_force()
     assert!(out.status.success(), "{}", text(&out.stderr));
     let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let (render, preview) = (
-        made["render_job"].as_str().unwrap().to_string(),
-        made["preview_job"].as_str().unwrap().to_string(),
+        made["render_job_id"].as_str().unwrap().to_string(),
+        made["preview_job_id"].as_str().unwrap().to_string(),
     );
     let url = made["video_url"].as_str().unwrap().to_string();
     let video = std::fs::read(&first).unwrap();
@@ -323,7 +323,7 @@ async fn download_saves_a_render_by_job_id_or_url_and_replaces_only_with_force()
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        (v["job"].as_str(), v["bytes"].as_u64()),
+        (v["job_id"].as_str(), v["bytes"].as_u64()),
         (Some(render.as_str()), Some(video.len() as u64))
     );
     assert_eq!(std::fs::read(&again).unwrap(), video);

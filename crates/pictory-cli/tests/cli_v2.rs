@@ -65,8 +65,8 @@ fn a_v2_video_with_look_up_ids_is_previewed_rendered_and_saved() {
     assert!(done.status.success(), "{}", stderr(&done));
     assert!(!stderr(&done).contains("warning"), "{}", stderr(&done));
     let result: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
-    assert!(result["preview_job"].is_string(), "{result}");
-    assert!(result["render_job"].is_string(), "{result}");
+    assert!(result["preview_job_id"].is_string(), "{result}");
+    assert!(result["render_job_id"].is_string(), "{result}");
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[4..8], b"ftyp");
     let _ = std::fs::remove_dir_all(&d);

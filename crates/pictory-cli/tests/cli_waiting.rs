@@ -164,7 +164,7 @@ async fn with_the_key_video_reads_jobs_from_pictory_and_prints_each_id() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
-        v["preview_job"].is_string() && v["render_job"].is_string(),
+        v["preview_job_id"].is_string() && v["render_job_id"].is_string(),
         "{v}"
     );
 }

@@ -414,7 +414,10 @@ async fn drive_pictory_operations(sim: &Simulator) -> BTreeSet<&'static str> {
     let dir =
         std::env::temp_dir().join(format!("pictory-contract-direct-{}.mp4", fastrand::u64(..)));
     std::fs::write(&dir, b"\0\0\0\x18ftypmp42").unwrap();
-    let uploaded = client.upload_file(&dir, "video/mp4").await.unwrap();
+    let uploaded = client
+        .upload_file(&dir, "video/mp4", |_, _| {})
+        .await
+        .unwrap();
     std::fs::remove_file(&dir).unwrap();
     let (transcription, _) = client
         .transcribe(&uploaded.url, "en-US", &opts())
