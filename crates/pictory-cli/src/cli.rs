@@ -400,7 +400,7 @@ pub struct CreditsArgs {
 #[derive(Debug, Subcommand)]
 pub enum Resource {
     /// List them.
-    List,
+    List(ListArgs),
     /// Show one.
     Get {
         /// Its id.

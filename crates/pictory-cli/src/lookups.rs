@@ -71,7 +71,7 @@ pub async fn avatars(
         reporter,
         &["avatar id", "look", "person", "gender"],
         &rows,
-        &json!({ "items": to_json(&groups) }),
+        &to_json(&groups),
     );
     Ok(())
 }
@@ -108,7 +108,7 @@ pub async fn layouts(session: &Session, reporter: &Reporter) -> Result<(), Failu
         reporter,
         &["layout id", "name", "schema"],
         &rows,
-        &to_json(&list),
+        &to_json(&list.items),
     );
     Ok(())
 }
@@ -176,7 +176,7 @@ pub async fn music(
                     "audio url (backgroundMusic.musicUrl)",
                 ],
                 &rows,
-                &to_json(&found),
+                &to_json(&found.items),
             );
         }
         MusicCommand::Options => {
@@ -252,7 +252,7 @@ pub async fn media(
         reporter,
         &["asset id", "type", "library", "description"],
         &rows,
-        &to_json(&found),
+        &to_json(&results),
     );
     Ok(())
 }
@@ -361,12 +361,7 @@ pub async fn jobs(session: &Session, reporter: &Reporter, args: ListArgs) -> Res
             vec![id, cell(&data["status"])]
         })
         .collect();
-    table(
-        reporter,
-        &["job id", "status"],
-        &rows,
-        &json!({ "items": jobs }),
-    );
+    table(reporter, &["job id", "status"], &rows, &Value::Array(jobs));
     Ok(())
 }
 
@@ -401,7 +396,7 @@ pub async fn projects(
         reporter,
         &["project id", "name", "schema", "saved"],
         &rows,
-        &json!({ "items": to_json(&projects) }),
+        &to_json(&projects),
     );
     Ok(())
 }

@@ -59,29 +59,43 @@ pub async fn resource(
     action: Resource,
 ) -> Result<(), Failure> {
     let client = &session.client;
-    let answer = match &action {
-        Resource::List => client.call_operation(kind.list, &[], None).await?,
-        Resource::Get { id } => {
-            client
-                .call_operation(kind.get, &[(kind.id_param, id.as_str())], None)
-                .await?
-        }
-        Resource::Delete { id } => {
-            client
-                .call_operation(kind.delete, &[(kind.id_param, id.as_str())], None)
-                .await?
-        }
+    let (id, operation) = match &action {
+        Resource::List(args) => return list_resource(session, reporter, &kind, args.all).await,
+        Resource::Get { id } => (id, kind.get),
+        Resource::Delete { id } => (id, kind.delete),
     };
+    let answer = client
+        .call_operation(operation, &[(kind.id_param, id.as_str())], None)
+        .await?;
     if let Resource::Delete { id } = &action {
         reporter.line(&format!("deleted {id}"));
         reporter.value(answer.payload());
         return Ok(());
     }
-    if let Resource::List = &action {
-        list(reporter, kind.columns, answer.payload());
-        return Ok(());
-    }
     reporter.payload(answer.payload());
+    Ok(())
+}
+
+/// `list [--all]`: the first page, with a note when more follow, or every
+/// page of a list that has a page key.
+async fn list_resource(
+    session: &Session,
+    reporter: &Reporter,
+    kind: &Kind,
+    all: bool,
+) -> Result<(), Failure> {
+    let client = &session.client;
+    let items = match client.pages(kind.list, &[]) {
+        Ok(pages) if all => futures_util::TryStreamExt::try_collect::<Vec<_>>(pages).await?,
+        _ => {
+            let answer = client.call_operation(kind.list, &[], None).await?;
+            if more_pages(answer.payload()) {
+                reporter.note("more items follow: --all lists every page");
+            }
+            items(answer.payload())
+        }
+    };
+    table(reporter, kind.columns, items);
     Ok(())
 }
 
@@ -98,9 +112,15 @@ fn items(payload: &serde_json::Value) -> Vec<serde_json::Value> {
         .unwrap_or_default()
 }
 
-/// A list: a table of `columns`, or with `--json` the items as one array.
-fn list(reporter: &Reporter, columns: &[(&str, &str)], payload: &serde_json::Value) {
-    let items = items(payload);
+/// Whether a list answer says more pages follow (a page key that is set).
+fn more_pages(payload: &serde_json::Value) -> bool {
+    ["nextPageKey", "pageKey", "LastEvaluatedKey"]
+        .iter()
+        .any(|k| payload.get(*k).is_some_and(|v| !v.is_null() && v != ""))
+}
+
+/// `items` as a table of `columns`, or with `--json` as one array.
+fn table(reporter: &Reporter, columns: &[(&str, &str)], items: Vec<serde_json::Value>) {
     let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
     let rows: Vec<Vec<String>> = items
         .iter()
@@ -129,7 +149,7 @@ pub async fn voices(session: &Session, reporter: &Reporter) -> Result<(), Failur
         .client
         .call_operation("list_voiceover_tracks", &[], None)
         .await?;
-    list(reporter, VOICE_COLUMNS, answer.payload());
+    table(reporter, VOICE_COLUMNS, items(answer.payload()));
     Ok(())
 }
 

@@ -1222,3 +1222,42 @@ fn lists_are_tables_or_one_json_array() {
     let voices = run(&mut offline(), &["voices", "list"]);
     assert!(text(&voices.stdout).lines().any(|l| l.contains("Jackson")));
 }
+
+/// `aws list` reads one page and says when more follow; `--all` walks
+/// every page (the simulator pages AWS connections 20 at a time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_list_all_walks_every_page() {
+    let token = "at_cli-aws-pages-token";
+    let sim = sim_accepting(token).await;
+    let client = pictory::Client::builder()
+        .token(token)
+        .base_url(sim.base_url())
+        .build()
+        .unwrap();
+    for i in 0..25 {
+        client
+            .call_operation(
+                "create_aws_connection",
+                &[],
+                Some(serde_json::json!({
+                    "name": format!("c{i}"), "awsAccountId": "123456789012",
+                    "awsRegion": "us-east-2", "enabled": true
+                })),
+            )
+            .await
+            .unwrap();
+    }
+    let one = tokio::task::block_in_place(|| run(&mut online(&sim, token), &["aws", "list"]));
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    assert_eq!(lines(&one.stdout).len(), 1 + 20, "a header and one page");
+    assert!(text(&one.stderr).contains("--all"), "{}", text(&one.stderr));
+    let all = tokio::task::block_in_place(|| {
+        run(
+            &mut online(&sim, token),
+            &["--json", "aws", "list", "--all"],
+        )
+    });
+    assert!(all.status.success(), "{}", text(&all.stderr));
+    let items: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(items.as_array().map(Vec::len), Some(25));
+}
