@@ -101,3 +101,45 @@ async fn without_the_key_the_quota_is_not_asked_for() {
     );
     assert!(sim.counters().pictory_requests.is_empty());
 }
+
+/// A bulk run reads the quota first: a batch that clearly exceeds it is
+/// refused, every item interrupted with `QuotaExceeded`, nothing created;
+/// with the check off, or when it fits, the batch runs.
+#[cfg(feature = "journal")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_run_checks_the_quota_before_creating_anything() {
+    use pictory::journal::{BulkItem, BulkRun, ItemOutcome, Journal};
+    let items = || {
+        batch()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| BulkItem::new(format!("k{i}"), r))
+            .collect::<Vec<_>>()
+    };
+    let dir = std::env::temp_dir().join(format!("pictory-quota-bulk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 5 minutes left, the batch needs at least 20.
+    let sim = sim_with(14_395.0, 14_400.0).await;
+    let journal = Journal::open(dir.join("refused.journal")).unwrap();
+    let report = BulkRun::new(both(&sim), journal).run(items()).await;
+    for (key, outcome) in report.outcomes() {
+        assert!(
+            matches!(
+                outcome,
+                ItemOutcome::Interrupted {
+                    error: Error::QuotaExceeded { .. }
+                }
+            ),
+            "{key}: {outcome:?}"
+        );
+    }
+    assert_eq!(sim.counters().jobs_of("storyboard"), 0, "nothing created");
+    // Plenty left: the batch runs.
+    let roomy = sim_with(0.0, 14_400.0).await;
+    let journal = Journal::open(dir.join("fits.journal")).unwrap();
+    let report = BulkRun::new(both(&roomy), journal)
+        .run(items().into_iter().take(2))
+        .await;
+    assert!(report.all_finished(), "{:?}", report.outcomes());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -155,6 +155,7 @@ pub struct BulkRun {
     options: FlowOptions,
     recreate: bool,
     replace: bool,
+    quota_check: bool,
 }
 
 impl BulkRun {
@@ -169,6 +170,7 @@ impl BulkRun {
             options: FlowOptions::default(),
             recreate: false,
             replace: false,
+            quota_check: true,
         }
     }
 
@@ -203,6 +205,17 @@ impl BulkRun {
         self
     }
 
+    /// Whether [`run`](Self::run) reads the quota first (default: yes, when
+    /// the client has Pictory's key, which the quota needs): a batch that
+    /// clearly exceeds the video minutes left ([`QuotaEstimate`]) is then
+    /// refused with [`Error::QuotaExceeded`] before anything is created.
+    ///
+    /// [`QuotaEstimate`]: crate::QuotaEstimate
+    pub fn quota_check(mut self, yes: bool) -> BulkRun {
+        self.quota_check = yes;
+        self
+    }
+
     /// Runs every item to its end or to the first thing that stops it;
     /// one item's trouble does not stop the others.
     /// A key given twice is run once; its repeats are reported
@@ -222,7 +235,10 @@ impl BulkRun {
     /// [`Error::NoJobReads`] and nothing is created. Only one run drives a
     /// journal at a time: while another run (of a clone of this journal)
     /// is under way, every item is [`ItemOutcome::Interrupted`] and nothing
-    /// is created.
+    /// is created. With the quota check on (see
+    /// [`quota_check`](Self::quota_check)), a batch that clearly exceeds
+    /// the quota, or whose quota cannot be read, is refused the same way,
+    /// every item [`ItemOutcome::Interrupted`] and nothing created.
     pub async fn run(&self, items: impl IntoIterator<Item = BulkItem>) -> BulkReport {
         // Claimed before anything else: of two runs started together, the
         // first one polled drives the journal and the other is refused.
@@ -230,7 +246,10 @@ impl BulkRun {
         let items: Vec<BulkItem> = items.into_iter().collect();
         let refused = match claim {
             None => Some(refuse_all(&items, busy())),
-            Some(_) => self.refusal(&items).await,
+            Some(_) => match self.refusal(&items).await {
+                Some(refused) => Some(refused),
+                None => self.over_quota(&items).await,
+            },
         };
         let outcomes = match refused {
             Some(refused) => refused,
@@ -242,6 +261,20 @@ impl BulkRun {
             }
         };
         BulkReport { outcomes }
+    }
+
+    /// Each item's outcome when the batch clearly exceeds the quota or the
+    /// quota cannot be read; `None` when it fits, when the check is off, or
+    /// when the client has no Pictory key to read the quota with.
+    async fn over_quota(&self, items: &[BulkItem]) -> Option<Vec<(String, ItemOutcome)>> {
+        if !self.quota_check || items.is_empty() {
+            return None;
+        }
+        let estimate = crate::QuotaEstimate::for_requests(items.iter().map(|i| &i.request));
+        match self.client.check_quota(&estimate).await {
+            Ok(_) | Err(Error::NeedsPictoryKey { .. }) => None,
+            Err(e) => Some(refuse_all(items, e)),
+        }
     }
 
     /// Each item's outcome when the batch must not start: some keys'
@@ -290,7 +323,9 @@ impl BulkRun {
     /// it starts: a changed one is reported [`ItemOutcome::Changed`] and
     /// nothing is sent for it, but the others run; to refuse the whole
     /// batch when any key changed, check first with
-    /// [`Journal::conflicts`] (as [`run`](Self::run) does).
+    /// [`Journal::conflicts`] (as [`run`](Self::run) does). It does not
+    /// read the quota (the items are not known in advance): call
+    /// [`Client::check_quota`] first, as `pictory bulk` does.
     pub fn outcomes<'a, I>(
         &'a self,
         items: I,
@@ -582,6 +617,17 @@ impl Steps for Recorder<'_> {
 fn again(e: &Error) -> Error {
     match e {
         Error::NoJobReads { operation } => Error::NoJobReads { operation },
+        Error::QuotaExceeded {
+            what,
+            needed,
+            remaining,
+            items,
+        } => Error::QuotaExceeded {
+            what,
+            needed: *needed,
+            remaining: *remaining,
+            items: *items,
+        },
         Error::Journal { message } => Error::Journal {
             message: message.clone(),
         },

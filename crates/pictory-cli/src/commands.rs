@@ -624,18 +624,19 @@ pub async fn download(
         Some(Ok(JobOutput::Render(video))) => video,
         Some(Ok(other)) => {
             let found = match other {
-                JobOutput::Preview(_) => {
-                    Some("a preview (render it with `pictory job ID --out PATH`)")
-                }
-                JobOutput::Transcription(_) => Some("a transcript"),
-                JobOutput::Summary(_) => Some("a summary"),
+                JobOutput::Preview(_) => Some(format!(
+                    "a preview; render it and download the video with: pictory job {id} --out {}",
+                    shell_word(&args.out.display().to_string())
+                )),
+                JobOutput::Transcription(_) => Some("a transcript".to_string()),
+                JobOutput::Summary(_) => Some("a summary".to_string()),
                 _ => None,
             };
             return Err(Failure::Api(pictory::Error::MissingOutput {
                 operation: "download",
                 job_id: id.to_string(),
                 missing: "a video".into(),
-                found: found.map(str::to_string),
+                found,
             }));
         }
         Some(Err(e)) => return Err(e.into()),

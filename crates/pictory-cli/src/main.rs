@@ -59,7 +59,7 @@ async fn sim_serve(args: cli::SimServeArgs, reporter: &Reporter) -> Result<(), F
         args.addr,
     )
     .await
-    .map_err(|e| Failure::Usage(format!("cannot start the simulator on {}: {e}", args.addr)))?;
+    .map_err(|e| Failure::Usage(format!("{e} (on {})", args.addr)))?;
     let vars = [
         (Client::BASE_URL_ENV, sim.base_url()),
         (Client::TOKEN_ENV, sim.token().to_string()),
@@ -71,14 +71,19 @@ async fn sim_serve(args: cli::SimServeArgs, reporter: &Reporter) -> Result<(), F
             .iter()
             .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
             .collect();
-        println!("{}", serde_json::Value::Object(object));
+        report::print_out(&serde_json::Value::Object(object).to_string());
     } else {
         for (name, value) in &vars {
-            println!("export {name}={value}");
+            report::print_out(&format!("export {name}={value}"));
         }
     }
+    let how = if reporter.json() {
+        "its variables are on stdout"
+    } else {
+        "run the export lines above in other terminals"
+    };
     reporter.note(&format!(
-        "the simulator is serving at {} with time factor {factor} until Ctrl-C (nothing is sent to Pictory); run the export lines above in other terminals",
+        "the simulator is serving at {} with time factor {factor} until Ctrl-C (nothing is sent to Pictory); {how}",
         sim.origin()
     ));
     use std::io::Write;
@@ -189,7 +194,9 @@ fn main() -> ExitCode {
     }
     if let Command::Completions { shell } = cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "pictory", &mut std::io::stdout());
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "pictory", &mut script);
+        report::print_out(String::from_utf8_lossy(&script).trim_end());
         return ExitCode::SUCCESS;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -63,6 +63,22 @@ impl Failure {
     }
 }
 
+/// Writes `text` and a newline to stdout. A reader that went away
+/// (`pictory operations | head -1`) ends the tool quietly with status 0;
+/// any other failure to write (a full disk) is one error line and status 1,
+/// never a panic.
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("pictory: error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// A secret as sent, and as a server or a log may show it: percent-encoded
 /// (upper and lower case, `+`-form), JSON-escaped.
 fn encoded_forms(secret: &str) -> Vec<String> {
@@ -195,14 +211,14 @@ impl Reporter {
     /// A result line on stdout (plain mode only).
     pub fn line(&self, text: &str) {
         if !self.json {
-            println!("{}", self.clean(text));
+            print_out(&self.clean(text));
         }
     }
 
     /// The result as JSON on stdout (`--json` only).
     pub fn value(&self, value: &serde_json::Value) {
         if self.json {
-            println!("{}", self.clean(&value.to_string()));
+            print_out(&self.clean(&value.to_string()));
         }
     }
 
@@ -243,7 +259,7 @@ impl Reporter {
             self.value(value);
         } else {
             let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-            println!("{}", self.scrub(pretty));
+            print_out(&self.scrub(pretty));
         }
     }
 

@@ -1261,3 +1261,45 @@ async fn aws_list_all_walks_every_page() {
     let items: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
     assert_eq!(items.as_array().map(Vec::len), Some(25));
 }
+
+/// Output that cannot be written is never a panic: a reader that went
+/// away ends the tool quietly (status 0), a full disk is one error line
+/// (status 1).
+#[test]
+fn unwritable_output_is_not_a_panic() {
+    for args in [&["operations"][..], &["completions", "bash"][..]] {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away at once
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            !text(&out.stderr).contains("panicked"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let out = offline()
+            .args(["operations"])
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = lines(&out.stderr);
+        assert_eq!(stderr.len(), 1, "{stderr:?}");
+        assert!(
+            stderr[0].starts_with("pictory: error: cannot write the output"),
+            "{stderr:?}"
+        );
+    }
+}
