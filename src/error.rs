@@ -623,3 +623,311 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::download::DownloadProblem;
+
+    fn response(status: u16) -> ErrorResponse {
+        ErrorResponse {
+            status,
+            code: None,
+            message: None,
+            body: String::new(),
+        }
+    }
+
+    /// The three predicates every re-send decision reads (the retry rule,
+    /// the journal's "nothing created", the polling policy), for every
+    /// variant: (error, is_transient, may_have_been_processed,
+    /// nothing_was_sent).
+    #[test]
+    fn the_predicates_variant_by_variant() {
+        let op = "op";
+        let r = response;
+        let undecodable = |status| Error::UndecodableBody {
+            operation: op,
+            status,
+            reason: "x".into(),
+            snippet: "x".into(),
+        };
+        let download = |problem| Error::Download {
+            operation: op,
+            path: "p".into(),
+            problem,
+        };
+        let cases: Vec<(Error, bool, bool, bool)> = vec![
+            (
+                Error::Unauthorized {
+                    operation: op,
+                    response: r(401),
+                    credential: "c",
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::Forbidden {
+                    operation: op,
+                    response: r(403),
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::NotFound {
+                    operation: op,
+                    response: r(404),
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::RouteNotFound {
+                    operation: op,
+                    tried: "t",
+                    response: r(404),
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::BadRequest {
+                    operation: op,
+                    response: r(400),
+                    fields: vec![],
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::RateLimited {
+                    operation: op,
+                    retry_after: None,
+                    response: r(429),
+                },
+                true,
+                false,
+                false,
+            ),
+            (
+                Error::Server {
+                    operation: op,
+                    response: r(503),
+                },
+                true,
+                true,
+                false,
+            ),
+            (
+                Error::UnexpectedStatus {
+                    operation: op,
+                    response: r(501),
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::Timeout {
+                    operation: op,
+                    attempts: 1,
+                    sent: true,
+                },
+                true,
+                true,
+                false,
+            ),
+            (
+                Error::Timeout {
+                    operation: op,
+                    attempts: 1,
+                    sent: false,
+                },
+                true,
+                false,
+                true,
+            ),
+            (
+                Error::Transport {
+                    operation: op,
+                    kind: TransportKind::Reset,
+                    attempts: 1,
+                    message: "m".into(),
+                },
+                true,
+                true,
+                false,
+            ),
+            (
+                Error::Transport {
+                    operation: op,
+                    kind: TransportKind::Connect,
+                    attempts: 1,
+                    message: "m".into(),
+                },
+                true,
+                false,
+                true,
+            ),
+            (
+                Error::PossiblyProcessed {
+                    operation: op,
+                    status: None,
+                    reason: "r".into(),
+                },
+                false,
+                true,
+                false,
+            ),
+            (undecodable(Some(200)), false, true, false),
+            (undecodable(Some(299)), false, true, false),
+            (undecodable(Some(300)), false, false, false),
+            (undecodable(Some(502)), false, false, false),
+            (undecodable(None), false, false, false),
+            (
+                Error::ResponseShape {
+                    operation: op,
+                    status: 200,
+                    reason: "r".into(),
+                    raw: Box::new(serde_json::Value::Null),
+                },
+                false,
+                true,
+                false,
+            ),
+            (
+                Error::Redirect {
+                    operation: op,
+                    status: 302,
+                    location: None,
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::BodyTooLarge {
+                    operation: op,
+                    status: 200,
+                    limit: 1,
+                },
+                false,
+                true,
+                false,
+            ),
+            (
+                Error::JobFailed {
+                    operation: op,
+                    job_id: "j".into(),
+                    code: "c".into(),
+                    message: "m".into(),
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::JobNotFound { job_id: "j".into() },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::JobCleaned { job_id: "j".into() },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::JobDeadline {
+                    job_id: "j".into(),
+                    elapsed: Duration::ZERO,
+                    polls: 1,
+                    last_status: None,
+                    rate_limited: None,
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::WebhookNotReceived {
+                    job_id: "j".into(),
+                    elapsed: Duration::ZERO,
+                },
+                false,
+                false,
+                false,
+            ),
+            (Error::NoJobReads { operation: op }, false, false, true),
+            (
+                Error::InvalidRequest {
+                    operation: op,
+                    message: "m".into(),
+                },
+                false,
+                false,
+                true,
+            ),
+            (
+                Error::Config {
+                    message: "m".into(),
+                },
+                false,
+                false,
+                true,
+            ),
+            (
+                Error::Journal {
+                    message: "m".into(),
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                Error::Io {
+                    operation: op,
+                    path: "p".into(),
+                    message: "m".into(),
+                },
+                false,
+                false,
+                false,
+            ),
+            (
+                download(DownloadProblem::Truncated {
+                    received: 1,
+                    expected: Some(2),
+                }),
+                true,
+                false,
+                false,
+            ),
+            (
+                download(DownloadProblem::TooLarge { limit: 1 }),
+                false,
+                false,
+                false,
+            ),
+        ];
+        for (e, transient, processed, unsent) in cases {
+            assert_eq!(
+                (
+                    e.is_transient(),
+                    e.may_have_been_processed(),
+                    e.nothing_was_sent()
+                ),
+                (transient, processed, unsent),
+                "{e:?}"
+            );
+        }
+    }
+}

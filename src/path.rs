@@ -292,4 +292,53 @@ mod tests {
         let longer = url("http://h/pictory/pictoryapis/v1/templates/a/b");
         assert!(check_route(&longer, "/pictory", op, UrlFormat::New).is_some());
     }
+
+    /// Every way in makes the same check, and every way out gives the
+    /// value as it was made.
+    #[test]
+    fn conversions_check_and_keep_the_value() {
+        let v = PathValue::new("j-1_a").unwrap();
+        assert_eq!(v.to_string(), "j-1_a");
+        assert_eq!(String::from(v.clone()), "j-1_a");
+        assert_eq!("j-1_a".parse::<PathValue>(), Ok(v.clone()));
+        assert_eq!(PathValue::try_from("j-1_a"), Ok(v.clone()));
+        assert_eq!(PathValue::try_from("j-1_a".to_string()), Ok(v.clone()));
+        assert_eq!(PathValue::try_from(&"j-1_a".to_string()), Ok(v.clone()));
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#""j-1_a""#);
+        assert_eq!(serde_json::from_str::<PathValue>(r#""j-1_a""#).unwrap(), v);
+        assert!("a/b".parse::<PathValue>().is_err());
+        assert!(PathValue::try_from("..").is_err());
+        assert!(PathValue::try_from("a b".to_string()).is_err());
+        assert!(PathValue::try_from(&"a%2f".to_string()).is_err());
+        assert!(serde_json::from_str::<PathValue>(r#""a\\b""#).is_err());
+        assert_eq!(encode_segment("a b/c%d?").to_string(), "a%20b%2Fc%25d%3F");
+    }
+
+    /// In the old format the value is the query parameter of the route's
+    /// wire name: absent, or present only under another name, the URL is
+    /// refused; present but unsafe, too.
+    #[test]
+    fn old_format_values_come_from_their_own_parameter() {
+        let op = OperationSpec::find("delete_template").unwrap();
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        let base = "http://h/pictory/pictoryapis/v1/templates/templateid";
+        for refused in [
+            format!("{base}?api_token=t"),
+            format!("{base}?api_token=t&other=a"),
+            format!("{base}?templateId=a%2Fb"),
+            format!("{base}?templateId=.."),
+            "http://h/pictory/pictoryapis/v1/templates/other?templateId=a".to_string(),
+        ] {
+            assert!(
+                check_route(&url(&refused), "/pictory", op, UrlFormat::Old).is_some(),
+                "{refused}"
+            );
+        }
+        let path = "/pictory/pictoryapis/v1/templates/a%3Fb";
+        assert_eq!(
+            param_value(path, "/pictory", op, "templateId").as_deref(),
+            Some("a?b")
+        );
+        assert_eq!(param_value(path, "/pictory", op, "jobId"), None);
+    }
 }

@@ -450,4 +450,21 @@ mod tests {
             proptest::prop_assert_eq!(red.text(&text), format!("{before}|{MASK}|{after}"));
         }
     }
+
+    /// A redactor's `Debug` shows no secret, and says what it is.
+    #[test]
+    fn debug_shows_no_secret() {
+        let red = Redactor::new([T]);
+        assert_eq!(format!("{red:?}"), "Redactor([REDACTED])");
+    }
+
+    /// Every `api_token=` parameter is masked up to its delimiter, each
+    /// one, and nothing after it.
+    #[test]
+    fn every_token_parameter_is_masked_to_its_end() {
+        assert_eq!(
+            r("a?api_token=one&b=2&api_token=two#frag 'api_token=three' api_token="),
+            "a?api_token=[REDACTED]&b=2&api_token=[REDACTED]#frag 'api_token=[REDACTED]' api_token=[REDACTED]"
+        );
+    }
 }

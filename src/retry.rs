@@ -490,4 +490,116 @@ mod tests {
                 .is_some()
         );
     }
+
+    /// Each builder sets its own limit and nothing else.
+    #[test]
+    fn the_builders_set_what_they_name() {
+        let ms = Duration::from_millis;
+        let p = RetryPolicy::default()
+            .max_attempts(7)
+            .initial_backoff(ms(11))
+            .max_backoff(ms(13))
+            .max_retry_after(ms(17))
+            .total_budget(ms(19));
+        assert_eq!(p.max_attempts, 7);
+        assert_eq!(p.initial_backoff, ms(11));
+        assert_eq!(p.max_backoff, ms(13));
+        assert_eq!(p.max_retry_after, ms(17));
+        assert_eq!(p.total_budget, ms(19));
+        assert_eq!(RetryPolicy::none().max_attempts, 1);
+        let r = RateLimitPolicy::default()
+            .shared(false)
+            .default_pause(ms(23))
+            .decrease(0.5)
+            .recovery(0.25)
+            .initial_in_flight(3);
+        assert_eq!(
+            (
+                r.shared,
+                r.default_pause,
+                r.decrease,
+                r.recovery,
+                r.initial_in_flight
+            ),
+            (false, ms(23), 0.5, 0.25, 3)
+        );
+        let d = RateLimitPolicy::default();
+        assert_eq!(
+            (
+                d.shared,
+                d.default_pause,
+                d.decrease,
+                d.recovery,
+                d.initial_in_flight
+            ),
+            (true, Duration::from_secs(1), 0.85, 0.03, 32)
+        );
+        assert_eq!(
+            RateLimitPolicy::per_request(),
+            RateLimitPolicy {
+                shared: false,
+                ..RateLimitPolicy::default()
+            }
+        );
+    }
+
+    /// Two policies are equal when every limit is and the rule is the same
+    /// object; one differing limit, or another rule, makes them differ.
+    #[test]
+    fn policy_equality_reads_every_limit_and_the_rule() {
+        let p = RetryPolicy::default();
+        assert_eq!(p, p.clone());
+        let ms = Duration::from_millis;
+        let changed = [
+            p.clone().max_attempts(5),
+            p.clone().initial_backoff(ms(1)),
+            p.clone().max_backoff(ms(1)),
+            p.clone().max_retry_after(ms(1)),
+            p.clone().total_budget(ms(1)),
+            p.clone().rule(DefaultRetryRule),
+        ];
+        for other in changed {
+            assert_ne!(p, other, "{other:?}");
+            assert_ne!(other, p, "{other:?}");
+        }
+    }
+
+    /// The default rule is exactly: transient, and idempotent or not
+    /// possibly processed.
+    #[test]
+    fn the_default_rule_reads_the_two_predicates() {
+        let rule = DefaultRetryRule;
+        // Transient and not processed: re-sent to both.
+        let connect = failed(false, false, false);
+        assert!(rule.may_retry(&connect, true) && rule.may_retry(&connect, false));
+        // Transient and possibly processed (a 503 to a read): only reads.
+        let server = status(true, 503, None, false);
+        assert!(server.is_transient() && server.may_have_been_processed());
+        assert!(rule.may_retry(&server, true));
+        assert!(!rule.may_retry(&server, false));
+        // Not transient: never, whatever the method.
+        let bad = status(true, 400, None, true);
+        assert!(!rule.may_retry(&bad, true) && !rule.may_retry(&bad, false));
+    }
+
+    /// The jitter scales the ceiling: 0 waits nothing, 0.5 half of it,
+    /// out-of-range values are clamped; `scale` multiplies.
+    #[test]
+    fn the_wait_is_the_jittered_ceiling() {
+        let p = RetryPolicy::default();
+        let connect = failed(true, false, false);
+        let z = Duration::ZERO;
+        let at = |attempt, jitter| p.next_delay(&connect, true, attempt, z, jitter);
+        assert_eq!(at(3, 0.5), Some(Duration::from_secs(1)));
+        assert_eq!(at(3, 0.0), Some(Duration::ZERO));
+        assert_eq!(at(3, 7.0), Some(Duration::from_secs(2)));
+        assert_eq!(at(3, -1.0), Some(Duration::ZERO));
+        assert_eq!(
+            scale(Duration::from_secs(2), 0.25),
+            Duration::from_millis(500)
+        );
+        assert_eq!(scale(Duration::from_secs(2), 3.0), Duration::from_secs(6));
+        assert_eq!(scale(Duration::from_secs(2), -1.0), Duration::ZERO);
+        assert_eq!(scale(Duration::MAX, 2.0), Duration::MAX);
+    }
 }

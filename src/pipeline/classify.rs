@@ -375,4 +375,185 @@ mod tests {
         let e = status_error(&pictory, 403, None, body, true);
         assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
     }
+
+    /// Each status is its own error, whatever the body says.
+    #[test]
+    fn each_status_is_its_error() {
+        let c = ctx("get_template", true, None);
+        let body = br#"{"message": "no"}"#;
+        let e = status_error(&c, 401, None, body, true);
+        assert!(
+            matches!(e, Error::Unauthorized { credential, .. } if credential == crate::client::TOKEN_ENV),
+            "{e:?}"
+        );
+        let mut external = ctx("upload", false, None);
+        external.host = None;
+        let e = status_error(&external, 401, None, body, false);
+        assert!(
+            matches!(
+                e,
+                Error::Unauthorized {
+                    credential: "the file URL",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = status_error(&c, 403, None, body, true);
+        assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
+        let e = status_error(&c, 422, None, body, true);
+        assert!(matches!(e, Error::BadRequest { .. }), "{e:?}");
+        let e = status_error(&c, 418, None, body, true);
+        assert!(matches!(e, Error::UnexpectedStatus { .. }), "{e:?}");
+        let after = Some(Duration::from_secs(3));
+        let e = status_error(&c, 429, after, body, true);
+        assert!(
+            matches!(e, Error::RateLimited { retry_after, .. } if retry_after == after),
+            "{e:?}"
+        );
+    }
+
+    /// A routing miss names exactly the formats that missed.
+    #[test]
+    fn a_routing_miss_names_the_formats_tried() {
+        let miss = |formats: &[UrlFormat]| {
+            let mut c = ctx("get_template", true, None);
+            for f in formats {
+                c.misses.add(*f);
+            }
+            match status_error(&c, 404, None, b"", false) {
+                Error::RouteNotFound { tried, .. } => tried,
+                e => panic!("{e:?}"),
+            }
+        };
+        assert_eq!(miss(&[UrlFormat::Old]), "the old URL format");
+        assert_eq!(miss(&[UrlFormat::New]), "the new URL format");
+        assert_eq!(miss(&[]), "the new URL format");
+        let mut m = Misses::default();
+        assert!(!m.contains(UrlFormat::New) && !m.contains(UrlFormat::Old));
+        m.add(UrlFormat::Old);
+        assert!(!m.contains(UrlFormat::New) && m.contains(UrlFormat::Old));
+        m.add(UrlFormat::New);
+        assert!(m.contains(UrlFormat::New) && m.contains(UrlFormat::Old));
+    }
+
+    /// On a job read, Pictory's answer is `JobNotFound` only when it is
+    /// the `JOB_NOT_FOUND` answer: another 404 stays `NotFound`, a 5xx
+    /// whose text mentions it stays a server error, and the same answer
+    /// from something that is not Pictory (a proxy's page) is no job answer.
+    #[test]
+    fn job_not_found_needs_the_answer_from_pictory() {
+        let job = ctx("get_job", true, Some(job_ref()));
+        let plain_404 =
+            br#"{"success": false, "data": {"error_code": "404", "error_message": "Not Found"}}"#;
+        let e = status_error(&job, 404, None, plain_404, true);
+        assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+        let mention =
+            br#"{"success": false, "data": {"error_message": "upstream said JOB_NOT_FOUND"}}"#;
+        let e = status_error(&job, 503, None, mention, true);
+        assert!(matches!(e, Error::Server { .. }), "{e:?}");
+        assert!(!is_job_not_found(mention));
+        let real = br#"{"success": false, "data": {"error_code": "5000", "error_message": "JOB_NOT_FOUND"}}"#;
+        assert!(is_job_not_found(real));
+        let e = status_error(&job, 404, None, real, false);
+        assert!(matches!(e, Error::RouteNotFound { .. }), "{e:?}");
+    }
+
+    /// The error of an attempt without an answer: nothing sent is a
+    /// connect failure to any method; sent, a read gets a reset or a
+    /// timeout, a create `PossiblyProcessed`.
+    #[test]
+    fn failures_by_method_and_what_was_sent() {
+        let failure = |maybe_sent, timed_out| Failure {
+            maybe_sent,
+            timed_out,
+            message: "broke\nhere".into(),
+            source: None,
+        };
+        for idempotent in [true, false] {
+            let e = failure_error(&ctx("op", idempotent, None), &failure(false, false));
+            assert!(
+                matches!(&e, Error::Transport { kind: TransportKind::Connect, message, .. } if message == "broke here"),
+                "{e:?}"
+            );
+            let e = failure_error(&ctx("op", idempotent, None), &failure(false, true));
+            assert!(matches!(e, Error::Timeout { sent: false, .. }), "{e:?}");
+        }
+        let read = ctx("op", true, None);
+        let e = failure_error(&read, &failure(true, false));
+        assert!(
+            matches!(
+                e,
+                Error::Transport {
+                    kind: TransportKind::Reset,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = failure_error(&read, &failure(true, true));
+        assert!(matches!(e, Error::Timeout { sent: true, .. }), "{e:?}");
+        let create = ctx("op", false, None);
+        let e = failure_error(&create, &failure(true, true));
+        assert!(
+            matches!(&e, Error::PossiblyProcessed { status: None, reason, .. } if reason == "timed out after sending: broke here"),
+            "{e:?}"
+        );
+        let e = failure_error(&create, &failure(true, false));
+        assert!(
+            matches!(&e, Error::PossiblyProcessed { status: None, reason, .. } if reason == "connection broke after sending: broke here"),
+            "{e:?}"
+        );
+    }
+
+    /// What a 400 keeps: its code, message (on one line) and field errors,
+    /// as Pictory gave them.
+    #[test]
+    fn a_bad_request_keeps_code_message_and_fields() {
+        let body = br#"{"error": {"code": "VALIDATION", "message": "Invalid\ninput", "fields": [{"name": "videoName", "errors": ["is required", "is\tshort"]}]}}"#;
+        let e = status_error(&ctx("op", false, None), 400, None, body, true);
+        let Error::BadRequest {
+            response, fields, ..
+        } = &e
+        else {
+            panic!("{e:?}")
+        };
+        assert_eq!(response.status, 400);
+        assert_eq!(response.code.as_deref(), Some("VALIDATION"));
+        assert_eq!(response.message.as_deref(), Some("Invalid input"));
+        assert_eq!(response.body, String::from_utf8_lossy(body));
+        assert_eq!(
+            fields,
+            &vec![FieldError {
+                name: "videoName".into(),
+                errors: vec!["is required".into(), "is short".into()],
+            }]
+        );
+        // Bounded: at most 32 fields of at most 8 messages each.
+        let many: Vec<serde_json::Value> = (0..40)
+            .map(|i| serde_json::json!({"name": format!("f{i}"), "errors": vec!["e"; 20]}))
+            .collect();
+        let body = serde_json::json!({"fields": many}).to_string();
+        let e = status_error(&ctx("op", false, None), 400, None, body.as_bytes(), true);
+        let fields = e.field_errors();
+        assert_eq!(fields.len(), FIELDS_MAX);
+        assert!(fields.iter().all(|f| f.errors.len() == FIELD_MESSAGES_MAX));
+        assert_eq!(fields[31].name, "f31");
+    }
+
+    /// A redirect keeps its status and its redacted, bounded location.
+    #[test]
+    fn a_redirect_keeps_its_location_redacted() {
+        let red = crate::redact::Redactor::new(["at_secret-123"]);
+        let e = redirect_error(
+            &ctx("op", true, None),
+            302,
+            Some("https://x/?api_token=at_secret-123"),
+            &red,
+        );
+        assert!(
+            matches!(&e, Error::Redirect { status: 302, location: Some(l), .. } if l == "https://x/?api_token=[REDACTED]"),
+            "{e:?}"
+        );
+    }
 }
