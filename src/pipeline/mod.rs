@@ -526,37 +526,20 @@ impl Pipeline {
         upstream: &Upstream,
         format: UrlFormat,
     ) -> Result<()> {
+        let refused = |request: &reqwest::Request| {
+            route_refused(op, request.url(), &upstream.base_path, format)
+        };
         if upstream.base != self.factory_base {
             let moved = request
                 .url()
                 .as_str()
                 .strip_prefix(self.factory_base.as_str())
                 .and_then(|rest| url::Url::parse(&format!("{}{rest}", upstream.base)).ok());
-            match moved {
-                Some(url) => *request.url_mut() = url,
-                None => {
-                    return Err(route_refused(
-                        op,
-                        request.url(),
-                        &upstream.base_path,
-                        format,
-                    ));
-                }
-            }
+            *request.url_mut() = moved.ok_or_else(|| refused(request))?;
         }
         if format == UrlFormat::Old && !op.path_params.is_empty() {
             let old = to_old_format(request.url(), &upstream.base_path, op);
-            match old {
-                Some(url) => *request.url_mut() = url,
-                None => {
-                    return Err(route_refused(
-                        op,
-                        request.url(),
-                        &upstream.base_path,
-                        format,
-                    ));
-                }
-            }
+            *request.url_mut() = old.ok_or_else(|| refused(request))?;
         }
         if let Some(problem) =
             crate::path::check_route(request.url(), &upstream.base_path, op, format)
