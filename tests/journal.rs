@@ -284,6 +284,38 @@ async fn a_refused_create_leaves_the_item_new() {
     assert_eq!(sim.counters().jobs_of("storyboard"), 0);
 }
 
+/// A render create refused before it was processed (a 429, nothing
+/// created) moves the item back to its finished preview, not to new: the
+/// next run renders from that preview and never makes it again.
+#[tokio::test]
+async fn a_refused_render_keeps_the_finished_preview() {
+    let sim = sim(FaultPlan {
+        rate_429: 1.0,
+        only: vec!["render_video".into(), "render_storyboard".into()],
+        ..FaultPlan::default()
+    })
+    .await;
+    let scratch = Scratch::new();
+    let journal = &scratch.journal;
+    let report = run(&sim, journal).run([item("video-001")]).await;
+    assert!(
+        matches!(
+            outcome(&report, "video-001"),
+            ItemOutcome::Interrupted { .. }
+        ),
+        "{report:?}"
+    );
+    assert!(report.possibly_processed().is_empty(), "{report:?}");
+    let record = journal.get("video-001").await.unwrap().unwrap();
+    assert_eq!(record.stage, JournalStage::Previewed, "{record:?}");
+    assert!(!record.stage.is_possibly_processed());
+    assert!(record.preview_job.is_some() && record.preview_url.is_some());
+    assert!(record.render_job.is_none());
+    assert!(record.error.is_some_and(|e| e.contains("429")));
+    assert_eq!(sim.counters().jobs_of("storyboard"), 1);
+    assert_eq!(sim.counters().jobs_of("render"), 0);
+}
+
 #[tokio::test]
 async fn a_failed_job_is_recorded_and_not_retried() {
     let sim = sim(FaultPlan::default()).await;
