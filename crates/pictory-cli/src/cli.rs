@@ -142,6 +142,24 @@ pub struct VideoArgs {
     /// Make the video from the article at this URL.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+    #[command(flatten)]
+    pub save: SaveTo,
+    /// The video's name (default: the first words of the text, or the URL's host).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Stop after the preview: print its URL and job id, render nothing.
+    #[arg(long)]
+    pub preview_only: bool,
+    #[command(flatten)]
+    pub sound: Sound,
+    /// Also have Pictory POST each job's result to this URL.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+}
+
+/// Where `pictory video` and `pictory v2` save the video.
+#[derive(Debug, Args)]
+pub struct SaveTo {
     /// Where to save the video (an existing file only with --force).
     #[arg(long, short, value_name = "PATH", default_value = "video.mp4")]
     pub out: PathBuf,
@@ -149,22 +167,19 @@ pub struct VideoArgs {
     /// a directory, symlink, FIFO or device is refused either way).
     #[arg(long)]
     pub force: bool,
-    /// The video's name (default: the first words of the text, or the URL's host).
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Stop after the preview: print its URL and job id, render nothing.
-    #[arg(long)]
-    pub preview_only: bool,
-    /// Narrate with this AI voice (e.g. Jackson).
+}
+
+/// The narration and music of `pictory video` and `pictory v2`.
+#[derive(Debug, Args)]
+pub struct Sound {
+    /// Narrate with this AI voice (e.g. Jackson; `pictory voices` lists
+    /// them). Without one, no voice-over is asked for.
     #[arg(long, value_name = "SPEAKER")]
     pub voice: Option<String>,
     /// Add automatic background music, at this volume (0 to 1; 0.1 when no
     /// value follows; put the text before this flag).
     #[arg(long, value_name = "VOLUME", num_args = 0..=1, default_missing_value = "0.1")]
     pub music: Option<f64>,
-    /// Also have Pictory POST each job's result to this URL.
-    #[arg(long, value_name = "URL")]
-    pub webhook: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -282,21 +297,13 @@ pub struct V2Args {
     /// Render directly, without a preview.
     #[arg(long)]
     pub direct: bool,
-    /// Where to save the video.
-    #[arg(long, short, value_name = "PATH", default_value = "video.mp4")]
-    pub out: PathBuf,
-    /// Replace --out if it exists (only a regular file is ever replaced).
-    #[arg(long)]
-    pub force: bool,
-    /// The video's name.
+    #[command(flatten)]
+    pub save: SaveTo,
+    /// The video's name (default: the first words of the text).
     #[arg(long)]
     pub name: Option<String>,
-    /// Narrate with this AI voice (without one the video is silent).
-    #[arg(long, value_name = "SPEAKER")]
-    pub voice: Option<String>,
-    /// Automatic background music at this volume (0 to 1).
-    #[arg(long, value_name = "VOLUME")]
-    pub music: Option<f64>,
+    #[command(flatten)]
+    pub sound: Sound,
     /// A video brand kit (`pictory brands --video`).
     #[arg(long, value_name = "ID")]
     pub brand: Option<String>,

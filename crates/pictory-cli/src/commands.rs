@@ -91,7 +91,7 @@ pub fn output_file(path: &Path, force: bool) -> OutputFile {
 
 /// `flag`'s file can be written (see [`output_file`]), else one usage
 /// line naming what is in the way (exit 2), before anything is sent.
-pub fn output_target(flag: &str, path: &Path, force: bool) -> Result<(), Failure> {
+fn output_target(flag: &str, path: &Path, force: bool) -> Result<(), Failure> {
     output_file(path, force)
         .check()
         .map_err(|e| match write_refusal(flag, &e) {
@@ -148,10 +148,14 @@ pub fn precheck(command: &Command) -> Result<Checked, Failure> {
             if let Some(hook) = &args.webhook {
                 web_url("--webhook", hook)?;
             }
-            check_music("--music", args.music)?;
+            check_music("--music", args.sound.music)?;
             if !args.preview_only {
-                output_target("--out", &args.out, args.force)?;
+                output_target("--out", &args.save.out, args.save.force)?;
             }
+        }
+        Command::V2(args) => {
+            check_music("--music", args.sound.music)?;
+            output_target("--out", &args.save.out, args.save.force)?;
         }
         Command::Bulk(args) => {
             check_music("--music", args.music)?;
@@ -259,7 +263,9 @@ pub struct Resume {
 impl Resume {
     pub fn of(command: &Command) -> Resume {
         let out = match command {
-            Command::Video(args) if !args.preview_only => Some((args.out.clone(), args.force)),
+            Command::Video(args) if !args.preview_only => {
+                Some((args.save.out.clone(), args.save.force))
+            }
             Command::Job(args) => args.out.clone().map(|out| (out, args.force)),
             _ => None,
         };
@@ -367,14 +373,21 @@ impl Stages {
     }
 }
 
+/// A video's default name: the text's first six words.
+pub fn first_words(text: &str) -> String {
+    text.split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The video's name: the flag, else the text's first words, else the host.
 fn video_name(args: &VideoArgs, text: Option<&str>) -> String {
     if let Some(name) = &args.name {
         return name.clone();
     }
     if let Some(text) = text {
-        let words: Vec<&str> = text.split_whitespace().take(6).collect();
-        return words.join(" ");
+        return first_words(text);
     }
     args.url
         .as_deref()
@@ -398,8 +411,8 @@ pub async fn video(
     let mut request = storyboard(
         video_name(&args, text.as_deref()),
         scene,
-        args.voice.as_deref(),
-        args.music,
+        args.sound.voice.as_deref(),
+        args.sound.music,
     );
     if let Some(hook) = &args.webhook {
         request = request.webhook(hook);
@@ -436,7 +449,7 @@ pub async fn video(
         session,
         reporter,
         &video,
-        &output_file(&args.out, args.force),
+        &output_file(&args.save.out, args.save.force),
     )
     .await?;
     reporter.value(&json!({

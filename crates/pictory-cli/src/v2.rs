@@ -7,7 +7,7 @@
 
 use crate::Session;
 use crate::cli::V2Args;
-use crate::commands::{Stages, announce_plan, check_music, flow_options, save_video, usage};
+use crate::commands::{Stages, announce_plan, first_words, flow_options, save_video, usage};
 use crate::report::{Failure, Reporter};
 use pictory::raw::types::StoryboardV2;
 use serde_json::{Map, Value, json};
@@ -43,22 +43,16 @@ fn storyboard(args: &V2Args) -> Result<StoryboardV2, Failure> {
     }
     if !body.contains_key("videoName") {
         // The text's first words, as `pictory video` names its videos.
-        let words: Vec<&str> = args
-            .text
-            .as_deref()
-            .unwrap_or("video")
-            .split_whitespace()
-            .take(6)
-            .collect();
-        body.insert("videoName".into(), json!(words.join(" ")));
+        let name = first_words(args.text.as_deref().unwrap_or("video"));
+        body.insert("videoName".into(), json!(name));
     }
-    if let Some(voice) = &args.voice {
+    if let Some(voice) = &args.sound.voice {
         body.insert(
             "voiceOver".into(),
             json!({"enabled": true, "aiVoices": [{"speaker": voice}]}),
         );
     }
-    if let Some(volume) = args.music {
+    if let Some(volume) = args.sound.music {
         body.insert(
             "backgroundMusic".into(),
             json!({"enabled": true, "autoMusic": true, "volume": volume}),
@@ -84,8 +78,6 @@ fn storyboard(args: &V2Args) -> Result<StoryboardV2, Failure> {
 }
 
 pub async fn video(session: &Session, reporter: &Reporter, args: V2Args) -> Result<(), Failure> {
-    check_music("--music", args.music)?;
-    crate::commands::output_target("--out", &args.out, args.force)?;
     let client = &session.client;
     let stages = Stages::new(reporter);
     let opts = stages.options(flow_options(session, reporter));
@@ -129,7 +121,7 @@ pub async fn video(session: &Session, reporter: &Reporter, args: V2Args) -> Resu
         session,
         reporter,
         &video,
-        &crate::commands::output_file(&args.out, args.force),
+        &crate::commands::output_file(&args.save.out, args.save.force),
     )
     .await?;
     reporter.value(&json!({

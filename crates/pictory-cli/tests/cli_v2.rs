@@ -79,6 +79,8 @@ fn a_direct_render_warns_of_a_silent_video_and_a_project_renders() {
         "v2",
         "No narration here.",
         "--direct",
+        // Music at 0.1 when no value follows, as for `pictory video`.
+        "--music",
         "--out",
         d.join("direct.mp4").to_str().unwrap(),
     ]);
@@ -117,11 +119,15 @@ fn what_pictory_refuses_exits_two_with_nothing_created() {
         r#"{"videoName": "x", "brandId": "b", "brandName": "B", "scenes": [{"story": "a"}]}"#,
     )
     .unwrap();
+    let existing = d.join("existing.mp4");
+    std::fs::write(&existing, b"keep me").unwrap();
     for args in [
         vec!["v2", "--storyboard", file.to_str().unwrap()],
         vec!["v2", "text", "--voice", "Brian", "--brand", "invented"],
         vec!["v2", "text", "--avatar", "Annie_expressive1_public"],
         vec!["v2", "   "],
+        vec!["v2", "text", "--music", "2"],
+        vec!["v2", "text", "--out", existing.to_str().unwrap()],
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -130,5 +136,9 @@ fn what_pictory_refuses_exits_two_with_nothing_created() {
         assert!(last.starts_with("pictory: error:"), "{args:?}: {err}");
         assert!(!err.contains("preview job"), "{args:?}: {err}");
     }
+    // The same refusal as `pictory video`'s, with its way out.
+    let out = run(&["v2", "text", "--out", existing.to_str().unwrap()]);
+    assert!(stderr(&out).contains("add --force"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
     let _ = std::fs::remove_dir_all(&d);
 }
