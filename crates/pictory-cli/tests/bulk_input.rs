@@ -3,46 +3,17 @@
 //! UTF-8, and a 100,000-row file checked in bounded memory.
 
 use pictory_sim::{SimConfig, Simulator};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pictory");
+mod common;
 
-/// A folder of its own, removed at the end.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Dir {
-        let dir = std::env::temp_dir().join(format!(
-            "pictory-bulk-input-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    /// Writes `content` to `name` in the folder; its path.
-    fn file(&self, name: &str, content: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, content).unwrap();
-        path
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{Dir, offline};
 
 /// `pictory bulk FILE --journal JOURNAL EXTRA...` with `token` against
 /// `sim` (or, without a simulator, with no token: the built-in one).
 fn bulk(sim: Option<(&Simulator, &str)>, file: &Path, journal: &Path, extra: &[&str]) -> Output {
-    let mut c = Command::new(BIN);
-    c.env_remove("LOWCODEAPI_API_TOKEN")
-        .env_remove("LOWCODEAPI_BASE_URL")
-        .env("PICTORY_SIM_TIME_FACTOR", "0.001");
+    let mut c = offline();
     if let Some((sim, token)) = sim {
         c.env("LOWCODEAPI_API_TOKEN", token)
             .env("LOWCODEAPI_BASE_URL", sim.base_url());
@@ -90,8 +61,8 @@ async fn a_changed_row_under_a_started_name_is_refused_until_replaced() {
         let c = sim.counters();
         (c.jobs_of("storyboard"), c.jobs_of("render"))
     };
-    let dir = Dir::new();
-    let journal = dir.0.join("batch.journal");
+    let dir = Dir::new("bulk-input");
+    let journal = dir.join("batch.journal");
     let file = dir.file("batch.csv", b"name,text\na,One.\nb,Two.\nc,Three.\n");
     let out = bulk(Some((&sim, token)), &file, &journal, &[]);
     assert!(out.status.success(), "{:?}", stderr_lines(&out));
@@ -131,8 +102,8 @@ async fn a_journal_that_cannot_be_trusted_is_refused_before_anything_is_sent() {
     })
     .await
     .unwrap();
-    let dir = Dir::new();
-    let journal = dir.0.join("batch.journal");
+    let dir = Dir::new("bulk-input");
+    let journal = dir.join("batch.journal");
     let file = dir.file(
         "batch.csv",
         b"name,text
@@ -164,7 +135,7 @@ b,Two.
         b"not a journal at all. ".repeat(50)
     );
 
-    let held = dir.0.join("held.journal");
+    let held = dir.join("held.journal");
     let open = pictory::journal::Journal::open(&held).unwrap();
     let out = bulk(Some((&sim, token)), &file, &held, &[]);
     refused_with(&out, &["in use by another run"]);
@@ -176,8 +147,8 @@ b,Two.
 /// (in a plain and in a quoted multi-line cell) and in JSON Lines.
 #[test]
 fn bytes_that_are_not_utf8_are_named_with_their_line() {
-    let dir = Dir::new();
-    let journal = dir.0.join("batch.journal");
+    let dir = Dir::new("bulk-input");
+    let journal = dir.join("batch.journal");
     let cases: &[(&str, &[u8], &str)] = &[
         ("plain.csv", b"name,text\na,One.\nb,Tw\xffo.\n", "line 3"),
         (
@@ -207,8 +178,8 @@ fn bytes_that_are_not_utf8_are_named_with_their_line() {
 #[test]
 fn a_100000_row_batch_is_checked_in_bounded_memory() {
     use std::io::Write;
-    let dir = Dir::new();
-    let path = dir.0.join("big.csv");
+    let dir = Dir::new("bulk-input");
+    let path = dir.join("big.csv");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     writeln!(file, "name,text,voice,music").unwrap();
     for i in 1..=100_000 {
@@ -220,7 +191,7 @@ fn a_100000_row_batch_is_checked_in_bounded_memory() {
     }
     writeln!(file, "video-000001,The name again.,,").unwrap();
     drop(file);
-    let out = bulk(None, &path, &dir.0.join("big.journal"), &[]);
+    let out = bulk(None, &path, &dir.join("big.journal"), &[]);
     refused_with(&out, &["line 100002", "also on line 2"]);
     // The largest resident set of any child this test process waited for
     // (the binary is its only one), in KiB on Linux.

@@ -6,16 +6,9 @@ use pictory_sim::{FaultPlan, SimConfig, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pictory");
+mod common;
 
-/// The binary with no token: it starts its own simulator, sped up.
-fn offline() -> Command {
-    let mut c = Command::new(BIN);
-    c.env_remove("LOWCODEAPI_API_TOKEN")
-        .env_remove("LOWCODEAPI_BASE_URL")
-        .env("PICTORY_SIM_TIME_FACTOR", "0.001");
-    c
-}
+use common::{Dir, offline, run, text};
 
 /// A sped-up simulator that accepts only `token`.
 async fn sim_accepting(token: &str) -> Simulator {
@@ -30,35 +23,14 @@ async fn sim_accepting(token: &str) -> Simulator {
 
 /// The binary with `token` and `sim`'s base URL.
 fn online(sim: &Simulator, token: &str) -> Command {
-    let mut c = Command::new(BIN);
+    let mut c = offline();
     c.env("LOWCODEAPI_API_TOKEN", token)
         .env("LOWCODEAPI_BASE_URL", sim.base_url());
     c
 }
 
-fn run(c: &mut Command, args: &[&str]) -> Output {
-    c.args(args).output().expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn lines(bytes: &[u8]) -> Vec<String> {
     text(bytes).lines().map(str::to_owned).collect()
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "pictory-cli-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The MP4's top-level box types; panics if the boxes do not tile the file.
@@ -77,7 +49,7 @@ fn mp4_boxes(path: &Path) -> Vec<String> {
 
 #[test]
 fn help_for_the_tool_and_each_command_exits_zero() {
-    let out = run(&mut Command::new(BIN), &["--help"]);
+    let out = run(&mut offline(), &["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
     for command in [
@@ -95,18 +67,18 @@ fn help_for_the_tool_and_each_command_exits_zero() {
         "completions",
     ] {
         assert!(help.contains(command), "{command} missing from --help");
-        let sub = run(&mut Command::new(BIN), &[command, "--help"]);
+        let sub = run(&mut offline(), &[command, "--help"]);
         assert!(sub.status.success(), "{command} --help");
         assert!(!sub.stdout.is_empty());
     }
-    let completions = run(&mut Command::new(BIN), &["completions", "bash"]);
+    let completions = run(&mut offline(), &["completions", "bash"]);
     assert!(completions.status.success());
     assert!(text(&completions.stdout).contains("pictory"));
 }
 
 #[test]
 fn video_without_a_token_leaves_a_valid_mp4_and_says_so_once() {
-    let dir = tempdir();
+    let dir = Dir::new("cli");
     let out_file = dir.join("demo.mp4");
     let out = run(
         &mut offline(),
@@ -141,7 +113,7 @@ fn video_without_a_token_leaves_a_valid_mp4_and_says_so_once() {
 
 #[test]
 fn json_output_is_one_parsable_document() {
-    let dir = tempdir();
+    let dir = Dir::new("cli");
     let out_file = dir.join("v.mp4");
     let out = run(
         &mut offline(),
@@ -192,7 +164,7 @@ fn json_output_is_one_parsable_document() {
 /// the simulator ran) and the exit status says whose fault it was.
 #[test]
 fn bad_input_gives_one_line_and_the_right_exit_status() {
-    let dir = tempdir();
+    let dir = Dir::new("cli");
     let missing = dir.join("missing.txt");
     let cases: Vec<(Vec<String>, i32, &str)> = vec![
         (
@@ -278,7 +250,7 @@ fn bad_input_gives_one_line_and_the_right_exit_status() {
 async fn the_token_is_never_printed() {
     let token = "at_cli-test-secret-1234";
     let sim = sim_accepting(token).await;
-    let dir = tempdir();
+    let dir = Dir::new("cli");
     let out_file = dir.join("v.mp4");
     let runs: Vec<(Vec<&str>, bool)> = vec![
         (vec!["templates", "list"], true),
@@ -311,7 +283,7 @@ async fn the_token_is_never_printed() {
 async fn transcribe_writes_subtitles_and_summarize_and_job_read_it() {
     let token = "at_cli-transcribe-token";
     let sim = sim_accepting(token).await;
-    let dir = tempdir();
+    let dir = Dir::new("cli");
     let clip = dir.join("clip.mp4");
     std::fs::write(&clip, b"\0\0\0\x18ftypmp42 not really a video").unwrap();
     let (srt, vtt, txt) = (dir.join("s.srt"), dir.join("s.vtt"), dir.join("s.txt"));
@@ -365,19 +337,22 @@ fn online_run(sim: &Simulator, token: &str, args: &[&str]) -> Output {
     out
 }
 
-/// A batch file written in `dir`, and its journal's path beside it.
+/// A batch file written in a folder of its own, and its journal's path
+/// beside it (the folder goes with the batch).
 struct Batch {
     file: String,
     journal: PathBuf,
+    _dir: Dir,
 }
 
 impl Batch {
-    fn new(dir: &Path, file_name: &str, content: &str) -> Batch {
-        let file = dir.join(file_name);
-        std::fs::write(&file, content).unwrap();
+    fn new(file_name: &str, content: &str) -> Batch {
+        let dir = Dir::new("cli-batch");
+        let file = dir.file(file_name, content.as_bytes());
         Batch {
             file: file.display().to_string(),
             journal: dir.join(format!("{file_name}.journal")),
+            _dir: dir,
         }
     }
 
@@ -416,11 +391,7 @@ fn assert_no_job_created_twice(sim: &Simulator) {
 /// once, and a second run of the finished batch just reads the journal.
 #[test]
 fn bulk_without_a_token_runs_against_the_built_in_simulator() {
-    let batch = Batch::new(
-        &tempdir(),
-        "offline.csv",
-        "name,text\noff-1,One.\noff-2,Two.\n",
-    );
+    let batch = Batch::new("offline.csv", "name,text\noff-1,One.\noff-2,Two.\n");
     for _ in 0..2 {
         let out = run(&mut offline(), &batch.args(false, &[]));
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -449,14 +420,13 @@ const BATCH_JSONL: &str = "\u{feff}{\"name\": \"jsonl-1\", \"text\": \"One from 
 async fn bulk_runs_csv_and_jsonl_batches_and_resumes_without_new_jobs() {
     let token = "at_cli-bulk-token";
     let sim = sim_accepting(token).await;
-    let dir = tempdir();
     let batches = [
         ("batch.csv", BATCH_CSV, vec!["csv-1", "csv-2", "csv-3"]),
         ("batch.jsonl", BATCH_JSONL, vec!["jsonl-1", "jsonl-2"]),
     ];
     let mut expected = (0, 0);
     for (file_name, content, names) in batches {
-        let batch = Batch::new(&dir, file_name, content);
+        let batch = Batch::new(file_name, content);
         let args = batch.args(false, &["--concurrency", "2"]);
         let out = online_run(&sim, token, &args);
         assert!(out.status.success(), "{file_name}: {}", text(&out.stderr));
@@ -517,7 +487,6 @@ async fn bulk_json_lists_every_item_and_the_totals() {
     let token = "at_cli-bulk-json-token";
     let sim = sim_accepting(token).await;
     let batch = Batch::new(
-        &tempdir(),
         "one.jsonl",
         "{\"name\": \"solo\", \"text\": \"Just one.\"}\n",
     );
@@ -558,7 +527,7 @@ async fn bulk_with_a_failed_job_exits_one_with_a_summary() {
     let token = "at_cli-bulk-fail-token";
     let sim = sim_accepting(token).await;
     let content = "name,text\ngood,This works.\nbad,This one [fail]s.\n";
-    let batch = Batch::new(&tempdir(), "mixed.csv", content);
+    let batch = Batch::new("mixed.csv", content);
     let out = online_run(&sim, token, &batch.args(true, &[]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -606,11 +575,7 @@ async fn bulk_possibly_processed_items_are_sent_again_only_when_asked() {
     })
     .await
     .unwrap();
-    let batch = Batch::new(
-        &tempdir(),
-        "pp.csv",
-        "name,text\npp-1,Its answer is lost.\n",
-    );
+    let batch = Batch::new("pp.csv", "name,text\npp-1,Its answer is lost.\n");
     let out = online_run(&dropping, token, &batch.args(false, &[]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(jobs_created(&dropping).0, 1, "the request was processed");
@@ -661,7 +626,7 @@ async fn bulk_possibly_processed_items_are_sent_again_only_when_asked() {
 async fn bulk_rejects_a_bad_batch_before_sending_anything() {
     let token = "at_cli-bulk-bad-token";
     let sim = sim_accepting(token).await;
-    let dir = tempdir();
+    let dir = Dir::new("cli");
     let good = "name,text\na,b\n";
     let cases: &[(&str, &str, &[&str], &str)] = &[
         ("batch.txt", good, &[], "give a .csv or a .jsonl file"),
@@ -735,9 +700,9 @@ async fn bulk_rejects_a_bad_batch_before_sending_anything() {
     ];
     let mut batches = Vec::new();
     for (name, content, extra, says) in cases {
-        batches.push((Batch::new(&dir, name, content), *extra, *says));
+        batches.push((Batch::new(name, content), *extra, *says));
     }
-    let missing = Batch::new(&dir, "missing.csv", "");
+    let missing = Batch::new("missing.csv", "");
     std::fs::remove_file(&missing.file).unwrap();
     batches.push((missing, &[], "cannot read"));
     for (batch, extra, says) in &batches {
@@ -764,7 +729,7 @@ async fn bulk_rejects_a_bad_batch_before_sending_anything() {
         assert!(!batch.journal.exists(), "{args:?}: no journal written");
     }
     // --journal is required, and a journal needs an existing directory.
-    let good = &Batch::new(&dir, "good.csv", good).file;
+    let good = &Batch::new("good.csv", good).file;
     let out = online_run(&sim, token, &["bulk", good]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -797,7 +762,7 @@ async fn bulk_rejects_a_bad_batch_before_sending_anything() {
 #[test]
 fn a_standing_simulator_keeps_jobs_across_commands() {
     use std::io::{BufRead, BufReader};
-    let mut serve = Command::new(BIN)
+    let mut serve = offline()
         .args([
             "sim",
             "serve",
@@ -806,8 +771,6 @@ fn a_standing_simulator_keeps_jobs_across_commands() {
             "--time-factor",
             "0.001",
         ])
-        .env_remove("LOWCODEAPI_API_TOKEN")
-        .env_remove("PICTORY_API_KEY")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -835,7 +798,7 @@ fn a_standing_simulator_keeps_jobs_across_commands() {
         ]
     );
     let standing = || {
-        let mut c = Command::new(BIN);
+        let mut c = offline();
         c.envs(vars.iter().map(|(n, v)| (n, v)));
         c
     };
@@ -848,7 +811,7 @@ fn a_standing_simulator_keeps_jobs_across_commands() {
         .iter()
         .find_map(|l| l.strip_prefix("preview job: ").map(str::to_owned))
         .expect("the preview's job id");
-    let dir = tempdir();
+    let dir = Dir::new("cli");
     let out = dir.join("kept.mp4");
     let finished = run(
         &mut standing(),
@@ -873,7 +836,6 @@ fn a_standing_simulator_keeps_jobs_across_commands() {
         .unwrap();
     assert!(stopped.success());
     assert!(serve.wait().unwrap().success());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A time factor that is not a positive number is a usage error (exit 2).
@@ -923,14 +885,14 @@ fn call_takes_any_spelling_and_names_what_it_takes() {
         "{}",
         text(&missing.stderr)
     );
-    let typo = run(&mut Command::new(BIN), &["call", "get_tempalte"]);
+    let typo = run(&mut offline(), &["call", "get_tempalte"]);
     assert_eq!(typo.status.code(), Some(2));
     assert!(
         text(&typo.stderr).contains("get_template"),
         "a suggestion: {}",
         text(&typo.stderr)
     );
-    let completions = run(&mut Command::new(BIN), &["completions", "bash"]);
+    let completions = run(&mut offline(), &["completions", "bash"]);
     assert!(text(&completions.stdout).contains("get_template"));
 }
 
@@ -1069,7 +1031,7 @@ async fn transcribe_names_the_job_and_the_outputs_a_finished_transcription_lacks
     })
     .await
     .unwrap();
-    let dir = tempdir();
+    let dir = Dir::new("cli");
     let (srt, vtt) = (dir.join("t.srt"), dir.join("t.vtt"));
     for json in [false, true] {
         let mut args = vec![
@@ -1150,10 +1112,9 @@ fn templates_get_missing_shows_pictorys_own_message() {
     );
     let token = "at_cli-missing-template";
     for json in [false, true] {
-        let mut c = Command::new(BIN);
+        let mut c = offline();
         c.env("LOWCODEAPI_API_TOKEN", token)
-            .env("LOWCODEAPI_BASE_URL", &base)
-            .env_remove("PICTORY_API_KEY");
+            .env("LOWCODEAPI_BASE_URL", &base);
         let mut args = vec!["templates", "get", "missing-template"];
         if json {
             args.insert(0, "--json");
@@ -1268,7 +1229,7 @@ async fn aws_list_all_walks_every_page() {
 #[test]
 fn unwritable_output_is_not_a_panic() {
     for args in [&["operations"][..], &["completions", "bash"][..]] {
-        let mut child = Command::new(BIN)
+        let mut child = offline()
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 mod common;
 
-use common::{pictory, text};
+use common::{Dir, pictory, text};
 
 async fn sim(time_factor: f64) -> Simulator {
     Simulator::start(SimConfig {
@@ -27,41 +27,6 @@ async fn sim(time_factor: f64) -> Simulator {
 fn run(sim: &Simulator, args: &[&str]) -> Output {
     let mut c = pictory(sim);
     tokio::task::block_in_place(|| c.args(args).output().expect("the binary runs"))
-}
-
-/// A fresh directory, removed on drop.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Dir {
-        let dir = std::env::temp_dir().join(format!(
-            "pictory-cli-files-{}-{:016x}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    /// The names in the directory, sorted.
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.0)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn s(path: &Path) -> &str {
@@ -152,7 +117,7 @@ fn refused(out: &Output, flag: &str, path: &Path, why: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn video_out_refuses_hostile_destinations_before_creating_anything() {
     let sim = sim(0.001).await;
-    let dir = Dir::new();
+    let dir = Dir::new("cli-files");
     let cases = hostile(&dir);
     for (path, kind) in &cases {
         for force in [false, true] {
@@ -194,7 +159,7 @@ async fn video_out_refuses_hostile_destinations_before_creating_anything() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transcribe_outputs_refuse_hostile_destinations_and_existing_files() {
     let sim = sim(0.001).await;
-    let dir = Dir::new();
+    let dir = Dir::new("cli-files");
     let cases = hostile(&dir);
     let url = "https://example.invalid/talk.mp4";
     for flag in ["--srt", "--vtt", "--txt"] {
@@ -202,7 +167,7 @@ async fn transcribe_outputs_refuse_hostile_destinations_and_existing_files() {
             let out = run(&sim, &["transcribe", url, flag, s(path), "--force"]);
             refused(&out, flag, path, &format!("it is {kind}"));
         }
-        let existing = dir.join(&format!("old{flag}"));
+        let existing = dir.join(format!("old{flag}"));
         std::fs::write(&existing, "older").unwrap();
         let out = run(&sim, &["transcribe", url, flag, s(&existing)]);
         refused(&out, flag, &existing, "add --force to replace it");
@@ -251,7 +216,7 @@ async fn transcribe_outputs_refuse_hostile_destinations_and_existing_files() {
 async fn symlinks_planted_at_temporary_names_are_never_followed() {
     // Slow enough that the links are planted long before the job ends.
     let sim = sim(0.05).await;
-    let dir = Dir::new();
+    let dir = Dir::new("cli-files");
     let target = dir.join("precious");
     std::fs::write(&target, "keep me").unwrap();
     let outputs = ["t.srt", "t.vtt", "t.txt"];
@@ -302,7 +267,7 @@ async fn symlinks_planted_at_temporary_names_are_never_followed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_saves_a_render_by_job_id_or_url_and_replaces_only_with_force() {
     let sim = sim(0.001).await;
-    let dir = Dir::new();
+    let dir = Dir::new("cli-files");
     let first = dir.join("first.mp4");
     let out = run(
         &sim,

@@ -6,40 +6,20 @@
 
 use pictory_sim::{PAGE_SIZE, SimConfig, Simulator};
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pictory");
+mod common;
 
-/// The binary with no credential: it starts its own simulator.
-fn offline() -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "LOWCODEAPI_API_TOKEN",
-        "LOWCODEAPI_BASE_URL",
-        "PICTORY_API_KEY",
-        "PICTORY_BASE_URL",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("PICTORY_SIM_TIME_FACTOR", "0.001");
-    c
-}
+use common::{offline, run};
 
 /// The binary pointed at `sim` with LowCodeAPI's token, and Pictory's key
 /// when `with_key`.
 fn online(sim: &Simulator, with_key: bool) -> Command {
-    let mut c = offline();
-    c.env("LOWCODEAPI_API_TOKEN", sim.token())
-        .env("LOWCODEAPI_BASE_URL", sim.base_url());
     if with_key {
-        c.env("PICTORY_API_KEY", sim.pictory_key())
-            .env("PICTORY_BASE_URL", sim.pictory_base_url());
+        common::with_key(sim)
+    } else {
+        common::pictory(sim)
     }
-    c
-}
-
-fn run(c: &mut Command, args: &[&str]) -> Output {
-    c.args(args).output().expect("the binary runs")
 }
 
 fn ok_json(c: &mut Command, args: &[&str]) -> Value {

@@ -3,45 +3,23 @@
 //! the library's refusals before anything is sent (exit 2) and its
 //! warnings (one stderr line each).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pictory");
+mod common;
 
-fn offline() -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "LOWCODEAPI_API_TOKEN",
-        "LOWCODEAPI_BASE_URL",
-        "PICTORY_API_KEY",
-        "PICTORY_BASE_URL",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("PICTORY_SIM_TIME_FACTOR", "0.001");
-    c
-}
+use common::{Dir, offline, text};
 
 fn run(args: &[&str]) -> Output {
-    offline().args(args).output().expect("the binary runs")
+    common::run(&mut offline(), args)
 }
 
 fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn dir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "pictory-cli-v2-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    text(&out.stderr)
 }
 
 #[test]
 fn a_v2_video_with_look_up_ids_is_previewed_rendered_and_saved() {
-    let d = dir();
+    let d = Dir::new("cli-v2");
     let out = d.join("v2.mp4");
     let done = run(&[
         "--json",
@@ -69,12 +47,11 @@ fn a_v2_video_with_look_up_ids_is_previewed_rendered_and_saved() {
     assert!(result["render_job_id"].is_string(), "{result}");
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[4..8], b"ftyp");
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
 fn a_direct_render_warns_of_a_silent_video_and_a_project_renders() {
-    let d = dir();
+    let d = Dir::new("cli-v2");
     let direct = run(&[
         "v2",
         "No narration here.",
@@ -107,12 +84,11 @@ fn a_direct_render_warns_of_a_silent_video_and_a_project_renders() {
     ]);
     assert!(project.status.success(), "{}", stderr(&project));
     assert!(d.join("project.mp4").is_file());
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
 fn what_pictory_refuses_exits_two_with_nothing_created() {
-    let d = dir();
+    let d = Dir::new("cli-v2");
     let file = d.join("storyboard.json");
     std::fs::write(
         &file,
@@ -140,5 +116,4 @@ fn what_pictory_refuses_exits_two_with_nothing_created() {
     let out = run(&["v2", "text", "--out", existing.to_str().unwrap()]);
     assert!(stderr(&out).contains("add --force"), "{}", stderr(&out));
     assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
-    let _ = std::fs::remove_dir_all(&d);
 }

@@ -6,21 +6,13 @@
 
 use pictory_sim::{SimConfig, Simulator};
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 mod common;
 
-use common::{pictory, text};
-
-/// Also Pictory's key and base URL.
-fn with_key(sim: &Simulator) -> Command {
-    let mut c = pictory(sim);
-    c.env("PICTORY_API_KEY", sim.pictory_key())
-        .env("PICTORY_BASE_URL", sim.pictory_base_url());
-    c
-}
+use common::{Dir, pictory, text, with_key};
 
 async fn open_source(time_factor: f64) -> Simulator {
     Simulator::start(SimConfig {
@@ -32,17 +24,7 @@ async fn open_source(time_factor: f64) -> Simulator {
 }
 
 fn run(mut c: Command, args: &[&str]) -> Output {
-    tokio::task::block_in_place(|| c.args(args).output().expect("the binary runs"))
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "pictory-cli-waiting-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    tokio::task::block_in_place(|| common::run(&mut c, args))
 }
 
 fn is_mp4(path: &Path) -> bool {
@@ -62,7 +44,7 @@ fn assert_no_secret(sim: &Simulator, out: &Output) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_no_way_to_wait_video_stops_before_creating_anything() {
     let sim = open_source(0.001).await;
-    let dir = tempdir();
+    let dir = Dir::new("cli-waiting");
     let out_file = dir.join("v.mp4");
     let out = run(
         pictory(&sim),
@@ -107,7 +89,7 @@ async fn with_no_way_to_wait_video_stops_before_creating_anything() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_key_video_reads_jobs_from_pictory_and_prints_each_id() {
     let sim = open_source(0.001).await;
-    let dir = tempdir();
+    let dir = Dir::new("cli-waiting");
     let out_file = dir.join("v.mp4");
     let out = run(
         with_key(&sim),
@@ -177,7 +159,7 @@ async fn with_a_webhook_receiver_video_finishes_on_the_webhooks() {
         .local_addr()
         .unwrap()
         .port();
-    let dir = tempdir();
+    let dir = Dir::new("cli-waiting");
     let out_file = dir.join("v.mp4");
     let listen = format!("127.0.0.1:{port}");
     let url = format!("http://127.0.0.1:{port}/hooks");
@@ -231,7 +213,7 @@ async fn ctrl_c_prints_the_jobs_and_the_command_that_resumes() {
     })
     .await
     .unwrap();
-    let dir = tempdir();
+    let dir = Dir::new("cli-waiting");
     let out_file = dir.join("interrupted video.mp4");
     let mut child = with_key(&sim)
         .args([
@@ -321,7 +303,7 @@ async fn job_wait_out_renders_a_finished_preview_and_downloads_it() {
     let request = pictory::storyboard::StoryboardRequest::new("started elsewhere")
         .scene(pictory::storyboard::Scene::text("Started by a library."));
     let preview = client.start_storyboard(&request).await.unwrap();
-    let dir = tempdir();
+    let dir = Dir::new("cli-waiting");
     let out_file = dir.join("v.mp4");
     let out = run(
         with_key(&sim),
