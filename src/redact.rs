@@ -372,14 +372,16 @@ mod tests {
         ]
     }
 
-    /// The exact output, the secret at the start, in the middle and at the
-    /// end of an uncut text, in every form: nothing else is touched.
+    /// The exact output, the secret alone (a header value that is just the
+    /// key), at the start, in the middle and at the end of an uncut text,
+    /// in every form: nothing else is touched.
     #[test]
     fn exact_output_at_every_position_in_every_form() {
         for token in [T, "pictai_k3y-0123", "at_ends%25", "at_ends\\"] {
             let red = Redactor::new([token]);
             for form in forms(token) {
-                for (before, after) in [("", " tail"), ("head ", " tail"), ("head ", "")] {
+                for (before, after) in [("", ""), ("", " tail"), ("head ", " tail"), ("head ", "")]
+                {
                     let text = format!("{before}{form}{after}");
                     assert_eq!(
                         red.text(&text),
