@@ -885,3 +885,26 @@ async fn the_raw_client_sends_through_the_pipeline_with_progenitors_types() {
     assert!(refused.is_err());
     assert_eq!(log.lock().unwrap().len(), before);
 }
+
+/// A client's `Debug` says which credentials it holds (each masked), its
+/// URL mode and policies, and never a secret: what a user printing it to
+/// find a misconfiguration needs.
+#[test]
+fn debug_names_the_credentials_held_and_masks_them() {
+    let lowcodeapi_only = format!("{:?}", common::client_for("http://127.0.0.1:9/pictory"));
+    assert!(
+        lowcodeapi_only.contains(r#"token: Some("[REDACTED]")"#)
+            && lowcodeapi_only.contains("pictory_key: None")
+            && lowcodeapi_only.contains("url_mode: Auto")
+            && lowcodeapi_only.contains("retry: RetryPolicy"),
+        "{lowcodeapi_only}"
+    );
+    let both = format!("{:?}", common::direct_client_for("http://127.0.0.1:9"));
+    assert!(
+        both.contains(r#"pictory_key: Some("[REDACTED]")"#),
+        "{both}"
+    );
+    for shown in [&lowcodeapi_only, &both] {
+        assert!(!shown.contains(SENTINEL_TOKEN) && !shown.contains("SENTINEL-key"));
+    }
+}
