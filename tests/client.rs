@@ -908,3 +908,41 @@ fn debug_names_the_credentials_held_and_masks_them() {
         assert!(!shown.contains(SENTINEL_TOKEN) && !shown.contains("SENTINEL-key"));
     }
 }
+
+/// A switch to the old URL format is not a retry: after the new format's
+/// routing 404, the old format still gets every attempt the policy allows
+/// (a 503 there is retried up to `max_attempts`, 4 by default).
+#[tokio::test(start_paused = true)]
+async fn a_format_switch_does_not_use_up_an_attempt() {
+    let (server, log) = scripted(|_, req| {
+        if req.uri().path().ends_with("/templates/templateid") {
+            json_response(503, json!({"message": "upstream busy"}))
+        } else {
+            html_404()
+        }
+    })
+    .await;
+    let client = paused_client(&server.url("/pictory"));
+    let err = client
+        .api()
+        .get_template()
+        .template_id("t-1")
+        .send()
+        .await
+        .unwrap_err();
+    let requests = log.lock().unwrap().clone();
+    assert!(err.is_transient(), "{err:?} {requests:?}");
+    assert_eq!(
+        requests.len(),
+        5,
+        "one new-format probe, then 4 attempts: {requests:?}"
+    );
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.contains("/templates/templateid"))
+            .count(),
+        4,
+        "{requests:?}"
+    );
+}
