@@ -946,3 +946,36 @@ async fn a_format_switch_does_not_use_up_an_attempt() {
         "{requests:?}"
     );
 }
+
+/// Only the fallback remembers a URL format: an operation without path
+/// parameters has one form, and a fixed URL mode never learns.
+#[tokio::test]
+async fn a_format_is_remembered_only_where_auto_mode_chose_it() {
+    let (server, _log) = scripted(|_, _| json_response(200, json!({"data": {"ok": true}}))).await;
+    let auto = common::client_for(&server.url("/pictory"));
+    auto.api().list_brands().send().await.unwrap();
+    assert_eq!(auto.remembered_format("list_brands"), None);
+    auto.api()
+        .get_template()
+        .template_id("t-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(auto.remembered_format("get_template"), Some(UrlFormat::New));
+    for mode in [UrlMode::NewOnly, UrlMode::OldOnly] {
+        let fixed = Client::builder()
+            .token(SENTINEL_TOKEN)
+            .base_url(server.url("/pictory"))
+            .url_mode(mode)
+            .build()
+            .unwrap();
+        fixed
+            .api()
+            .get_template()
+            .template_id("t-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fixed.remembered_format("get_template"), None, "{mode:?}");
+    }
+}

@@ -229,3 +229,32 @@ async fn only_lists_with_a_page_key_can_be_walked() {
     }
     assert_eq!(log.lock().unwrap().len(), 0);
 }
+
+/// A page answered 503 once is retried inside the walk's deadline: the
+/// deadline bounds the retries, it does not forbid them.
+#[tokio::test]
+async fn a_transient_failure_inside_the_deadline_is_retried() {
+    let (server, log) = scripted(|n, _| {
+        if n == 0 {
+            json_response(503, json!({"message": "busy"}))
+        } else {
+            json_response(
+                200,
+                json!({"items": [{"success": true, "data": {"jobId": "job-1", "status": "completed"}}],
+                       "nextPageKey": null}),
+            )
+        }
+    })
+    .await;
+    let client = direct_client_for(&server.base_url());
+    let jobs: Vec<_> = client
+        .api()
+        .list_jobs()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(log.lock().unwrap().len(), 2, "the 503, then its retry");
+    assert_eq!(client.retries_made(), 1);
+}
