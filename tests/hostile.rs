@@ -1136,3 +1136,70 @@ async fn long_retry_after_during_a_wait_ends_promptly_with_a_rate_limited_deadli
     );
     assert_eq!(server.count(), 1);
 }
+
+/// A JSON success body of exactly `len` bytes.
+fn body_of(len: usize) -> String {
+    let start = r#"{"data": {"ok": true}, "pad": ""#;
+    let end = r#""}"#;
+    format!("{start}{}{end}", "x".repeat(len - start.len() - end.len()))
+}
+
+/// `body` sent chunked, in chunks of `sizes` bytes.
+fn chunked(body: &str, sizes: &[usize]) -> Reply {
+    let mut bytes = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut at = 0;
+    for size in sizes {
+        bytes.extend_from_slice(format!("{size:x}\r\n").as_bytes());
+        bytes.extend_from_slice(&body.as_bytes()[at..at + size]);
+        bytes.extend_from_slice(b"\r\n");
+        at += size;
+    }
+    assert_eq!(at, body.len());
+    bytes.extend_from_slice(b"0\r\n\r\n");
+    Reply::Raw(bytes)
+}
+
+/// The body limit is inclusive: a body of exactly the limit is read
+/// whole, announced or chunked, in one chunk or several; one byte more
+/// is `BodyTooLarge`, announced or in a single chunk.
+#[tokio::test]
+async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_not() {
+    const LIMIT: usize = 64;
+    let exact = body_of(LIMIT);
+    let over = body_of(LIMIT + 1);
+    let replies = [
+        (Reply::json_text(200, &exact), true),
+        (chunked(&exact, &[LIMIT]), true),
+        (chunked(&exact, &[LIMIT / 2, LIMIT / 2]), true),
+        (Reply::json_text(200, &over), false),
+        (chunked(&over, &[LIMIT + 1]), false),
+        (chunked(&over, &[LIMIT / 2, LIMIT / 2 + 1]), false),
+    ];
+    for (i, (reply, fits)) in replies.into_iter().enumerate() {
+        let reply = std::sync::Mutex::new(Some(reply));
+        let server =
+            Hostile::start(move |_, _| reply.lock().unwrap().take().unwrap_or(Reply::Close)).await;
+        let client = builder(&server.base())
+            .max_body_bytes(LIMIT)
+            .build()
+            .unwrap();
+        let result = list_brands(&client).await;
+        if fits {
+            assert!(result.is_ok(), "case {i}: {result:?}");
+        } else {
+            let err = error(result);
+            assert!(
+                matches!(
+                    err,
+                    Error::BodyTooLarge {
+                        status: 200,
+                        limit: LIMIT,
+                        ..
+                    }
+                ),
+                "case {i}: {err:?}"
+            );
+        }
+        assert_eq!(server.count(), 1, "case {i}");
+    }
+}
