@@ -1144,9 +1144,14 @@ fn body_of(len: usize) -> String {
     format!("{start}{}{end}", "x".repeat(len - start.len() - end.len()))
 }
 
-/// `body` sent chunked, in chunks of `sizes` bytes.
+/// `body` sent chunked with status 200, in chunks of `sizes` bytes.
 fn chunked(body: &str, sizes: &[usize]) -> Reply {
-    let mut bytes = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    chunked_with(200, body, sizes)
+}
+
+/// `body` sent chunked with `status`, in chunks of `sizes` bytes.
+fn chunked_with(status: u16, body: &str, sizes: &[usize]) -> Reply {
+    let mut bytes = format!("HTTP/1.1 {status} Whatever\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").into_bytes();
     let mut at = 0;
     for size in sizes {
         bytes.extend_from_slice(format!("{size:x}\r\n").as_bytes());
@@ -1201,5 +1206,29 @@ async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_not() {
             );
         }
         assert_eq!(server.count(), 1, "case {i}");
+    }
+}
+
+/// An error body over the limit is cut exactly at the limit, wherever the
+/// chunk that crosses it starts: the error keeps the first `limit` bytes.
+#[tokio::test]
+async fn an_error_body_is_cut_exactly_at_the_limit() {
+    const LIMIT: usize = 64;
+    let body = format!("{{\"message\": \"{}\"}}", "m".repeat(100));
+    for sizes in [
+        vec![body.len()],
+        vec![10, body.len() - 10],
+        vec![40, 30, body.len() - 70],
+    ] {
+        let reply = std::sync::Mutex::new(Some(chunked_with(400, &body, &sizes)));
+        let server =
+            Hostile::start(move |_, _| reply.lock().unwrap().take().unwrap_or(Reply::Close)).await;
+        let client = builder(&server.base())
+            .max_body_bytes(LIMIT)
+            .build()
+            .unwrap();
+        let err = error(list_brands(&client).await);
+        assert_eq!(err.status(), Some(400), "{sizes:?}: {err:?}");
+        assert_eq!(err.body(), Some(&body[..LIMIT]), "{sizes:?}: {err:?}");
     }
 }
