@@ -1,4 +1,6 @@
-//! The learned URL format is logged once at info. In its own test binary:
+//! The learned URL format is logged once at info, and each attempt once
+//! when it ends ("answered" or "no answer", with its time in ms). In its
+//! own test binary:
 //! tracing caches per-callsite interest process-wide, so a test that sets a
 //! thread-local subscriber must not share the process with others hitting
 //! the same callsite.
@@ -48,7 +50,27 @@ async fn the_learned_format_is_logged_once_at_info() {
             .await
             .unwrap();
     }
+    // A request that gets no answer (a refused connection).
+    let unreachable = pictory::Client::builder()
+        .token(common::SENTINEL_TOKEN)
+        .base_url(common::refused_url())
+        .retry_policy(pictory::RetryPolicy::none())
+        .build()
+        .unwrap();
+    unreachable.api().list_brands().send().await.unwrap_err();
     let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    // The 404 of the new format, then three answers in the old one.
+    let answered = text.lines().filter(|l| l.contains("answered")).count();
+    assert_eq!(answered, 4, "{text}");
+    let failed: Vec<&str> = text.lines().filter(|l| l.contains("no answer")).collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    assert!(
+        failed[0].contains("list_brands")
+            && failed[0].contains("ms=")
+            && failed[0].contains("error="),
+        "{text}"
+    );
+    assert!(!text.contains(common::SENTINEL_TOKEN), "{text}");
     let learned: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("URL format; using it from now on"))
