@@ -266,7 +266,10 @@ async fn rate_limited_with_http_date_and_without_retry_after() {
         Error::RateLimited {
             retry_after: Some(d),
             ..
-        } => assert!(d > Duration::from_secs(3500), "{d:?}"),
+        } => assert!(
+            d > Duration::from_secs(3500) && d <= Duration::from_secs(3600),
+            "{d:?}"
+        ),
         other => panic!("{other:?}"),
     }
     assert_eq!(log.lock().unwrap().len(), 1);
@@ -977,5 +980,33 @@ async fn a_format_is_remembered_only_where_auto_mode_chose_it() {
             .await
             .unwrap();
         assert_eq!(fixed.remembered_format("get_template"), None, "{mode:?}");
+    }
+}
+
+/// A transport error says what happened, its causes included (the
+/// operating system's words for a refused connection), on one line.
+#[tokio::test]
+async fn a_transport_error_names_its_cause() {
+    let client = Client::builder()
+        .token(SENTINEL_TOKEN)
+        .base_url(refused_url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.api().list_brands().send().await.unwrap_err();
+    match &err {
+        Error::Transport {
+            kind: TransportKind::Connect,
+            message,
+            ..
+        } => {
+            assert!(message.contains("error sending request"), "{message}");
+            assert!(
+                message.to_lowercase().contains("connection refused"),
+                "{message}"
+            );
+            assert!(!message.contains('\n'), "{message}");
+        }
+        other => panic!("{other:?}"),
     }
 }
