@@ -1164,6 +1164,19 @@ fn chunked_with(status: u16, body: &str, sizes: &[usize]) -> Reply {
     Reply::Raw(bytes)
 }
 
+/// A server that answers `reply` once (then closes), and a client whose
+/// body limit is `limit`.
+async fn answers_once(reply: Reply, limit: usize) -> (Hostile, Client) {
+    let reply = std::sync::Mutex::new(Some(reply));
+    let server =
+        Hostile::start(move |_, _| reply.lock().unwrap().take().unwrap_or(Reply::Close)).await;
+    let client = builder(&server.base())
+        .max_body_bytes(limit)
+        .build()
+        .unwrap();
+    (server, client)
+}
+
 /// The body limit is inclusive: a body of exactly the limit is read
 /// whole, announced or chunked, in one chunk or several; one byte more
 /// is `BodyTooLarge`, announced or in a single chunk.
@@ -1181,13 +1194,7 @@ async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_not() {
         (chunked(&over, &[LIMIT / 2, LIMIT / 2 + 1]), false),
     ];
     for (i, (reply, fits)) in replies.into_iter().enumerate() {
-        let reply = std::sync::Mutex::new(Some(reply));
-        let server =
-            Hostile::start(move |_, _| reply.lock().unwrap().take().unwrap_or(Reply::Close)).await;
-        let client = builder(&server.base())
-            .max_body_bytes(LIMIT)
-            .build()
-            .unwrap();
+        let (server, client) = answers_once(reply, LIMIT).await;
         let result = list_brands(&client).await;
         if fits {
             assert!(result.is_ok(), "case {i}: {result:?}");
@@ -1220,13 +1227,7 @@ async fn an_error_body_is_cut_exactly_at_the_limit() {
         vec![10, body.len() - 10],
         vec![40, 30, body.len() - 70],
     ] {
-        let reply = std::sync::Mutex::new(Some(chunked_with(400, &body, &sizes)));
-        let server =
-            Hostile::start(move |_, _| reply.lock().unwrap().take().unwrap_or(Reply::Close)).await;
-        let client = builder(&server.base())
-            .max_body_bytes(LIMIT)
-            .build()
-            .unwrap();
+        let (_server, client) = answers_once(chunked_with(400, &body, &sizes), LIMIT).await;
         let err = error(list_brands(&client).await);
         assert_eq!(err.status(), Some(400), "{sizes:?}: {err:?}");
         assert_eq!(err.body(), Some(&body[..LIMIT]), "{sizes:?}: {err:?}");
